@@ -1,0 +1,3 @@
+//! ttlog (work in progress skeleton)
+pub mod callsite;
+pub mod level;
