@@ -1,1 +1,14 @@
-//! Procedural macros of ttlog.
+//! Procedural macros of ttlog. Use them through the `ttlog` crate, which documents
+//! them: this crate's items are an implementation detail.
+
+mod event;
+mod format;
+
+use proc_macro::TokenStream;
+
+/// Implementation of `ttlog::info!` and friends; see the `ttlog` crate.
+#[doc(hidden)]
+#[proc_macro]
+pub fn event(input: TokenStream) -> TokenStream {
+    event::expand(input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+}

@@ -1,0 +1,447 @@
+//! Reads a snapshot file: frames, then events, recovering from damage.
+//!
+//! The format is defined in [`ttlog::wire`]. Reading never panics: a file that
+//! is not a snapshot at all (too short, wrong magic, unknown version) is an
+//! [`Error`]; a snapshot that is damaged or truncated still yields every event of
+//! every intact frame, and a [`Problem`] for each part it had to skip.
+
+use crate::value::{Text, Value};
+use std::fmt;
+use std::path::Path;
+use ttlog::callsite::ArgType;
+use ttlog::wire::{self, CallsiteInfo, End, Header, Reader, ThreadInfo, WireError};
+
+/// Why a file could not be read as a snapshot at all.
+#[derive(Debug)]
+pub enum Error {
+    /// The file could not be read.
+    Io(std::io::Error),
+    /// The input ended before `offset` bytes, the least a snapshot has.
+    UnexpectedEof {
+        /// Bytes needed.
+        offset: u64,
+    },
+    /// The input does not start like a snapshot.
+    NotASnapshot {
+        /// Byte offset of the mismatch.
+        offset: u64,
+        /// What was found.
+        what: String,
+    },
+    /// A snapshot of a format version this decoder does not read.
+    UnsupportedVersion {
+        /// Byte offset of the version field.
+        offset: u64,
+        /// The file's version.
+        found: u16,
+        /// The version this decoder reads.
+        supported: u16,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(e) => write!(f, "cannot read the file: {e}"),
+            Error::UnexpectedEof { offset } => {
+                write!(f, "not a ttlog snapshot: the input ends before byte {offset} (a snapshot starts with a {}-byte preamble)", wire::PREAMBLE_LEN)
+            }
+            Error::NotASnapshot { offset, what } => write!(f, "not a ttlog snapshot: {what} at byte {offset}"),
+            Error::UnsupportedVersion { offset, found, supported } => write!(
+                f,
+                "unsupported snapshot format version {found} at byte {offset}: this decoder reads version {supported}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A part of a snapshot that could not be read, and what that cost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Byte offset where the problem starts.
+    pub offset: u64,
+    /// What is wrong, and what was skipped.
+    pub message: String,
+    /// Events known to be lost to it, when the file tells.
+    pub lost_events: u64,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "byte {}: {}", self.offset, self.message)
+    }
+}
+
+/// One decoded event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// The event clock's reading.
+    pub ticks: u64,
+    /// Index into [`Snapshot::threads`].
+    pub thread: u32,
+    /// Index into [`Snapshot::callsites`].
+    pub callsite: u32,
+    /// The arguments, in the callsite's order.
+    pub args: Vec<Value>,
+}
+
+/// A decoded snapshot.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// The header, if its frame was intact.
+    pub header: Option<Header>,
+    /// Callsites by index (`None` where the frame was lost).
+    pub callsites: Vec<Option<CallsiteInfo>>,
+    /// Threads by index (`None` where the frame was lost).
+    pub threads: Vec<Option<ThreadInfo>>,
+    /// Events of all threads, in timestamp order (each thread's own order kept).
+    pub events: Vec<Event>,
+    /// The END frame, if the file was complete.
+    pub end: Option<End>,
+    /// What could not be read.
+    pub problems: Vec<Problem>,
+}
+
+impl Snapshot {
+    /// The callsite of an event, if its frame was intact.
+    pub fn callsite(&self, e: &Event) -> Option<&CallsiteInfo> {
+        self.callsites.get(e.callsite as usize)?.as_ref()
+    }
+
+    /// The thread of an event, if its frame was intact.
+    pub fn thread(&self, e: &Event) -> Option<&ThreadInfo> {
+        self.threads.get(e.thread as usize)?.as_ref()
+    }
+
+    /// Nanoseconds since the Unix epoch of an event, if the clock tells time.
+    pub fn unix_nanos(&self, e: &Event) -> Option<i128> {
+        self.header.as_ref()?.unix_nanos(e.ticks)
+    }
+
+    /// Whether the whole file was read without problems.
+    pub fn is_intact(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Reads and decodes the snapshot file at `path`.
+pub fn read_file(path: impl AsRef<Path>) -> Result<Snapshot, Error> {
+    let bytes = std::fs::read(path).map_err(Error::Io)?;
+    from_bytes(&bytes)
+}
+
+/// Decodes a snapshot from its bytes.
+pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, Error> {
+    check_preamble(bytes)?;
+    let mut snap = Snapshot::default();
+    let mut event_frames: Vec<(u64, &[u8])> = Vec::new();
+    let mut frames_seen = 0u64;
+    let mut pos = wire::PREAMBLE_LEN;
+    let mut after_end = false;
+    while pos < bytes.len() {
+        let frame = match frame_at(bytes, pos) {
+            Ok(f) => f,
+            Err(why) => {
+                let next = resync(bytes, pos + 1);
+                let skipped = next - pos;
+                let message = match next {
+                    n if n >= bytes.len() => format!("{why}; skipped the remaining {skipped} bytes"),
+                    n => format!("{why}; skipped {skipped} bytes to the next intact frame at byte {n}"),
+                };
+                snap.problems.push(Problem { offset: pos as u64, message, lost_events: 0 });
+                pos = next;
+                continue;
+            }
+        };
+        if after_end {
+            snap.problems.push(Problem {
+                offset: pos as u64,
+                message: "frame after the END frame; ignored".to_owned(),
+                lost_events: 0,
+            });
+            pos = frame.next;
+            continue;
+        }
+        frames_seen += 1;
+        let base = (pos + wire::FRAME_HEADER_LEN) as u64;
+        let mut r = Reader::new(frame.payload, base);
+        let result = match frame.kind {
+            wire::kind::HEADER => Header::decode(&mut r).map(|h| snap.header = Some(h)),
+            wire::kind::CALLSITE => CallsiteInfo::decode(&mut r).and_then(|c| place(&mut snap.callsites, c.index, c, base)),
+            wire::kind::THREAD => ThreadInfo::decode(&mut r).and_then(|t| place(&mut snap.threads, t.index, t, base)),
+            wire::kind::EVENTS => {
+                event_frames.push((base, frame.payload));
+                Ok(())
+            }
+            wire::kind::END => End::decode(&mut r).map(|e| {
+                snap.end = Some(e);
+                after_end = true;
+            }),
+            // A kind from a newer writer: skip it.
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            snap.problems.push(Problem {
+                offset: e.offset(),
+                message: format!("frame at byte {pos} has a valid checksum but cannot be read: {e}"),
+                lost_events: 0,
+            });
+        }
+        pos = frame.next;
+    }
+    if snap.header.is_none() {
+        snap.problems.push(Problem {
+            offset: wire::PREAMBLE_LEN as u64,
+            message: "the header frame is missing or damaged: timestamps cannot be converted to wall-clock time".to_owned(),
+            lost_events: 0,
+        });
+    }
+
+    for (base, payload) in event_frames {
+        decode_events(&mut snap, base, payload);
+    }
+    // Stable: events with equal timestamps keep their file order, which keeps
+    // each thread's own order.
+    snap.events.sort_by_key(|e| e.ticks);
+
+    match snap.end {
+        None => snap.problems.push(Problem {
+            offset: bytes.len() as u64,
+            message: format!("the file is truncated: no END frame after {frames_seen} intact frames"),
+            lost_events: 0,
+        }),
+        Some(end) => {
+            let decoded = snap.events.len() as u64;
+            let known_lost: u64 = snap.problems.iter().map(|p| p.lost_events).sum();
+            if end.events > decoded + known_lost {
+                let missing = end.events - decoded - known_lost;
+                snap.problems.push(Problem {
+                    offset: bytes.len() as u64,
+                    message: format!(
+                        "{missing} of the {} events the file holds were in damaged frames",
+                        end.events
+                    ),
+                    lost_events: missing,
+                });
+            }
+        }
+    }
+    Ok(snap)
+}
+
+fn check_preamble(bytes: &[u8]) -> Result<(), Error> {
+    let magic_len = wire::MAGIC.len();
+    let n = bytes.len().min(magic_len);
+    if bytes[..n] != wire::MAGIC[..n] {
+        let at = bytes.iter().zip(wire::MAGIC.iter()).position(|(a, b)| a != b).unwrap_or(0);
+        return Err(Error::NotASnapshot {
+            offset: at as u64,
+            what: format!("the file does not start with the magic bytes {:?}", String::from_utf8_lossy(&wire::MAGIC)),
+        });
+    }
+    if bytes.len() < wire::PREAMBLE_LEN {
+        return Err(Error::UnexpectedEof { offset: wire::PREAMBLE_LEN as u64 });
+    }
+    let version = u16::from_le_bytes([bytes[8], bytes[9]]);
+    if version != wire::VERSION {
+        return Err(Error::UnsupportedVersion { offset: 8, found: version, supported: wire::VERSION });
+    }
+    Ok(())
+}
+
+/// A frame that checked out.
+struct Frame<'a> {
+    kind: u8,
+    payload: &'a [u8],
+    /// Offset just past the frame.
+    next: usize,
+}
+
+/// Validates the frame at `pos`: sync marker, length in bounds, checksum.
+fn frame_at(bytes: &[u8], pos: usize) -> Result<Frame<'_>, String> {
+    let rest = &bytes[pos..];
+    if rest.len() < wire::FRAME_HEADER_LEN {
+        if rest.starts_with(&wire::SYNC[..rest.len().min(4)]) {
+            return Err(format!("truncated frame header ({} of {} bytes)", rest.len(), wire::FRAME_HEADER_LEN));
+        }
+        return Err("expected a frame".to_owned());
+    }
+    if rest[..4] != wire::SYNC {
+        return Err("expected a frame (no sync marker)".to_owned());
+    }
+    let kind = rest[4];
+    let len = u32::from_le_bytes([rest[5], rest[6], rest[7], rest[8]]);
+    let crc = u32::from_le_bytes([rest[9], rest[10], rest[11], rest[12]]);
+    if len > wire::MAX_FRAME {
+        return Err(format!("frame length {len} exceeds the maximum {}", wire::MAX_FRAME));
+    }
+    let end = wire::FRAME_HEADER_LEN + len as usize;
+    if rest.len() < end {
+        return Err(format!(
+            "truncated frame: {len} payload bytes announced, {} present",
+            rest.len() - wire::FRAME_HEADER_LEN
+        ));
+    }
+    let payload = &rest[wire::FRAME_HEADER_LEN..end];
+    if wire::frame_crc(kind, payload) != crc {
+        return Err("damaged frame (checksum mismatch)".to_owned());
+    }
+    Ok(Frame { kind, payload, next: pos + end })
+}
+
+/// The offset of the next intact frame at or after `from`, or the end.
+fn resync(bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while i + 4 <= bytes.len() {
+        match bytes[i..].windows(4).position(|w| w == wire::SYNC) {
+            None => break,
+            Some(k) => {
+                let at = i + k;
+                if frame_at(bytes, at).is_ok() {
+                    return at;
+                }
+                i = at + 1;
+            }
+        }
+    }
+    bytes.len()
+}
+
+/// Puts an item at its index, growing the table; a duplicate is an error.
+fn place<T>(table: &mut Vec<Option<T>>, index: u32, item: T, offset: u64) -> Result<(), WireError> {
+    let i = index as usize;
+    // Indices are dense: one far beyond the table's size is damage, not data.
+    if i > table.len() + (1 << 16) {
+        return Err(WireError::malformed(offset, format!("index {index} out of range")));
+    }
+    if table.len() <= i {
+        table.resize_with(i + 1, || None);
+    }
+    if table[i].is_some() {
+        return Err(WireError::malformed(offset, format!("duplicate index {index}")));
+    }
+    table[i] = Some(item);
+    Ok(())
+}
+
+/// Decodes one EVENTS frame. An event that cannot be decoded ends the frame
+/// (events have no length prefix); the rest of the frame is reported lost.
+fn decode_events(snap: &mut Snapshot, base: u64, payload: &[u8]) {
+    let mut r = Reader::new(payload, base);
+    let header = (|| -> Result<(u32, u64, u64), WireError> { Ok((r.varint_u32()?, r.varint()?, r.varint()?)) })();
+    let (thread, count, mut ticks) = match header {
+        Ok(h) => h,
+        Err(e) => {
+            snap.problems.push(Problem { offset: e.offset(), message: format!("events frame: {e}"), lost_events: 0 });
+            return;
+        }
+    };
+    if snap.threads.get(thread as usize).is_none_or(|t| t.is_none()) {
+        snap.problems.push(Problem {
+            offset: base,
+            message: format!("events frame of thread {thread}, whose thread frame is missing: events kept without thread name"),
+            lost_events: 0,
+        });
+    }
+    for i in 0..count {
+        let at = r.offset();
+        match decode_event(snap, &mut r, &mut ticks) {
+            Ok((callsite, args)) => snap.events.push(Event { ticks, thread, callsite, args }),
+            Err(e) => {
+                let lost = count - i;
+                snap.problems.push(Problem {
+                    offset: at,
+                    message: format!("cannot decode event {i} of the frame ({e}); the frame's last {lost} events are lost"),
+                    lost_events: lost,
+                });
+                return;
+            }
+        }
+    }
+    if !r.is_empty() {
+        snap.problems.push(Problem {
+            offset: r.offset(),
+            message: format!("{} unexpected bytes after the frame's {count} events", r.remaining()),
+            lost_events: 0,
+        });
+    }
+}
+
+fn decode_event(snap: &Snapshot, r: &mut Reader<'_>, ticks: &mut u64) -> Result<(u32, Vec<Value>), WireError> {
+    let at = r.offset();
+    let callsite = r.varint_u32()?;
+    let Some(Some(cs)) = snap.callsites.get(callsite as usize) else {
+        return Err(WireError::malformed(at, format!("event refers to callsite {callsite}, which is missing")));
+    };
+    *ticks = ticks.wrapping_add(r.varint()?);
+    let mut args = Vec::with_capacity(cs.args.len());
+    for a in &cs.args {
+        args.push(read_value(r, a.ty, a.specs.len())?);
+    }
+    Ok((callsite, args))
+}
+
+/// Reads one argument value of type `ty` (with `slots` texts when formatted).
+pub fn read_value(r: &mut Reader<'_>, ty: ArgType, slots: usize) -> Result<Value, WireError> {
+    let at = r.offset();
+    let narrow = |v: u64, bits: u32| -> Result<u64, WireError> {
+        if bits < 64 && v >> bits != 0 {
+            Err(WireError::malformed(at, format!("value {v} does not fit in {bits} bits")))
+        } else {
+            Ok(v)
+        }
+    };
+    let snarrow = |v: i64, bits: u32| -> Result<i64, WireError> {
+        let min = -(1i64 << (bits - 1));
+        let max = (1i64 << (bits - 1)) - 1;
+        if bits < 64 && (v < min || v > max) {
+            Err(WireError::malformed(at, format!("value {v} does not fit in {bits} bits")))
+        } else {
+            Ok(v)
+        }
+    };
+    Ok(match ty {
+        ArgType::U8 => Value::U8(r.u8()?),
+        ArgType::Bool => match r.u8()? {
+            0 => Value::Bool(false),
+            1 => Value::Bool(true),
+            b => return Err(WireError::malformed(at, format!("bool byte {b}"))),
+        },
+        ArgType::U16 => Value::U16(narrow(r.varint()?, 16)? as u16),
+        ArgType::U32 => Value::U32(narrow(r.varint()?, 32)? as u32),
+        ArgType::U64 => Value::U64(r.varint()?),
+        ArgType::U128 => Value::U128(r.varint128()?),
+        ArgType::I8 => Value::I8(snarrow(wire::unzigzag(r.varint()?), 8)? as i8),
+        ArgType::I16 => Value::I16(snarrow(wire::unzigzag(r.varint()?), 16)? as i16),
+        ArgType::I32 => Value::I32(snarrow(wire::unzigzag(r.varint()?), 32)? as i32),
+        ArgType::I64 => Value::I64(wire::unzigzag(r.varint()?)),
+        ArgType::I128 => Value::I128(wire::unzigzag128(r.varint128()?)),
+        ArgType::F32 => Value::F32(f32::from_le_bytes(r.array()?)),
+        ArgType::F64 => Value::F64(f64::from_le_bytes(r.array()?)),
+        ArgType::Char => {
+            let v = narrow(r.varint()?, 32)? as u32;
+            Value::Char(char::from_u32(v).ok_or_else(|| WireError::malformed(at, format!("{v:#x} is not a char")))?)
+        }
+        ArgType::Str => {
+            let (s, cut) = r.arg_str()?;
+            Value::Str(Text { text: s.to_owned(), truncated: cut })
+        }
+        ArgType::Formatted => {
+            let mut texts = Vec::with_capacity(slots.min(64));
+            for _ in 0..slots {
+                let (s, cut) = r.arg_str()?;
+                texts.push(Text { text: s.to_owned(), truncated: cut });
+            }
+            Value::Formatted(texts)
+        }
+    })
+}

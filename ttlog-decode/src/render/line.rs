@@ -1,0 +1,174 @@
+//! One event as a line of text, or as one JSON object.
+//!
+//! ```text
+//! 2026-11-26T12:00:00.123456789Z  INFO [worker-1 4711] app::server: request 42 took 250 us on db-1 attempt=3
+//! ```
+
+use super::message::{write_arg, write_fields, write_message};
+use super::time::write_rfc3339;
+use crate::read::{Event, Snapshot};
+use crate::value::Value;
+use std::fmt::Write;
+use ttlog::callsite::ArgRole;
+
+/// Appends the event's text line (without a newline).
+pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
+    match snap.unix_nanos(e) {
+        Some(ns) => write_rfc3339(out, ns),
+        None => out.push('-'),
+    }
+    let Some(cs) = snap.callsite(e) else {
+        let _ = write!(out, " ????? [callsite {} missing]", e.callsite);
+        return;
+    };
+    let _ = write!(out, " {:>5} ", cs.level.as_str());
+    match snap.thread(e) {
+        Some(t) if !t.name.is_empty() => {
+            let _ = write!(out, "[{} {}]", t.name, t.tid);
+        }
+        Some(t) => {
+            let _ = write!(out, "[{}]", t.tid);
+        }
+        None => {
+            let _ = write!(out, "[thread #{}]", e.thread);
+        }
+    }
+    out.push(' ');
+    out.push_str(&cs.target);
+    out.push_str(": ");
+    write_message(out, cs, &e.args);
+    write_fields(out, cs, &e.args);
+}
+
+/// The event's text line.
+pub fn text_line(snap: &Snapshot, e: &Event) -> String {
+    let mut s = String::with_capacity(128);
+    write_text_line(&mut s, snap, e);
+    s
+}
+
+fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Appends a field's value as JSON: numbers and booleans as themselves, floats
+/// that JSON cannot hold (NaN, infinities) and text as strings.
+fn push_json_value(out: &mut String, value: &Value, rendered: impl FnOnce() -> String) {
+    match value {
+        Value::U8(v) => push_display(out, v),
+        Value::U16(v) => push_display(out, v),
+        Value::U32(v) => push_display(out, v),
+        Value::U64(v) => push_display(out, v),
+        Value::U128(v) => push_display(out, v),
+        Value::I8(v) => push_display(out, v),
+        Value::I16(v) => push_display(out, v),
+        Value::I32(v) => push_display(out, v),
+        Value::I64(v) => push_display(out, v),
+        Value::I128(v) => push_display(out, v),
+        // `Display` of a finite float is a valid JSON number: no exponent, and the
+        // shortest digits that read back to the same value.
+        Value::F32(v) if v.is_finite() => push_display(out, v),
+        Value::F64(v) if v.is_finite() => push_display(out, v),
+        Value::Bool(v) => push_display(out, v),
+        _ => push_json_str(out, &rendered()),
+    }
+}
+
+fn push_display(out: &mut String, v: &impl std::fmt::Display) {
+    let _ = write!(out, "{v}");
+}
+
+/// Appends the event as one JSON object (without a newline).
+pub fn write_json_line(out: &mut String, snap: &Snapshot, e: &Event) {
+    out.push_str("{\"timestamp\":");
+    match snap.unix_nanos(e) {
+        Some(ns) => {
+            out.push('"');
+            write_rfc3339(out, ns);
+            out.push('"');
+        }
+        None => out.push_str("null"),
+    }
+    let cs = snap.callsite(e);
+    out.push_str(",\"level\":");
+    match cs {
+        Some(cs) => push_json_str(out, cs.level.as_str()),
+        None => out.push_str("null"),
+    }
+    let thread = snap.thread(e);
+    out.push_str(",\"thread_id\":");
+    match thread {
+        Some(t) => push_display(out, &t.tid),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"thread_name\":");
+    match thread {
+        Some(t) if !t.name.is_empty() => push_json_str(out, &t.name),
+        _ => out.push_str("null"),
+    }
+    let Some(cs) = cs else {
+        out.push_str(",\"target\":null,\"file\":null,\"line\":null,\"message\":null,\"fields\":{}}");
+        return;
+    };
+    out.push_str(",\"target\":");
+    push_json_str(out, &cs.target);
+    out.push_str(",\"file\":");
+    push_json_str(out, &cs.file);
+    out.push_str(",\"line\":");
+    push_display(out, &cs.line);
+    out.push_str(",\"message\":");
+    let mut msg = String::new();
+    write_message(&mut msg, cs, &e.args);
+    push_json_str(out, &msg);
+    out.push_str(",\"fields\":{");
+    let mut first = true;
+    for (i, a) in cs.args.iter().enumerate() {
+        if a.role != ArgRole::Field {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        push_json_str(out, &a.name);
+        out.push(':');
+        let Some(v) = e.args.get(i) else {
+            out.push_str("null");
+            continue;
+        };
+        let is_debug = a.specs.first().is_some_and(|s| s.ty != ttlog::callsite::FmtType::Display);
+        if is_debug {
+            let mut s = String::new();
+            write_arg(&mut s, cs, &e.args, i, 0);
+            push_json_str(out, &s);
+        } else {
+            push_json_value(out, v, || {
+                let mut s = String::new();
+                write_arg(&mut s, cs, &e.args, i, 0);
+                s
+            });
+        }
+    }
+    out.push_str("}}");
+}
+
+/// The event as one JSON object.
+pub fn json_line(snap: &Snapshot, e: &Event) -> String {
+    let mut s = String::with_capacity(256);
+    write_json_line(&mut s, snap, e);
+    s
+}

@@ -1,0 +1,86 @@
+//! An event's message and fields, rendered from the callsite's parsed pieces.
+
+use super::spec::render_value;
+use crate::value::{Text, Value};
+use ttlog::callsite::{ArgRole, Count};
+use ttlog::wire::{CallsiteInfo, PieceInfo};
+
+/// Appends the marker that shows a string was cut at the call.
+pub fn write_cut_marker(out: &mut String, cut: u64) {
+    if cut > 0 {
+        out.push_str("…[");
+        push_u64(out, cut);
+        out.push_str(" bytes cut]");
+    }
+}
+
+fn push_u64(out: &mut String, v: u64) {
+    use std::fmt::Write;
+    let _ = write!(out, "{v}");
+}
+
+fn count_value(c: Count, args: &[Value]) -> Option<usize> {
+    match c {
+        Count::Implied => None,
+        Count::Is(n) => Some(n as usize),
+        Count::Arg(i) => args.get(i as usize).and_then(Value::as_usize),
+    }
+}
+
+/// Appends argument `arg` rendered with its `slot`-th spec.
+pub fn write_arg(out: &mut String, cs: &CallsiteInfo, args: &[Value], arg: usize, slot: usize) {
+    let (Some(meta), Some(value)) = (cs.args.get(arg), args.get(arg)) else {
+        out.push_str("{?}");
+        return;
+    };
+    let Some(spec) = meta.specs.get(slot) else {
+        out.push_str("{?}");
+        return;
+    };
+    match value {
+        Value::Formatted(texts) => match texts.get(slot) {
+            Some(t) => write_text(out, t),
+            None => out.push_str("{?}"),
+        },
+        Value::Str(t) => {
+            render_value(out, value, spec, count_value(spec.width, args), count_value(spec.precision, args));
+            write_cut_marker(out, t.truncated);
+        }
+        _ => render_value(out, value, spec, count_value(spec.width, args), count_value(spec.precision, args)),
+    }
+}
+
+fn write_text(out: &mut String, t: &Text) {
+    out.push_str(&t.text);
+    write_cut_marker(out, t.truncated);
+}
+
+/// Appends the message: literal pieces and arguments, exactly as `format!` would
+/// have produced it at the call (apart from the marker of a cut string).
+pub fn write_message(out: &mut String, cs: &CallsiteInfo, args: &[Value]) {
+    for p in &cs.pieces {
+        match p {
+            PieceInfo::Lit(s) => out.push_str(s),
+            PieceInfo::Arg { arg, slot } => write_arg(out, cs, args, *arg as usize, *slot as usize),
+        }
+    }
+}
+
+/// The message as a new string.
+pub fn message(cs: &CallsiteInfo, args: &[Value]) -> String {
+    let mut s = String::new();
+    write_message(&mut s, cs, args);
+    s
+}
+
+/// Appends the fields, each as ` name=value`.
+pub fn write_fields(out: &mut String, cs: &CallsiteInfo, args: &[Value]) {
+    for (i, a) in cs.args.iter().enumerate() {
+        if a.role == ArgRole::Field {
+            out.push(' ');
+            out.push_str(&a.name);
+            out.push('=');
+            write_arg(out, cs, args, i, 0);
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Generates an event's code: the static callsite, its registration, and the
+//! write of the callsite id, timestamp and argument bytes.
+//!
+//! The expansion reaches the runtime only through `$crate::__private`, and
+//! every local it introduces starts with `__ttlog_`.
+
+use super::input::EventInput;
+use super::resolve::{CountOut, PieceOut, RecArg, Resolved, Role, SpecOut};
+use crate::format::{Align, FmtType, Sign};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+/// The expansion of one event macro.
+pub(crate) fn expand(input: &EventInput, resolved: &Resolved) -> TokenStream {
+    let krate = &input.krate;
+    let p = quote!(#krate::__private);
+    let level = &input.level;
+    let target = match &input.target {
+        Some(t) => quote!(#t),
+        None => quote!(#p::module_path!()),
+    };
+    let callsite = callsite_static(&p, &quote!(#p::Level::#level), &quote!(#p::CallsiteKind::Event), &target, resolved);
+
+    let exprs = resolved.args.iter().map(|a| &a.expr);
+    let binds: Vec<Ident> = (0..resolved.args.len()).map(|i| arg_ident(i, resolved.args[i].span)).collect();
+    let values: Vec<Ident> = (0..resolved.args.len()).map(|i| format_ident!("__ttlog_v{}", i)).collect();
+    let probes = resolved.args.iter().enumerate().map(|(i, a)| probe(&p, i, a, &resolved.args, &values[i]));
+
+    quote! {
+        if #p::static_enabled(#p::Level::#level) && #p::enabled(#p::Level::#level) {
+            #callsite
+            match (#(&(#exprs),)*) {
+                (#(#binds,)*) => {
+                    #[allow(unused_imports)]
+                    use #p::{ViaFmt as _, ViaRaw as _};
+                    #(#probes)*
+                    #p::write(
+                        &__TTLOG_CALLSITE,
+                        [#(#p::EncodeArg::tag(&#values),)*],
+                        |__ttlog_b: usize| 0usize #(+ #p::EncodeArg::size(&#values, __ttlog_b))*,
+                        false #(|| #p::EncodeArg::is_fmt(&#values))*,
+                        |__ttlog_w: &mut #p::RecordWriter, __ttlog_b: usize| {
+                            #(#p::EncodeArg::encode(&#values, __ttlog_w, __ttlog_b);)*
+                        },
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The local bound to a reference to argument `i`; errors about its value
+/// point at the argument.
+fn arg_ident(i: usize, span: Span) -> Ident {
+    Ident::new(&format!("__ttlog_a{i}"), span)
+}
+
+/// `static __TTLOG_CALLSITE` and its registration.
+pub(crate) fn callsite_static(
+    p: &TokenStream,
+    level: &TokenStream,
+    kind: &TokenStream,
+    target: &TokenStream,
+    resolved: &Resolved,
+) -> TokenStream {
+    let pieces = resolved.pieces.iter().map(|piece| match piece {
+        PieceOut::Lit(s) => quote!(#p::Piece::Lit(#s)),
+        PieceOut::Arg { arg, slot } => {
+            let arg = *arg as u16;
+            let slot = *slot as u16;
+            quote!(#p::Piece::Arg { arg: #arg, slot: #slot })
+        }
+    });
+    let args = resolved.args.iter().map(|a| {
+        let name = &a.name;
+        let role = match a.role {
+            Role::Positional => quote!(#p::ArgRole::Positional),
+            Role::Named => quote!(#p::ArgRole::Named),
+            Role::Field => quote!(#p::ArgRole::Field),
+        };
+        let specs = a.specs.iter().map(|s| spec_tokens(p, s));
+        quote!(#p::ArgMeta { name: #name, role: #role, specs: &[#(#specs),*] })
+    });
+    quote! {
+        static __TTLOG_CALLSITE: #p::Callsite = #p::Callsite {
+            level: #level,
+            kind: #kind,
+            name: #p::module_path!(),
+            target: #target,
+            file: #p::file!(),
+            line: #p::line!(),
+            pieces: &[#(#pieces),*],
+            args: &[#(#args),*],
+        };
+        #p::inventory::submit! { #p::Registration(&__TTLOG_CALLSITE) }
+    }
+}
+
+fn spec_tokens(p: &TokenStream, s: &SpecOut) -> TokenStream {
+    let fill = s.fill;
+    let align = match s.align {
+        Align::Unknown => quote!(Unknown),
+        Align::Left => quote!(Left),
+        Align::Center => quote!(Center),
+        Align::Right => quote!(Right),
+    };
+    let sign = match s.sign {
+        Sign::None => quote!(None),
+        Sign::Plus => quote!(Plus),
+        Sign::Minus => quote!(Minus),
+    };
+    let alternate = s.alternate;
+    let zero = s.zero;
+    let count = |c: &CountOut| match c {
+        CountOut::Implied => quote!(#p::Count::Implied),
+        CountOut::Is(n) => quote!(#p::Count::Is(#n)),
+        CountOut::Arg(i) => {
+            let i = *i as u16;
+            quote!(#p::Count::Arg(#i))
+        }
+    };
+    let width = count(&s.width);
+    let precision = count(&s.precision);
+    let ty = format_ident!("{}", fmt_type_name(s.ty));
+    quote! {
+        #p::Spec {
+            fill: #fill,
+            align: #p::Align::#align,
+            sign: #p::Sign::#sign,
+            alternate: #alternate,
+            zero: #zero,
+            width: #width,
+            precision: #precision,
+            ty: #p::FmtType::#ty,
+        }
+    }
+}
+
+fn fmt_type_name(t: FmtType) -> &'static str {
+    match t {
+        FmtType::Display => "Display",
+        FmtType::Debug => "Debug",
+        FmtType::DebugLowerHex => "DebugLowerHex",
+        FmtType::DebugUpperHex => "DebugUpperHex",
+        FmtType::LowerHex => "LowerHex",
+        FmtType::UpperHex => "UpperHex",
+        FmtType::Octal => "Octal",
+        FmtType::Binary => "Binary",
+        FmtType::LowerExp => "LowerExp",
+        FmtType::UpperExp => "UpperExp",
+        FmtType::Pointer => "Pointer",
+    }
+}
+
+/// `format!` text that applies `spec` to argument 0, taking width and precision
+/// from the positional arguments that follow, if they come from arguments.
+fn spec_format_string(spec: &SpecOut) -> String {
+    let mut s = String::from("{0:");
+    if spec.align != Align::Unknown {
+        s.push(spec.fill);
+        s.push(match spec.align {
+            Align::Left => '<',
+            Align::Center => '^',
+            _ => '>',
+        });
+    }
+    match spec.sign {
+        Sign::Plus => s.push('+'),
+        Sign::Minus => s.push('-'),
+        Sign::None => {}
+    }
+    if spec.alternate {
+        s.push('#');
+    }
+    let mut next = 1;
+    match spec.width {
+        CountOut::Implied => {}
+        CountOut::Is(n) => {
+            if spec.zero {
+                s.push('0');
+            }
+            if n > 0 || spec.zero {
+                s.push_str(&n.to_string());
+            }
+        }
+        CountOut::Arg(_) => {
+            if spec.zero {
+                s.push('0');
+            }
+            s.push_str(&format!("{next}$"));
+            next += 1;
+        }
+    }
+    match spec.precision {
+        CountOut::Implied => {}
+        CountOut::Is(n) => s.push_str(&format!(".{n}")),
+        CountOut::Arg(_) => s.push_str(&format!(".{next}$")),
+    }
+    s.push_str(match spec.ty {
+        FmtType::Display => "",
+        FmtType::Debug => "?",
+        FmtType::DebugLowerHex => "x?",
+        FmtType::DebugUpperHex => "X?",
+        FmtType::LowerHex => "x",
+        FmtType::UpperHex => "X",
+        FmtType::Octal => "o",
+        FmtType::Binary => "b",
+        FmtType::LowerExp => "e",
+        FmtType::UpperExp => "E",
+        FmtType::Pointer => "p",
+    });
+    s.push('}');
+    s
+}
+
+/// Chooses how argument `i` is recorded: raw when its type allows, formatted at
+/// the call otherwise. The formatting closure is generated either way, so that
+/// a spec the type cannot take is a compile error at the argument.
+fn probe(p: &TokenStream, i: usize, a: &RecArg, all: &[RecArg], value: &Ident) -> TokenStream {
+    let span = a.span;
+    let bind = arg_ident(i, span);
+    let nslots = a.specs.len();
+    let arms = a.specs.iter().enumerate().map(|(k, spec)| {
+        let fmt = spec_format_string(spec);
+        let counts = [spec.width, spec.precision].into_iter().filter_map(|c| match c {
+            CountOut::Arg(j) => {
+                let b = arg_ident(j, all[j].span);
+                Some(quote_spanned!(all[j].span=> *#b))
+            }
+            _ => None,
+        });
+        // Only the argument's own identifier carries its span: a missing trait
+        // impl is reported there, while the closure's locals keep the macro's
+        // hygiene.
+        let value = quote_spanned!(span=> *#bind);
+        let body = quote! {
+            #p::FmtWrite::write_fmt(__ttlog_s, #p::format_args!(#fmt, #value #(, #counts)*))
+        };
+        if k + 1 == nslots { quote!(_ => #body,) } else { quote!(#k => #body,) }
+    });
+    let closure = quote! {
+        |__ttlog_s: &mut #p::FmtSink<'_>, __ttlog_k: usize| -> #p::FmtResult {
+            match __ttlog_k { #(#arms)* }
+        }
+    };
+    if a.force_fmt() {
+        quote! {
+            let #value = #p::FmtArg::new(#nslots, #closure);
+        }
+    } else {
+        quote! {
+            let #value = (&#p::Probe(#bind)).__ttlog_arg(#nslots, #closure);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> SpecOut {
+        SpecOut {
+            fill: ' ',
+            align: Align::Unknown,
+            sign: Sign::None,
+            alternate: false,
+            zero: false,
+            width: CountOut::Implied,
+            precision: CountOut::Implied,
+            ty: FmtType::Display,
+        }
+    }
+
+    #[test]
+    fn regenerated_format_strings() {
+        assert_eq!(spec_format_string(&spec()), "{0:}");
+        let s = SpecOut { fill: '*', align: Align::Center, width: CountOut::Is(9), ty: FmtType::Debug, ..spec() };
+        assert_eq!(spec_format_string(&s), "{0:*^9?}");
+        let s = SpecOut {
+            sign: Sign::Plus,
+            alternate: true,
+            zero: true,
+            width: CountOut::Is(10),
+            ty: FmtType::LowerHex,
+            ..spec()
+        };
+        assert_eq!(spec_format_string(&s), "{0:+#010x}");
+        let s = SpecOut { width: CountOut::Arg(3), precision: CountOut::Arg(4), ..spec() };
+        assert_eq!(spec_format_string(&s), "{0:1$.2$}");
+        let s = SpecOut { precision: CountOut::Arg(1), ty: FmtType::LowerExp, ..spec() };
+        assert_eq!(spec_format_string(&s), "{0:.1$e}");
+        let s = SpecOut { width: CountOut::Is(0), ..spec() };
+        assert_eq!(spec_format_string(&s), "{0:}");
+    }
+}

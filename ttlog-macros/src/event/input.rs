@@ -1,0 +1,176 @@
+//! Parses what the event macros receive: `$crate, LEVEL, [target: T,] "fmt", args`.
+//!
+//! The `macro_rules!` wrappers in `ttlog` forward `$crate` (so a renamed
+//! dependency still works) and the level: an identifier for `info!` and friends,
+//! or `@` followed by the user's level path for `event!`.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, LitStr, Token};
+
+/// The five levels, in the order of `ttlog::Level`'s discriminants.
+pub(crate) const LEVELS: [&str; 5] = ["Error", "Warn", "Info", "Debug", "Trace"];
+
+/// The parsed macro input.
+pub(crate) struct EventInput {
+    /// The `$crate` token (or any path to the `ttlog` crate).
+    pub(crate) krate: TokenStream,
+    /// One of [`LEVELS`].
+    pub(crate) level: Ident,
+    /// `target: expr`, if given.
+    pub(crate) target: Option<Expr>,
+    /// The format string.
+    pub(crate) format: LitStr,
+    /// Positional arguments, in order.
+    pub(crate) positional: Vec<Expr>,
+    /// Named arguments and fields, in order.
+    pub(crate) named: Vec<NamedArg>,
+    /// Span of the whole macro input, for errors about missing pieces.
+    pub(crate) call_span: Span,
+}
+
+/// `name = expr`, `name = ?expr` or `name = %expr`.
+pub(crate) struct NamedArg {
+    pub(crate) name: Ident,
+    pub(crate) sigil: Sigil,
+    pub(crate) expr: Expr,
+}
+
+/// How a field is rendered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sigil {
+    /// No sigil: `Display`.
+    None,
+    /// `?`: `Debug`.
+    Debug,
+    /// `%`: `Display`.
+    Display,
+}
+
+impl Parse for EventInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let call_span = input.span();
+        let krate: TokenTree = input.parse()?;
+        input.parse::<Token![,]>()?;
+        let level = if input.peek(Token![@]) {
+            input.parse::<Token![@]>()?;
+            if input.is_empty() {
+                return Err(syn::Error::new(
+                    call_span,
+                    "expected a level and a format string: `event!(Level::INFO, \"...\")`",
+                ));
+            }
+            let path: syn::Path = input.parse().map_err(|e| {
+                syn::Error::new(e.span(), "expected a level such as `Level::INFO` as the first argument of `event!`")
+            })?;
+            let level = level_from_path(&path)?;
+            if input.is_empty() {
+                return Err(syn::Error::new(path.span(), "expected a format string after the level"));
+            }
+            input.parse::<Token![,]>()?;
+            level
+        } else {
+            let id: Ident = input.parse()?;
+            input.parse::<Token![,]>()?;
+            id
+        };
+
+        if input.is_empty() {
+            return Err(syn::Error::new(
+                Span::call_site(),
+                "expected a format string: the macro needs at least a message, as in `info!(\"started\")`",
+            ));
+        }
+
+        let target = if input.peek(Ident) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
+            let kw: Ident = input.parse()?;
+            if kw != "target" {
+                return Err(syn::Error::new(kw.span(), format!("unknown option `{kw}`: expected `target: \"...\"`")));
+            }
+            input.parse::<Token![:]>()?;
+            let e: Expr = input.parse()?;
+            input.parse::<Token![,]>()?;
+            Some(e)
+        } else {
+            None
+        };
+
+        let format = parse_format_literal(input)?;
+
+        let mut positional = Vec::new();
+        let mut named: Vec<NamedArg> = Vec::new();
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+                let name: Ident = input.parse()?;
+                input.parse::<Token![=]>()?;
+                let sigil = if input.peek(Token![?]) {
+                    input.parse::<Token![?]>()?;
+                    Sigil::Debug
+                } else if input.peek(Token![%]) {
+                    input.parse::<Token![%]>()?;
+                    Sigil::Display
+                } else {
+                    Sigil::None
+                };
+                let expr: Expr = input.parse()?;
+                if let Some(prev) = named.iter().find(|n| n.name == name) {
+                    let mut e = syn::Error::new(name.span(), format!("duplicate argument named `{name}`"));
+                    e.combine(syn::Error::new(prev.name.span(), format!("`{name}` previously given here")));
+                    return Err(e);
+                }
+                named.push(NamedArg { name, sigil, expr });
+            } else {
+                let expr: Expr = input.parse()?;
+                if let Some(last) = named.last() {
+                    let mut e = syn::Error::new(expr.span(), "positional arguments cannot follow named arguments");
+                    e.combine(syn::Error::new(last.name.span(), "named argument here"));
+                    return Err(e);
+                }
+                positional.push(expr);
+            }
+        }
+        Ok(EventInput { krate: krate.into(), level, target, format, positional, named, call_span })
+    }
+}
+
+/// The format string must be a string literal (possibly passed through a
+/// `macro_rules!` as `$fmt:literal`, which wraps it in an invisible group).
+fn parse_format_literal(input: ParseStream<'_>) -> syn::Result<LitStr> {
+    if input.peek(LitStr) {
+        return input.parse();
+    }
+    // A literal that is not a string, or an expression: point at it.
+    let span = input.span();
+    let what = if input.peek(syn::Lit) { "a string literal, found another literal" } else { "a string literal" };
+    let _ = input.parse::<Expr>();
+    Err(syn::Error::new(
+        span,
+        format!("format argument must be {what}: write `\"{{}}\", value` to log a value"),
+    ))
+}
+
+/// Accepts `Level::INFO`, `Level::Info`, `ttlog::Level::INFO`, `$crate::Level::INFO`:
+/// any path whose last segment names a level.
+fn level_from_path(path: &syn::Path) -> syn::Result<Ident> {
+    let last = path.segments.last().map(|s| &s.ident);
+    if let Some(id) = last {
+        let s = id.to_string();
+        for l in LEVELS {
+            if s == l || s == l.to_ascii_uppercase() {
+                return Ok(Ident::new(l, id.span()));
+            }
+        }
+    }
+    let shown = quote::ToTokens::to_token_stream(path).to_string().replace(' ', "");
+    Err(syn::Error::new(
+        path.span(),
+        format!(
+            "`{shown}` is not a level: expected one of `Level::ERROR`, `Level::WARN`, `Level::INFO`, `Level::DEBUG`, `Level::TRACE`"
+        ),
+    ))
+}

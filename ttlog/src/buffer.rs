@@ -1,0 +1,375 @@
+//! The per-thread ring: one writer (the owning thread), any number of readers
+//! (snapshots) that copy it while it is written, and never wait for each other.
+//!
+//! ```text
+//!  logical position (bytes written since the ring was made, never wraps)
+//!  ────────────────────────────────────────────────────────────────────▶
+//!  | block k-1           | block k                       | block k+1 ...
+//!  | seq | rec | rec |pad| seq | rec | rec | rec | ...  ^ head (published)
+//!                                                       writer works here
+//!  physical word = (position mod capacity) / 8
+//! ```
+//!
+//! The ring is an array of `AtomicU64` words: the writer stores words with
+//! relaxed stores and publishes the end of each record with one release store to
+//! `head`; readers load words with relaxed loads. No byte is ever read or written
+//! non-atomically by two threads, so the protocol is free of data races by
+//! construction, and `loom` can check it (`tests/loom_ring.rs`).
+//!
+//! **Blocks.** The ring is cut into blocks of [`BLOCK`] bytes. A block starts with
+//! one word: the sequence number (count of events this owner wrote before it) of
+//! its first record. Records never straddle a block: one that does not fit in the
+//! rest of the block ends it with a pad word (all zero) and goes to the next
+//! block. A reader that must skip overwritten data can thus resume at any block
+//! boundary, and knows from the block header how many events it skipped.
+//!
+//! **Record** (little-endian words):
+//!
+//! ```text
+//!  word 0: bits  0..32  callsite id (never 0: 0 is the pad word)
+//!          bits 32..42  record length in words, header included
+//!          bits 42..62  types of arguments 0..5, four bits each (ArgType)
+//!  word 1: timestamp (clock ticks)
+//!  [ceil((nargs - 5) / 16) words of further argument types, if nargs > 5]
+//!  argument bytes, packed without alignment, zero-padded to a whole word:
+//!      integers, floats, char: their little-endian bytes (char as u32, bool 1 byte)
+//!      str: u16 length (bit 15: truncated) [u32 bytes cut, if truncated] bytes
+//!      formatted: per spec slot: UTF-8 bytes then 0xFF, or bytes then 0xFE and a
+//!                 u32 count of bytes cut (0xFE and 0xFF never occur in UTF-8)
+//! ```
+//!
+//! **Why a reader never sees a torn record.** The writer, before writing the
+//! words of a record that starts at the published position `h`, executes a
+//! release fence; the reader, after copying, executes an acquire fence and loads
+//! `head` again (`h2`). If the reader's copy of a word observed any store the
+//! writer made after publishing `h`, the fences synchronise and `h2 >= h`. The
+//! writer only ever writes inside the block that holds its published position
+//! (a block change publishes the new block's start first), so every word the
+//! reader may have seen half-replaced lies at a logical position below
+//! `block_start(h2) + BLOCK - capacity`. The reader keeps only whole blocks at or
+//! above that bound, and only positions below the `head` it loaded first, whose
+//! words were published before it started.
+
+use crate::sync::{fence, AtomicU64, CachePadded};
+use core::sync::atomic::Ordering;
+
+/// Bytes per block. A record is at most a block minus its header word.
+#[cfg(not(all(ttlog_loom, test)))]
+pub const BLOCK: u64 = 4096;
+/// Bytes per block (small under loom, so a model run laps the ring).
+#[cfg(all(ttlog_loom, test))]
+pub const BLOCK: u64 = 64;
+
+/// The largest record, in bytes.
+pub const MAX_RECORD: u64 = BLOCK - 8;
+/// Header bytes of a record: the id/length/types word and the timestamp.
+pub const RECORD_HEADER: u64 = 16;
+/// Argument types that fit in the header word.
+pub const INLINE_TAGS: usize = 5;
+/// Argument types per extension word.
+pub const TAGS_PER_WORD: usize = 16;
+/// The smallest ring: four blocks.
+pub const MIN_CAPACITY: u64 = 4 * BLOCK;
+
+/// Bytes of the extension words that carry the types of arguments past the fifth.
+pub const fn ext_tag_bytes(nargs: usize) -> u64 {
+    if nargs <= INLINE_TAGS {
+        0
+    } else {
+        (nargs - INLINE_TAGS).div_ceil(TAGS_PER_WORD) as u64 * 8
+    }
+}
+
+/// Builds word 0 of a record.
+#[inline(always)]
+pub const fn header_word(id: u32, len_words: u64, inline_tags: u64) -> u64 {
+    id as u64 | (len_words << 32) | (inline_tags << 42)
+}
+
+/// The fields of word 0.
+#[inline]
+pub const fn split_header(word: u64) -> (u32, u64, u64) {
+    (word as u32, (word >> 32) & 0x3ff, (word >> 42) & 0xf_ffff)
+}
+
+/// A ring of `capacity` bytes shared by its writer and readers.
+#[derive(Debug)]
+pub(crate) struct Ring {
+    /// Logical position just past the last published record.
+    head: CachePadded<AtomicU64>,
+    words: Box<[AtomicU64]>,
+    /// Capacity in bytes minus one (capacity is a power of two).
+    mask: u64,
+}
+
+/// The writer's private position in its ring.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Cursor {
+    /// Logical position where the next record goes.
+    pub(crate) pos: u64,
+    /// End of the block `pos` is in (0 before the first block).
+    pub(crate) block_end: u64,
+    /// Events written so far by this owner.
+    pub(crate) seq: u64,
+}
+
+impl Ring {
+    /// A zeroed ring of `capacity` bytes, rounded up to a power of two of at least
+    /// [`MIN_CAPACITY`].
+    pub(crate) fn new(capacity: u64) -> Ring {
+        let cap = capacity.max(MIN_CAPACITY).next_power_of_two();
+        let words = (0..cap / 8).map(|_| AtomicU64::new(0)).collect::<Box<[_]>>();
+        Ring { head: CachePadded(AtomicU64::new(0)), words, mask: cap - 1 }
+    }
+
+    /// Capacity in bytes.
+    pub(crate) fn capacity(&self) -> u64 {
+        self.mask + 1
+    }
+
+    /// The word at logical byte position `pos` (a multiple of 8).
+    #[inline(always)]
+    pub(crate) fn word(&self, pos: u64) -> &AtomicU64 {
+        let i = ((pos & self.mask) >> 3) as usize;
+        // `i` is below `words.len()` because `mask + 1` is the byte capacity.
+        &self.words[i]
+    }
+
+    /// Pointer to the word at logical position `pos`; the words of one block are
+    /// contiguous, since blocks never straddle the physical end of the ring.
+    #[inline(always)]
+    pub(crate) fn word_ptr(&self, pos: u64) -> *const AtomicU64 {
+        self.word(pos) as *const AtomicU64
+    }
+
+    /// Starts a new owner at the next block boundary: the position the owner's
+    /// cursor begins at. Whatever precedes it belongs to earlier owners.
+    pub(crate) fn start_owner(&self) -> Cursor {
+        let h = self.head.load(Ordering::Relaxed);
+        let start = h.next_multiple_of(BLOCK);
+        self.head.store(start, Ordering::Release);
+        Cursor { pos: start, block_end: start, seq: 0 }
+    }
+
+    /// Ends the current block and opens the next one: pad word, publish the new
+    /// block's start, then its header. Cold: once per block.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn next_block(&self, cur: &mut Cursor) {
+        if cur.pos < cur.block_end {
+            self.word(cur.pos).store(0, Ordering::Relaxed);
+        }
+        let start = cur.block_end.max(cur.pos.next_multiple_of(BLOCK));
+        // Publishing the block start before writing into the block tells a reader
+        // that the writer may now be overwriting this block's old contents.
+        self.head.store(start, Ordering::Release);
+        fence(Ordering::Release);
+        self.word(start).store(cur.seq, Ordering::Relaxed);
+        cur.pos = start + 8;
+        cur.block_end = start + BLOCK;
+    }
+
+    /// Makes room for a record of `len` bytes (a multiple of 8, at most
+    /// [`MAX_RECORD`]) and returns the position to write it at.
+    #[inline(always)]
+    pub(crate) fn reserve(&self, cur: &mut Cursor, len: u64) -> u64 {
+        if cur.pos + len > cur.block_end {
+            self.next_block(cur);
+        }
+        // Orders the stores of the record after the publication of everything
+        // before it (see the module docs); a compiler barrier on x86.
+        fence(Ordering::Release);
+        cur.pos
+    }
+
+    /// Publishes a record written at `cur.pos` of `len` bytes.
+    #[inline(always)]
+    pub(crate) fn commit(&self, cur: &mut Cursor, len: u64) {
+        cur.pos += len;
+        cur.seq += 1;
+        self.head.store(cur.pos, Ordering::Release);
+    }
+
+    /// Copies the records published at the time of the call that belong to the
+    /// owner that started at `owner_start`, skipping any block the writer may
+    /// have been overwriting during the copy.
+    pub(crate) fn copy(&self, owner_start: u64) -> Option<RingCopy> {
+        let cap = self.capacity();
+        let h1 = self.head.load(Ordering::Acquire);
+        let lo = h1.saturating_sub(cap).next_multiple_of(BLOCK).max(owner_start);
+        if lo >= h1 {
+            return Some(RingCopy { start: lo, words: Vec::new() });
+        }
+        let mut words = Vec::with_capacity(((h1 - lo) / 8) as usize);
+        let mut p = lo;
+        while p < h1 {
+            words.push(self.word(p).load(Ordering::Relaxed));
+            p += 8;
+        }
+        fence(Ordering::Acquire);
+        let h2 = self.head.load(Ordering::Relaxed);
+        // Lowest position whose word the writer cannot have touched since h1.
+        let safe = ((h2 / BLOCK) * BLOCK + BLOCK).saturating_sub(cap);
+        let start = safe.next_multiple_of(BLOCK).max(lo);
+        if start > lo {
+            if start >= h1 {
+                // The writer lapped the whole copy: nothing in it can be trusted.
+                return None;
+            }
+            words.drain(..((start - lo) / 8) as usize);
+        }
+        Some(RingCopy { start, words })
+    }
+}
+
+/// A consistent copy of part of a ring: whole blocks from `start` (a block
+/// boundary) on, the last one possibly partial.
+#[derive(Debug, Clone)]
+pub(crate) struct RingCopy {
+    /// Logical position of `words[0]`.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) start: u64,
+    pub(crate) words: Vec<u64>,
+}
+
+/// One record found in a [`RingCopy`]: word indices into `words`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RecordRef {
+    pub(crate) first: usize,
+    pub(crate) len_words: usize,
+}
+
+/// What walking a copy found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Walk {
+    pub(crate) records: Vec<RecordRef>,
+    /// Sequence number of the first record (events of the owner before it are gone).
+    pub(crate) first_seq: u64,
+    /// Records whose header was inconsistent; the rest of their block was skipped.
+    pub(crate) malformed: u64,
+}
+
+impl RingCopy {
+    /// Finds the records: each block's header, then records until a pad word, the
+    /// end of the block, or the end of the copy.
+    pub(crate) fn walk(&self) -> Walk {
+        let mut walk = Walk::default();
+        let block_words = (BLOCK / 8) as usize;
+        let mut b = 0;
+        let mut first = true;
+        while b < self.words.len() {
+            let seq = self.words[b];
+            let end = (b + block_words).min(self.words.len());
+            if first {
+                walk.first_seq = seq;
+                first = false;
+            } else {
+                // Sequence numbers must run on from the previous block.
+                let expected = walk.first_seq + walk.records.len() as u64;
+                if seq != expected {
+                    walk.malformed += 1;
+                }
+            }
+            let mut i = b + 1;
+            while i < end {
+                let (id, len, _) = split_header(self.words[i]);
+                if id == 0 {
+                    break;
+                }
+                let len = len as usize;
+                if len < 2 || i + len > end {
+                    walk.malformed += 1;
+                    break;
+                }
+                walk.records.push(RecordRef { first: i, len_words: len });
+                i += len;
+            }
+            b += block_words;
+        }
+        walk
+    }
+}
+
+#[cfg(all(test, not(ttlog_loom)))]
+mod tests {
+    use super::*;
+
+    fn write(ring: &Ring, cur: &mut Cursor, id: u32, payload: &[u64]) {
+        let len = RECORD_HEADER + 8 * payload.len() as u64;
+        let at = ring.reserve(cur, len);
+        ring.word(at + 8).store(0xABCD, Ordering::Relaxed);
+        for (k, w) in payload.iter().enumerate() {
+            ring.word(at + 16 + 8 * k as u64).store(*w, Ordering::Relaxed);
+        }
+        ring.word(at).store(header_word(id, len / 8, 0), Ordering::Relaxed);
+        ring.commit(cur, len);
+    }
+
+    #[test]
+    fn records_round_trip_before_wrapping() {
+        let ring = Ring::new(MIN_CAPACITY);
+        let mut cur = ring.start_owner();
+        for i in 0..10u64 {
+            write(&ring, &mut cur, 7, &[i, i * 2]);
+        }
+        let copy = ring.copy(0).unwrap();
+        let walk = copy.walk();
+        assert_eq!(walk.first_seq, 0);
+        assert_eq!(walk.records.len(), 10);
+        assert_eq!(walk.malformed, 0);
+        for (i, r) in walk.records.iter().enumerate() {
+            assert_eq!(r.len_words, 4);
+            assert_eq!(copy.words[r.first + 2], i as u64);
+        }
+    }
+
+    #[test]
+    fn overwritten_events_are_counted_by_block_sequence() {
+        let ring = Ring::new(MIN_CAPACITY);
+        let mut cur = ring.start_owner();
+        let n = 5_000u64;
+        for i in 0..n {
+            write(&ring, &mut cur, 3, &[i]);
+        }
+        let copy = ring.copy(0).unwrap();
+        let walk = copy.walk();
+        assert_eq!(walk.malformed, 0);
+        assert_eq!(walk.first_seq + walk.records.len() as u64, n);
+        assert!(walk.first_seq > 0);
+        for (k, r) in walk.records.iter().enumerate() {
+            assert_eq!(copy.words[r.first + 2], walk.first_seq + k as u64);
+        }
+        // At least capacity minus two blocks of history survives.
+        let kept = walk.records.len() as u64 * 24;
+        assert!(kept >= ring.capacity() - 2 * BLOCK, "kept {kept} bytes");
+    }
+
+    #[test]
+    fn a_new_owner_hides_the_previous_one() {
+        let ring = Ring::new(MIN_CAPACITY);
+        let mut cur = ring.start_owner();
+        for i in 0..100u64 {
+            write(&ring, &mut cur, 3, &[i]);
+        }
+        let mut cur2 = ring.start_owner();
+        let start = cur2.pos;
+        assert_eq!(start % BLOCK, 0);
+        for i in 0..3u64 {
+            write(&ring, &mut cur2, 4, &[i]);
+        }
+        let walk_copy = ring.copy(start).unwrap();
+        let walk = walk_copy.walk();
+        assert_eq!(walk.records.len(), 3);
+        assert_eq!(walk.first_seq, 0);
+    }
+
+    #[test]
+    fn header_fields_round_trip() {
+        let w = header_word(0xDEAD_BEEF, 511, 0xF_FFFF);
+        assert_eq!(split_header(w), (0xDEAD_BEEF, 511, 0xF_FFFF));
+        assert_eq!(ext_tag_bytes(5), 0);
+        assert_eq!(ext_tag_bytes(6), 8);
+        assert_eq!(ext_tag_bytes(21), 8);
+        assert_eq!(ext_tag_bytes(22), 16);
+    }
+}

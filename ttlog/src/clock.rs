@@ -1,0 +1,235 @@
+//! Timestamps: which clock an event reads, and how a snapshot turns its readings
+//! into wall-clock time.
+//!
+//! The default on x86-64 with an invariant time-stamp counter is `rdtsc`: no
+//! system call, no conversion on the hot path. The snapshot header carries two
+//! calibration points (counter and `CLOCK_MONOTONIC` at the first event and at the
+//! snapshot) and the wall-clock time at the snapshot, from which the decoder maps
+//! counter values to nanoseconds since the Unix epoch.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::OnceLock;
+
+/// The clock that timestamps events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Clock {
+    /// The CPU's time-stamp counter (`rdtsc`), calibrated against
+    /// `CLOCK_MONOTONIC`. The default where the counter is invariant (x86-64).
+    Tsc = 1,
+    /// `CLOCK_MONOTONIC`, in nanoseconds. The default elsewhere.
+    Monotonic = 2,
+    /// `CLOCK_MONOTONIC_COARSE`: cheaper, with the resolution of the kernel tick
+    /// (typically 1-4 ms). Linux only; elsewhere the same as `Monotonic`.
+    MonotonicCoarse = 3,
+    /// No clock: events keep their order within a thread, and carry no time.
+    None = 4,
+}
+
+impl Clock {
+    /// The clock with the given wire value.
+    pub const fn from_u8(v: u8) -> Option<Clock> {
+        match v {
+            1 => Some(Clock::Tsc),
+            2 => Some(Clock::Monotonic),
+            3 => Some(Clock::MonotonicCoarse),
+            4 => Some(Clock::None),
+            _ => None,
+        }
+    }
+
+    /// The clock ttlog uses unless told otherwise: the counter where it is
+    /// invariant, `CLOCK_MONOTONIC` elsewhere.
+    pub fn default_for_this_machine() -> Clock {
+        if tsc_is_invariant() { Clock::Tsc } else { Clock::Monotonic }
+    }
+}
+
+/// Reads `clock` now. `Clock::None` reads 0.
+#[inline(always)]
+pub(crate) fn read(clock: u8) -> u64 {
+    // The counter first: it is the common case and the branch predicts.
+    if clock == Clock::Tsc as u8 {
+        rdtsc()
+    } else if clock == Clock::None as u8 {
+        0
+    } else {
+        read_slow(clock)
+    }
+}
+
+#[inline(never)]
+fn read_slow(clock: u8) -> u64 {
+    if clock == Clock::MonotonicCoarse as u8 {
+        monotonic_coarse_ns()
+    } else {
+        monotonic_ns()
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn rdtsc() -> u64 {
+    // SAFETY: `rdtsc` exists on every x86-64 CPU and has no preconditions; it is
+    // only selected when `tsc_is_invariant` said the counter is usable.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn rdtsc() -> u64 {
+    monotonic_ns()
+}
+
+/// Whether the time-stamp counter ticks at a constant rate in every power state
+/// (CPUID leaf 0x8000_0007, EDX bit 8), so that it can stand for time.
+#[cfg(target_arch = "x86_64")]
+fn tsc_is_invariant() -> bool {
+    use core::arch::x86_64::__cpuid;
+    // Leaf 0x8000_0000 reports the highest extended leaf, checked before leaf
+    // 0x8000_0007 is read.
+    let max_ext = __cpuid(0x8000_0000).eax;
+    if max_ext < 0x8000_0007 {
+        return false;
+    }
+    let edx = __cpuid(0x8000_0007).edx;
+    edx & (1 << 8) != 0
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn tsc_is_invariant() -> bool {
+    false
+}
+
+fn clock_gettime_ns(id: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; `clock_gettime` only writes it.
+    // It is async-signal-safe, so the crash path may call it too.
+    let rc = unsafe { libc::clock_gettime(id, &mut ts) };
+    if rc != 0 {
+        return 0;
+    }
+    (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64)
+}
+
+/// `CLOCK_MONOTONIC` in nanoseconds.
+pub(crate) fn monotonic_ns() -> u64 {
+    clock_gettime_ns(libc::CLOCK_MONOTONIC)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn monotonic_coarse_ns() -> u64 {
+    clock_gettime_ns(libc::CLOCK_MONOTONIC_COARSE)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn monotonic_coarse_ns() -> u64 {
+    monotonic_ns()
+}
+
+/// `CLOCK_REALTIME` in nanoseconds since the Unix epoch.
+pub(crate) fn realtime_ns() -> u64 {
+    clock_gettime_ns(libc::CLOCK_REALTIME)
+}
+
+/// One simultaneous reading of the event clock, `CLOCK_MONOTONIC` and
+/// `CLOCK_REALTIME`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClockPoint {
+    /// The event clock's reading.
+    pub ticks: u64,
+    /// `CLOCK_MONOTONIC`, nanoseconds.
+    pub mono_ns: u64,
+    /// `CLOCK_REALTIME`, nanoseconds since the Unix epoch.
+    pub real_ns: u64,
+}
+
+impl ClockPoint {
+    /// Reads the three clocks, the event clock between two monotonic readings so
+    /// that the pair is as close as the machine allows.
+    pub(crate) fn now(clock: Clock) -> ClockPoint {
+        let m0 = monotonic_ns();
+        let ticks = match clock {
+            Clock::Tsc => read(clock as u8),
+            Clock::Monotonic | Clock::MonotonicCoarse => 0,
+            Clock::None => 0,
+        };
+        let m1 = monotonic_ns();
+        let real_ns = realtime_ns();
+        let mono_ns = m0 + (m1.saturating_sub(m0)) / 2;
+        let ticks = match clock {
+            Clock::Tsc => ticks,
+            // The nanosecond clocks are their own calibration.
+            Clock::Monotonic => mono_ns,
+            Clock::MonotonicCoarse => read(clock as u8),
+            Clock::None => 0,
+        };
+        ClockPoint { ticks, mono_ns, real_ns }
+    }
+}
+
+static CLOCK: AtomicU8 = AtomicU8::new(0);
+static ANCHOR: OnceLock<ClockPoint> = OnceLock::new();
+
+/// The clock events are stamped with, fixed at the first event.
+pub fn clock() -> Clock {
+    Clock::from_u8(init()).unwrap_or(Clock::Monotonic)
+}
+
+/// Chooses the clock; succeeds only before the first event was recorded.
+pub(crate) fn set_clock(clock: Clock) -> Result<(), Clock> {
+    match CLOCK.compare_exchange(0, clock as u8, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => Ok(()),
+        Err(current) if current == clock as u8 => Ok(()),
+        Err(current) => Err(Clock::from_u8(current).unwrap_or(Clock::Monotonic)),
+    }
+}
+
+/// Fixes the clock (the default, unless one was chosen) and takes the first
+/// calibration point. Cold: runs on a thread's first event.
+pub(crate) fn init() -> u8 {
+    let current = CLOCK.load(Ordering::Acquire);
+    let c = if current != 0 {
+        current
+    } else {
+        let default = Clock::default_for_this_machine() as u8;
+        match CLOCK.compare_exchange(0, default, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => default,
+            Err(v) => v,
+        }
+    };
+    ANCHOR.get_or_init(|| ClockPoint::now(Clock::from_u8(c).unwrap_or(Clock::Monotonic)));
+    c
+}
+
+/// The calibration point taken at the first event, if any event was recorded.
+pub(crate) fn anchor() -> Option<ClockPoint> {
+    ANCHOR.get().copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monotonic_advances() {
+        let a = monotonic_ns();
+        let b = monotonic_ns();
+        assert!(b >= a);
+        assert!(realtime_ns() > 1_600_000_000_000_000_000);
+    }
+
+    #[test]
+    fn point_pairs_clocks() {
+        let p = ClockPoint::now(Clock::Monotonic);
+        assert_eq!(p.ticks, p.mono_ns);
+        let q = ClockPoint::now(Clock::default_for_this_machine());
+        assert!(q.mono_ns >= p.mono_ns);
+    }
+
+    #[test]
+    fn none_reads_zero() {
+        assert_eq!(read(Clock::None as u8), 0);
+        assert_ne!(read(Clock::Monotonic as u8), 0);
+    }
+}

@@ -1,0 +1,130 @@
+//! Optional configuration: nothing needs to be set up before logging.
+
+use crate::clock::Clock;
+use crate::level::LevelFilter;
+use core::fmt;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// Ring size of a thread that starts logging, unless configured.
+pub const DEFAULT_BUFFER_SIZE: u64 = 64 << 10;
+/// Bytes all thread buffers together may use, unless configured.
+pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
+
+static BUFFER_SIZE: AtomicU64 = AtomicU64::new(DEFAULT_BUFFER_SIZE);
+static MEMORY_BUDGET: AtomicUsize = AtomicUsize::new(DEFAULT_MEMORY_BUDGET);
+
+/// The settings a thread's first event uses.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Current {
+    pub(crate) buffer_size: u64,
+    pub(crate) memory_budget: usize,
+}
+
+pub(crate) fn current() -> Current {
+    Current {
+        buffer_size: BUFFER_SIZE.load(Ordering::Relaxed),
+        memory_budget: MEMORY_BUDGET.load(Ordering::Relaxed),
+    }
+}
+
+/// Sets what the defaults do not suit. Every setting is optional.
+///
+/// ```
+/// use ttlog::{Builder, LevelFilter};
+///
+/// Builder::new()
+///     .buffer_size(256 * 1024)       // per thread
+///     .memory_budget(64 << 20)       // all threads together
+///     .max_level(LevelFilter::Debug)
+///     .init()
+///     .expect("ttlog configured before the first event");
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use = "a Builder does nothing until `init` is called"]
+pub struct Builder {
+    buffer_size: Option<u64>,
+    memory_budget: Option<usize>,
+    max_level: Option<LevelFilter>,
+    clock: Option<Clock>,
+}
+
+impl Builder {
+    /// A builder that changes nothing.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Bytes of each thread's ring, rounded up to a power of two of at least
+    /// 16 KiB. Applies to threads whose first event comes after `init`.
+    /// Default: 64 KiB.
+    pub fn buffer_size(mut self, bytes: usize) -> Builder {
+        self.buffer_size = Some(bytes as u64);
+        self
+    }
+
+    /// Bytes all rings together may take. When it is spent, a new thread takes
+    /// over the buffer of the thread that exited longest ago; if no thread has
+    /// exited, the new thread's events are counted as dropped. Default: 256 MiB.
+    pub fn memory_budget(mut self, bytes: usize) -> Builder {
+        self.memory_budget = Some(bytes);
+        self
+    }
+
+    /// The runtime maximum level; the same as [`set_max_level`](crate::set_max_level).
+    pub fn max_level(mut self, filter: LevelFilter) -> Builder {
+        self.max_level = Some(filter);
+        self
+    }
+
+    /// The clock events are stamped with. Must be chosen before the first event.
+    pub fn clock(mut self, clock: Clock) -> Builder {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Applies the settings.
+    ///
+    /// Fails only when a clock is chosen after events were already stamped with
+    /// another one; the other settings are applied even then.
+    pub fn init(self) -> Result<(), InitError> {
+        if let Some(b) = self.buffer_size {
+            BUFFER_SIZE.store(b, Ordering::Relaxed);
+        }
+        if let Some(b) = self.memory_budget {
+            MEMORY_BUDGET.store(b, Ordering::Relaxed);
+        }
+        if let Some(l) = self.max_level {
+            crate::level::set_max_level(l);
+        }
+        if let Some(c) = self.clock {
+            crate::clock::set_clock(c).map_err(|current| InitError::ClockInUse { requested: c, current })?;
+        }
+        Ok(())
+    }
+}
+
+/// Why [`Builder::init`] failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InitError {
+    /// Events were already stamped with another clock.
+    ClockInUse {
+        /// The clock asked for.
+        requested: Clock,
+        /// The clock in use.
+        current: Clock,
+    },
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InitError::ClockInUse { requested, current } => write!(
+                f,
+                "cannot switch the clock to {requested:?}: events are already stamped with {current:?}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InitError {}

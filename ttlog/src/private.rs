@@ -1,0 +1,29 @@
+//! What the macros' expansions reach, and nothing else. Not a public API: it
+//! changes with every release, which is why `ttlog` pins `ttlog-macros` exactly.
+
+pub use crate::callsite::{Align, ArgMeta, ArgRole, Callsite, CallsiteKind, Count, FmtType, Piece, Sign, Spec};
+pub use crate::level::Level;
+pub use crate::write::args::{EncodeArg, FmtArg, FmtSink, Probe, ViaFmt, ViaRaw, MAX_ARGS};
+pub use crate::write::{write, RecordWriter};
+pub use core::fmt::{Result as FmtResult, Write as FmtWrite};
+pub use core::{file, format_args, line, module_path};
+pub use inventory;
+pub use ttlog_macros::event;
+
+/// Registers a callsite so that snapshots can map its id back to it.
+#[derive(Debug)]
+pub struct Registration(pub &'static Callsite);
+
+inventory::collect!(Registration);
+
+/// Whether `level` is compiled in: a constant the compiler folds.
+#[inline(always)]
+pub const fn static_enabled(level: Level) -> bool {
+    level as u8 <= crate::level::STATIC_MAX_LEVEL as u8
+}
+
+/// Whether `level` passes the runtime filter: one relaxed load.
+#[inline(always)]
+pub fn enabled(level: Level) -> bool {
+    crate::level::enabled(level)
+}

@@ -1,0 +1,258 @@
+//! Every thread buffer the process has: a lock-free, append-only list of slots.
+//!
+//! A thread's first event claims a slot (cold path): the oldest slot of an exited
+//! thread when the memory budget is spent, else a new one. Slots are never freed,
+//! so a snapshot (from any thread, a panic hook or a signal handler) walks the list
+//! without locks and without allocating.
+//!
+//! A slot's owner changes only while its generation is odd; readers load the
+//! generation before and after copying and retry when it moved, so a copy never
+//! mixes two owners.
+
+use crate::buffer::{Cursor, Ring, RingCopy};
+use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+/// Bytes of a thread name kept.
+pub(crate) const NAME_BYTES: usize = 64;
+
+const ACTIVE: u8 = 1;
+const RETIRED: u8 = 2;
+
+/// One thread buffer and its current owner.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    /// `None` for a slot made when the memory budget was spent: its owner's events
+    /// are counted as dropped.
+    pub(crate) ring: Option<Ring>,
+    /// Even while the owner is stable; odd while it changes.
+    generation: AtomicU64,
+    state: AtomicU8,
+    /// Where the current owner's data starts in the ring.
+    owner_start: AtomicU64,
+    tid: AtomicU64,
+    name: [AtomicU64; NAME_BYTES / 8],
+    /// Events the current owner could not record (no buffer, too large, or logged
+    /// from inside the formatting of another event's argument).
+    pub(crate) dropped: AtomicU64,
+    next: AtomicPtr<Slot>,
+}
+
+impl Slot {
+    fn new(ring: Option<Ring>) -> Slot {
+        Slot {
+            ring,
+            generation: AtomicU64::new(0),
+            state: AtomicU8::new(0),
+            owner_start: AtomicU64::new(0),
+            tid: AtomicU64::new(0),
+            name: Default::default(),
+            dropped: AtomicU64::new(0),
+            next: AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
+
+    /// Makes the calling thread the owner; returns its cursor.
+    fn take(&self, tid: u64, name: &str) -> Cursor {
+        let g = self.generation.load(Ordering::Relaxed);
+        self.generation.store(g + 1, Ordering::Relaxed);
+        core::sync::atomic::fence(Ordering::Release);
+        self.tid.store(tid, Ordering::Relaxed);
+        let mut bytes = [0u8; NAME_BYTES];
+        let n = floor_char_boundary(name, NAME_BYTES);
+        bytes[..n].copy_from_slice(&name.as_bytes()[..n]);
+        for (w, chunk) in self.name.iter().zip(bytes.chunks_exact(8)) {
+            w.store(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])), Ordering::Relaxed);
+        }
+        self.dropped.store(0, Ordering::Relaxed);
+        let cur = match &self.ring {
+            Some(ring) => ring.start_owner(),
+            None => Cursor::default(),
+        };
+        self.owner_start.store(cur.pos, Ordering::Relaxed);
+        self.state.store(ACTIVE, Ordering::Relaxed);
+        self.generation.store(g + 2, Ordering::Release);
+        cur
+    }
+
+    /// Reads the owner and copies its records, consistently; `None` if the owner
+    /// kept changing or the writer kept lapping the copy.
+    pub(crate) fn capture(&self) -> Option<SlotCapture> {
+        for _ in 0..16 {
+            let g1 = self.generation.load(Ordering::Acquire);
+            if g1 & 1 == 1 {
+                std::hint::spin_loop();
+                continue;
+            }
+            if g1 == 0 {
+                return None;
+            }
+            let state = self.state.load(Ordering::Relaxed);
+            let tid = self.tid.load(Ordering::Relaxed);
+            let mut name = [0u8; NAME_BYTES];
+            for (chunk, w) in name.chunks_exact_mut(8).zip(self.name.iter()) {
+                chunk.copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+            }
+            let owner_start = self.owner_start.load(Ordering::Relaxed);
+            let copy = match &self.ring {
+                Some(ring) => match ring.copy(owner_start) {
+                    Some(c) => Some(c),
+                    None => continue,
+                },
+                None => None,
+            };
+            let dropped = self.dropped.load(Ordering::Relaxed);
+            core::sync::atomic::fence(Ordering::Acquire);
+            if self.generation.load(Ordering::Relaxed) != g1 {
+                continue;
+            }
+            let len = name.iter().position(|&b| b == 0).unwrap_or(NAME_BYTES);
+            let name = String::from_utf8_lossy(&name[..len]).into_owned();
+            return Some(SlotCapture { tid, name, exited: state == RETIRED, dropped, copy });
+        }
+        None
+    }
+}
+
+/// What [`Slot::capture`] read.
+#[derive(Debug)]
+pub(crate) struct SlotCapture {
+    pub(crate) tid: u64,
+    pub(crate) name: String,
+    pub(crate) exited: bool,
+    pub(crate) dropped: u64,
+    pub(crate) copy: Option<RingCopy>,
+}
+
+fn floor_char_boundary(s: &str, max: usize) -> usize {
+    if s.len() <= max {
+        return s.len();
+    }
+    let mut i = max;
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Head of the list of all slots, newest first.
+static SLOTS: AtomicPtr<Slot> = AtomicPtr::new(core::ptr::null_mut());
+/// Bytes of ring memory allocated so far.
+static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+/// Slots of exited threads, oldest first.
+static RETIRED_QUEUE: Mutex<VecDeque<&'static Slot>> = Mutex::new(VecDeque::new());
+/// Events of exited threads discarded when their buffer went to a new thread.
+static EVICTED: AtomicU64 = AtomicU64::new(0);
+
+/// Iterates over every slot ever made. Lock-free and allocation-free.
+pub(crate) fn slots() -> impl Iterator<Item = &'static Slot> {
+    let mut p = SLOTS.load(Ordering::Acquire);
+    core::iter::from_fn(move || {
+        // SAFETY: slots are leaked `Box`es, never freed, and fully initialised
+        // before being published with a release store (CAS) that this acquire
+        // load (or the acquire load of the previous slot's `next`) pairs with.
+        let slot: &'static Slot = unsafe { p.as_ref()? };
+        p = slot.next.load(Ordering::Acquire);
+        Some(slot)
+    })
+}
+
+fn push(slot: Slot) -> &'static Slot {
+    let slot: &'static Slot = Box::leak(Box::new(slot));
+    let mut head = SLOTS.load(Ordering::Relaxed);
+    loop {
+        slot.next.store(head, Ordering::Relaxed);
+        match SLOTS.compare_exchange_weak(
+            head,
+            slot as *const Slot as *mut Slot,
+            Ordering::Release,
+            Ordering::Relaxed,
+        ) {
+            Ok(_) => return slot,
+            Err(h) => head = h,
+        }
+    }
+}
+
+/// Events of exited threads discarded so that a new thread could have their buffer.
+pub(crate) fn evicted_events() -> u64 {
+    EVICTED.load(Ordering::Relaxed)
+}
+
+/// How much memory the thread buffers take, and how many there are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BufferStats {
+    /// Thread buffers (rings) allocated since the process started. They are never
+    /// freed: a new thread reuses the buffer of one that exited.
+    pub buffers: usize,
+    /// Threads that got no buffer because the memory budget was spent (their
+    /// events are counted as dropped).
+    pub bufferless: usize,
+    /// Bytes of all rings together.
+    pub bytes: usize,
+    /// Threads currently logging (not exited).
+    pub active_threads: usize,
+    /// Events of exited threads discarded when their buffer went to a new thread.
+    pub evicted_events: u64,
+}
+
+/// Counts the thread buffers and the memory they take.
+pub fn buffer_stats() -> BufferStats {
+    let mut s = BufferStats { bytes: ALLOCATED.load(Ordering::Relaxed), evicted_events: evicted_events(), ..Default::default() };
+    for slot in slots() {
+        if slot.ring.is_some() {
+            s.buffers += 1;
+        } else {
+            s.bufferless += 1;
+        }
+        if slot.state.load(Ordering::Relaxed) == ACTIVE {
+            s.active_threads += 1;
+        }
+    }
+    s
+}
+
+/// Claims a slot for the calling thread: a new ring while the budget allows, else
+/// the buffer of the thread that exited longest ago, else a slot without a ring.
+pub(crate) fn claim(ring_bytes: u64, budget: usize, tid: u64, name: &str) -> (&'static Slot, Cursor) {
+    let cap = ring_bytes.max(crate::buffer::MIN_CAPACITY).next_power_of_two() as usize;
+    let mut fresh = ALLOCATED.load(Ordering::Relaxed);
+    loop {
+        if fresh + cap > budget {
+            break;
+        }
+        match ALLOCATED.compare_exchange_weak(fresh, fresh + cap, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => {
+                let slot = push(Slot::new(Some(Ring::new(cap as u64))));
+                let cur = slot.take(tid, name);
+                return (slot, cur);
+            }
+            Err(v) => fresh = v,
+        }
+    }
+    // Over budget: reuse the oldest exited thread's slot, preferring one with a ring.
+    let reused = {
+        let mut q = RETIRED_QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+        let pick = q.iter().position(|s| s.ring.is_some()).or(if q.is_empty() { None } else { Some(0) });
+        pick.and_then(|i| q.remove(i))
+    };
+    if let Some(slot) = reused {
+        if let Some(c) = slot.capture() {
+            let n = c.copy.map(|c| c.walk().records.len() as u64).unwrap_or(0);
+            EVICTED.fetch_add(n, Ordering::Relaxed);
+        }
+        let cur = slot.take(tid, name);
+        return (slot, cur);
+    }
+    let slot = push(Slot::new(None));
+    let cur = slot.take(tid, name);
+    (slot, cur)
+}
+
+/// Marks the slot's owner as exited; its events stay until the slot is reused.
+pub(crate) fn retire(slot: &'static Slot) {
+    slot.state.store(RETIRED, Ordering::Relaxed);
+    let mut q = RETIRED_QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+    q.push_back(slot);
+}

@@ -1,0 +1,443 @@
+//! Snapshots: copy every thread's ring (capture), then re-encode the records
+//! compactly into the file format of [`crate::wire`] (write).
+//!
+//! Capture copies and does not drain: writers keep writing while it runs and
+//! never wait for it. Writing happens on the thread that asked for the
+//! snapshot; application threads never pay for compaction.
+
+use crate::buffer::{self, RingCopy, Walk};
+use crate::callsite::{ArgType, Callsite};
+use crate::clock::{Clock, ClockPoint};
+use crate::registry;
+use crate::wire::{self, CallsiteInfo, End, Header, ThreadInfo};
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// A copy of every thread's recent events, taken by [`snapshot`].
+#[derive(Debug)]
+pub struct Snapshot {
+    reason: String,
+    clock: Clock,
+    anchor: ClockPoint,
+    taken: ClockPoint,
+    threads: Vec<ThreadSnapshot>,
+    evicted: u64,
+    late_dropped: u64,
+}
+
+/// One thread's part of a [`Snapshot`].
+#[derive(Debug)]
+pub struct ThreadSnapshot {
+    tid: u64,
+    name: String,
+    exited: bool,
+    dropped: u64,
+    copy: Option<RingCopy>,
+    walk: Walk,
+    unreadable: bool,
+}
+
+impl ThreadSnapshot {
+    /// The OS thread id.
+    pub fn tid(&self) -> u64 {
+        self.tid
+    }
+
+    /// The thread's name, `""` if it had none.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the thread had exited (its last events are kept until its buffer
+    /// is needed by a new thread).
+    pub fn exited(&self) -> bool {
+        self.exited
+    }
+
+    /// Events copied into the snapshot.
+    pub fn recorded(&self) -> u64 {
+        self.walk.records.len() as u64
+    }
+
+    /// Events the ring overwrote (oldest first) before the snapshot copied it.
+    /// `recorded() + overwritten()` is the number of events the thread logged up
+    /// to the snapshot.
+    pub fn overwritten(&self) -> u64 {
+        self.walk.first_seq
+    }
+
+    /// Events the thread could not record at all: no buffer (memory budget
+    /// spent), or logged from inside the formatting of another event's argument.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
+/// Copies every thread's buffer, including the buffers of exited threads that
+/// have not been reused yet. Threads keep logging meanwhile; each thread's copy
+/// is consistent (no torn events) and ends at some point during the call.
+///
+/// `reason` is stored in the file ("manual", "panic", ...).
+///
+/// ```
+/// ttlog::info!("about to take a snapshot");
+/// let snap = ttlog::snapshot("manual");
+/// assert!(snap.event_count() >= 1);
+/// let mut file = Vec::new();
+/// snap.write_to(&mut file)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn snapshot(reason: &str) -> Snapshot {
+    let clock = crate::clock::clock();
+    let anchor = crate::clock::anchor();
+    let mut threads = Vec::new();
+    for slot in registry::slots() {
+        let Some(cap) = slot.capture() else {
+            threads.push(ThreadSnapshot {
+                tid: 0,
+                name: String::new(),
+                exited: false,
+                dropped: 0,
+                copy: None,
+                walk: Walk::default(),
+                unreadable: true,
+            });
+            continue;
+        };
+        let walk = cap.copy.as_ref().map(RingCopy::walk).unwrap_or_default();
+        threads.push(ThreadSnapshot {
+            tid: cap.tid,
+            name: cap.name,
+            exited: cap.exited,
+            dropped: cap.dropped,
+            copy: cap.copy,
+            walk,
+            unreadable: false,
+        });
+    }
+    // Oldest threads first: the registry lists the newest first.
+    threads.reverse();
+    threads.retain(|t| !t.unreadable || t.recorded() > 0);
+    let taken = ClockPoint::now(clock);
+    Snapshot {
+        reason: reason.to_owned(),
+        clock,
+        anchor: anchor.unwrap_or(taken),
+        taken,
+        threads,
+        evicted: registry::evicted_events(),
+        late_dropped: crate::write::late_dropped(),
+    }
+}
+
+impl Snapshot {
+    /// Why the snapshot was taken.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// The threads whose buffers were copied.
+    pub fn threads(&self) -> &[ThreadSnapshot] {
+        &self.threads
+    }
+
+    /// Events copied, all threads together.
+    pub fn event_count(&self) -> u64 {
+        self.threads.iter().map(ThreadSnapshot::recorded).sum()
+    }
+
+    /// Writes the snapshot file at `path` (created or truncated).
+    pub fn save(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        let mut f = std::fs::File::create(path)?;
+        self.write_to(&mut f)?;
+        f.sync_all()
+    }
+
+    /// Writes the snapshot file to `w`.
+    pub fn write_to<W: Write>(&self, mut w: W) -> io::Result<()> {
+        let bytes = self.encode();
+        w.write_all(&bytes)?;
+        w.flush()
+    }
+
+    /// The snapshot file's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode()
+    }
+
+    fn header(&self) -> Header {
+        Header {
+            program: program_name(),
+            pid: std::process::id() as u64,
+            host: host_name(),
+            reason: self.reason.clone(),
+            ttlog_version: env!("CARGO_PKG_VERSION").to_owned(),
+            clock: self.clock,
+            anchor: self.anchor,
+            taken: self.taken,
+            evicted: self.evicted,
+            late_dropped: self.late_dropped,
+        }
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let mut enc = Encoder::new();
+        let mut events_frames = Vec::new();
+        let mut thread_infos = Vec::with_capacity(self.threads.len());
+        let mut frames = 0u64;
+        let mut total = 0u64;
+        for (index, t) in self.threads.iter().enumerate() {
+            let (written, nframes, skipped) = match &t.copy {
+                Some(copy) => enc.thread_events(index as u32, copy, &t.walk, &mut events_frames),
+                None => (0, 0, 0),
+            };
+            frames += nframes;
+            total += written;
+            thread_infos.push(ThreadInfo {
+                index: index as u32,
+                tid: t.tid,
+                name: t.name.clone(),
+                exited: t.exited,
+                recorded: written,
+                overwritten: t.walk.first_seq,
+                // Records that could not be re-encoded count as dropped.
+                dropped: t.dropped + skipped + t.walk.malformed,
+            });
+        }
+
+        let mut out = Vec::with_capacity(events_frames.len() + 4096);
+        wire::put_preamble(&mut out);
+        let mut payload = Vec::new();
+        self.header().encode(&mut payload);
+        wire::put_frame(&mut out, wire::kind::HEADER, &payload);
+        frames += 1;
+        for (index, (cs, types)) in enc.signatures.iter().enumerate() {
+            payload.clear();
+            CallsiteInfo::encode_static(&mut payload, index as u32, cs, types);
+            wire::put_frame(&mut out, wire::kind::CALLSITE, &payload);
+            frames += 1;
+        }
+        for t in &thread_infos {
+            payload.clear();
+            t.encode(&mut payload);
+            wire::put_frame(&mut out, wire::kind::THREAD, &payload);
+            frames += 1;
+        }
+        out.extend_from_slice(&events_frames);
+        payload.clear();
+        End { frames, events: total }.encode(&mut payload);
+        wire::put_frame(&mut out, wire::kind::END, &payload);
+        out
+    }
+}
+
+/// Maps callsite ids to the statics registered through `inventory`.
+fn callsite_table() -> HashMap<u32, &'static Callsite> {
+    inventory::iter::<crate::__private::Registration>
+        .into_iter()
+        .map(|r| (crate::write::callsite_id(r.0), r.0))
+        .collect()
+}
+
+/// Re-encodes records: interns (callsite, types) pairs and writes events frames.
+struct Encoder {
+    table: HashMap<u32, &'static Callsite>,
+    /// (callsite, concrete types) in index order.
+    signatures: Vec<(&'static Callsite, Vec<ArgType>)>,
+    /// (id, packed type words) -> index into `signatures`.
+    index: HashMap<(u32, Vec<u64>), u32>,
+    /// Bytes of the record being decoded.
+    scratch: Vec<u8>,
+}
+
+impl Encoder {
+    fn new() -> Encoder {
+        Encoder {
+            table: callsite_table(),
+            signatures: Vec::new(),
+            index: HashMap::new(),
+            scratch: Vec::with_capacity(buffer::BLOCK as usize),
+        }
+    }
+
+    /// The signature index of a record, interning it on first sight.
+    fn signature(&mut self, id: u32, type_words: &[u64]) -> Option<u32> {
+        if let Some(&i) = self.index.get(&(id, type_words.to_vec())) {
+            return Some(i);
+        }
+        let cs = *self.table.get(&id)?;
+        let n = cs.args.len();
+        let mut types = Vec::with_capacity(n);
+        for i in 0..n {
+            let (word, shift) = if i < buffer::INLINE_TAGS {
+                (type_words[0], 4 * i)
+            } else {
+                let k = i - buffer::INLINE_TAGS;
+                (*type_words.get(1 + k / buffer::TAGS_PER_WORD)?, 4 * (k % buffer::TAGS_PER_WORD))
+            };
+            types.push(ArgType::from_tag(((word >> shift) & 0xf) as u8)?);
+        }
+        let idx = self.signatures.len() as u32;
+        self.signatures.push((cs, types));
+        self.index.insert((id, type_words.to_vec()), idx);
+        Some(idx)
+    }
+
+    /// Writes the EVENTS frames of one thread; returns (events written, frames,
+    /// records skipped as malformed).
+    fn thread_events(&mut self, thread: u32, copy: &RingCopy, walk: &Walk, out: &mut Vec<u8>) -> (u64, u64, u64) {
+        let mut written = 0u64;
+        let mut frames = 0u64;
+        let mut skipped = 0u64;
+        let mut body = Vec::with_capacity(wire::EVENTS_FRAME_TARGET + 2048);
+        let mut in_frame = 0u64;
+        let mut base = 0u64;
+        let mut prev = 0u64;
+        let mut last: Option<(u32, u64, u32)> = None;
+        let flush = |body: &mut Vec<u8>, in_frame: &mut u64, base: u64, out: &mut Vec<u8>, frames: &mut u64| {
+            if *in_frame == 0 {
+                return;
+            }
+            let mut payload = Vec::with_capacity(body.len() + 24);
+            wire::put_varint(&mut payload, thread as u64);
+            wire::put_varint(&mut payload, *in_frame);
+            wire::put_varint(&mut payload, base);
+            payload.extend_from_slice(body);
+            wire::put_frame(out, wire::kind::EVENTS, &payload);
+            body.clear();
+            *in_frame = 0;
+            *frames += 1;
+        };
+        for r in &walk.records {
+            let words = &copy.words[r.first..r.first + r.len_words];
+            let (id, _, inline) = buffer::split_header(words[0]);
+            let ts = words[1];
+            // Fast path: the same callsite and types as the previous record.
+            let sig = match last {
+                Some((lid, ltags, sig)) if lid == id && ltags == inline && self.nargs(sig) <= buffer::INLINE_TAGS => {
+                    Some(sig)
+                }
+                _ => {
+                    let nargs = self.table.get(&id).map(|c| c.args.len()).unwrap_or(0);
+                    let ext_words = (buffer::ext_tag_bytes(nargs) / 8) as usize;
+                    if 2 + ext_words > words.len() {
+                        None
+                    } else {
+                        let mut tw = Vec::with_capacity(1 + ext_words);
+                        tw.push(inline);
+                        tw.extend_from_slice(&words[2..2 + ext_words]);
+                        self.signature(id, &tw)
+                    }
+                }
+            };
+            let Some(sig) = sig else {
+                skipped += 1;
+                continue;
+            };
+            last = Some((id, inline, sig));
+            let nargs = self.nargs(sig);
+            let ext_words = (buffer::ext_tag_bytes(nargs) / 8) as usize;
+            self.scratch.clear();
+            for w in &words[2 + ext_words..] {
+                self.scratch.extend_from_slice(&w.to_le_bytes());
+            }
+            if in_frame == 0 {
+                base = ts;
+                prev = ts;
+            }
+            let mark = body.len();
+            wire::put_varint(&mut body, sig as u64);
+            wire::put_varint(&mut body, ts.wrapping_sub(prev));
+            if transcode(&self.signatures[sig as usize], &self.scratch, &mut body).is_none() {
+                body.truncate(mark);
+                skipped += 1;
+                continue;
+            }
+            prev = ts;
+            in_frame += 1;
+            written += 1;
+            if body.len() >= wire::EVENTS_FRAME_TARGET {
+                flush(&mut body, &mut in_frame, base, out, &mut frames);
+            }
+        }
+        flush(&mut body, &mut in_frame, base, out, &mut frames);
+        (written, frames, skipped)
+    }
+
+    fn nargs(&self, sig: u32) -> usize {
+        self.signatures[sig as usize].1.len()
+    }
+}
+
+/// Reads a record's argument bytes and appends their file encoding. `None` if
+/// the bytes do not match the types (never for records this crate wrote).
+fn transcode(sig: &(&'static Callsite, Vec<ArgType>), mut b: &[u8], out: &mut Vec<u8>) -> Option<()> {
+    fn take<'a>(b: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+        if b.len() < n {
+            return None;
+        }
+        let (h, t) = b.split_at(n);
+        *b = t;
+        Some(h)
+    }
+    fn le(b: &mut &[u8], n: usize) -> Option<u128> {
+        let s = take(b, n)?;
+        let mut a = [0u8; 16];
+        a[..n].copy_from_slice(s);
+        Some(u128::from_le_bytes(a))
+    }
+    let (cs, types) = sig;
+    for (i, ty) in types.iter().enumerate() {
+        match ty {
+            ArgType::U8 | ArgType::Bool => out.push(le(&mut b, 1)? as u8),
+            ArgType::U16 => wire::put_varint(out, le(&mut b, 2)? as u64),
+            ArgType::U32 | ArgType::Char => wire::put_varint(out, le(&mut b, 4)? as u64),
+            ArgType::U64 => wire::put_varint(out, le(&mut b, 8)? as u64),
+            ArgType::U128 => wire::put_varint128(out, le(&mut b, 16)?),
+            ArgType::I8 => wire::put_varint(out, wire::zigzag(le(&mut b, 1)? as u8 as i8 as i64)),
+            ArgType::I16 => wire::put_varint(out, wire::zigzag(le(&mut b, 2)? as u16 as i16 as i64)),
+            ArgType::I32 => wire::put_varint(out, wire::zigzag(le(&mut b, 4)? as u32 as i32 as i64)),
+            ArgType::I64 => wire::put_varint(out, wire::zigzag(le(&mut b, 8)? as u64 as i64)),
+            ArgType::I128 => wire::put_varint128(out, wire::zigzag128(le(&mut b, 16)? as i128)),
+            ArgType::F32 => out.extend_from_slice(take(&mut b, 4)?),
+            ArgType::F64 => out.extend_from_slice(take(&mut b, 8)?),
+            ArgType::Str => {
+                let head = le(&mut b, 2)? as usize;
+                let cut = if head & 0x8000 != 0 { le(&mut b, 4)? as u64 } else { 0 };
+                let s = take(&mut b, head & 0x7fff)?;
+                wire::put_arg_str(out, s, cut);
+            }
+            ArgType::Formatted => {
+                let slots = cs.args.get(i)?.specs.len();
+                for _ in 0..slots {
+                    let end = b.iter().position(|&c| c >= 0xFE)?;
+                    let s = take(&mut b, end)?;
+                    let marker = take(&mut b, 1)?[0];
+                    let cut = if marker == 0xFE { le(&mut b, 4)? as u64 } else { 0 };
+                    wire::put_arg_str(out, s, cut);
+                }
+            }
+        }
+    }
+    Some(())
+}
+
+fn program_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .or_else(|| std::env::args().next())
+        .unwrap_or_default()
+}
+
+fn host_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: `buf` is writable for its whole length, which is what we pass.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return String::new();
+    }
+    let n = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}

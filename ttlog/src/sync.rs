@@ -1,0 +1,22 @@
+//! The atomics the ring buffer protocol uses: `std`'s, or `loom`'s in the model
+//! tests (`tests/loom_ring.rs`, built with `RUSTFLAGS="--cfg ttlog_loom"`), which
+//! compile this file and `buffer.rs` into the test itself.
+
+#[cfg(all(ttlog_loom, test))]
+pub(crate) use loom::sync::atomic::{fence, AtomicU64};
+
+#[cfg(not(all(ttlog_loom, test)))]
+pub(crate) use std::sync::atomic::{fence, AtomicU64};
+
+/// Pads and aligns a value to a cache line, so that the writer's published
+/// position does not share a line with data that other threads write.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub(crate) struct CachePadded<T>(pub(crate) T);
+
+impl<T> core::ops::Deref for CachePadded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}

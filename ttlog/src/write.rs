@@ -1,0 +1,425 @@
+//! The write path: what an enabled log call executes.
+//!
+//! The hot path, per event: a check of the thread's state (one byte in
+//! thread-local storage), reserve space in the thread's ring (a compare; a new
+//! block once per 4 KiB), read the clock, store the record's words with relaxed
+//! stores, and publish with one release store. No allocation, lock, system call,
+//! formatting of raw values, atomic read-modify-write, or per-callsite
+//! initialisation. The first event of a thread takes the cold path, which claims
+//! a buffer.
+
+pub mod args;
+
+use crate::buffer::{self, Cursor, Ring, INLINE_TAGS, RECORD_HEADER, TAGS_PER_WORD};
+use crate::callsite::Callsite;
+use crate::level::Level;
+use crate::registry::{self, Slot};
+use crate::sync::AtomicU64;
+use core::cell::Cell;
+use core::sync::atomic::Ordering;
+use std::sync::atomic::AtomicU64 as StdAtomicU64;
+
+/// The thread has not logged yet.
+const UNINIT: u8 = 0;
+/// The thread has a ring and is not inside an event.
+const READY: u8 = 1;
+/// The thread is formatting an argument of an event; an event logged from inside
+/// that formatting (a `Display` impl that logs) is dropped and counted.
+const BUSY: u8 = 2;
+/// The thread got a slot but no ring (the memory budget was spent).
+const NO_RING: u8 = 3;
+/// The thread's local storage is being destroyed.
+const GONE: u8 = 4;
+
+/// The calling thread's writer state. Only this thread touches it.
+struct Writer {
+    state: Cell<u8>,
+    clock: Cell<u8>,
+    pos: Cell<u64>,
+    block_end: Cell<u64>,
+    seq: Cell<u64>,
+    ring: Cell<*const Ring>,
+    slot: Cell<*const Slot>,
+}
+
+impl Writer {
+    const fn new() -> Writer {
+        Writer {
+            state: Cell::new(UNINIT),
+            clock: Cell::new(0),
+            pos: Cell::new(0),
+            block_end: Cell::new(0),
+            seq: Cell::new(0),
+            ring: Cell::new(core::ptr::null()),
+            slot: Cell::new(core::ptr::null()),
+        }
+    }
+
+    #[inline(always)]
+    fn cursor(&self) -> Cursor {
+        Cursor { pos: self.pos.get(), block_end: self.block_end.get(), seq: self.seq.get() }
+    }
+
+    #[inline(always)]
+    fn set_cursor(&self, c: Cursor) {
+        self.pos.set(c.pos);
+        self.block_end.set(c.block_end);
+        self.seq.set(c.seq);
+    }
+
+    fn slot(&self) -> Option<&'static Slot> {
+        // SAFETY: `slot` is null or points to a leaked, never-freed `Slot`.
+        unsafe { self.slot.get().as_ref() }
+    }
+
+    /// Counts an event this thread could not record.
+    fn count_dropped(&self) {
+        match self.slot() {
+            // Only this thread writes its slot's counter: load and store, no RMW.
+            Some(slot) => {
+                let d = slot.dropped.load(Ordering::Relaxed);
+                slot.dropped.store(d + 1, Ordering::Relaxed);
+            }
+            None => {
+                LATE_DROPPED.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// No destructor, const-initialised: accessing it is one TLS-relative load.
+    static WRITER: Writer = const { Writer::new() };
+    /// Has a destructor: marks the thread's slot as exited when the thread ends.
+    static EXIT: ExitGuard = const { ExitGuard };
+}
+
+struct ExitGuard;
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        let _ = WRITER.try_with(|w| {
+            if let Some(slot) = w.slot() {
+                registry::retire(slot);
+            }
+            w.state.set(GONE);
+            w.ring.set(core::ptr::null());
+        });
+    }
+}
+
+/// Events dropped by threads that had no slot (logging while their thread-local
+/// storage was being destroyed).
+static LATE_DROPPED: StdAtomicU64 = StdAtomicU64::new(0);
+
+/// Events dropped by threads without a slot.
+pub(crate) fn late_dropped() -> u64 {
+    LATE_DROPPED.load(Ordering::Relaxed)
+}
+
+/// The address every callsite id is measured from.
+static ID_ANCHOR: u64 = 0;
+
+/// The callsite's numeric id: its distance from a fixed static, in words. Unique
+/// for callsites within 16 GiB of each other (one binary), never 0, and computed
+/// without any initialisation: two address loads and a subtraction.
+#[inline(always)]
+pub fn callsite_id(cs: &'static Callsite) -> u32 {
+    let anchor = &ID_ANCHOR as *const u64 as usize;
+    ((cs as *const Callsite as usize).wrapping_sub(anchor) >> 3) as u32
+}
+
+/// Packs argument type tags: the first five into header bits, the rest into
+/// extension words.
+#[inline(always)]
+const fn inline_tags<const N: usize>(tags: &[u8; N]) -> u64 {
+    let mut t = 0u64;
+    let mut i = 0;
+    while i < N && i < INLINE_TAGS {
+        t |= ((tags[i] & 0xf) as u64) << (4 * i);
+        i += 1;
+    }
+    t
+}
+
+#[inline(always)]
+const fn ext_tag_word<const N: usize>(tags: &[u8; N], word: usize) -> u64 {
+    let mut t = 0u64;
+    let mut k = 0;
+    while k < TAGS_PER_WORD {
+        let i = INLINE_TAGS + word * TAGS_PER_WORD + k;
+        if i < N {
+            t |= ((tags[i] & 0xf) as u64) << (4 * k);
+        }
+        k += 1;
+    }
+    t
+}
+
+/// Records one event. Called by the event macros after the level check.
+///
+/// `tags` are the arguments' [`ArgType`](crate::callsite::ArgType)s, `size(bound)`
+/// the bytes their encodings take when strings keep at most `bound` bytes,
+/// `has_fmt` whether any is formatted at the call, and `encode` writes them.
+#[inline(always)]
+pub fn write<const N: usize, S, E>(cs: &'static Callsite, tags: [u8; N], size: S, has_fmt: bool, encode: E)
+where
+    S: Fn(usize) -> usize,
+    E: Fn(&mut RecordWriter, usize),
+{
+    let bound = args::str_bound(N);
+    let ext = buffer::ext_tag_bytes(N);
+    let min_len = (RECORD_HEADER + ext + size(bound) as u64).next_multiple_of(8);
+    let id = callsite_id(cs);
+    WRITER.with(|w| {
+        loop {
+            if w.state.get() != READY {
+                if cold_prepare(w, cs.level) {
+                    continue;
+                }
+                return;
+            }
+            // SAFETY: in state READY `ring` points to the ring of this thread's
+            // slot, which is leaked and never freed.
+            let ring = unsafe { &*w.ring.get() };
+            let mut cur = w.cursor();
+            let at = ring.reserve(&mut cur, min_len);
+            let ts = crate::clock::read(w.clock.get());
+            let base = ring.word_ptr(at);
+            let mut rw = RecordWriter {
+                // SAFETY: `reserve` guarantees at least `min_len` bytes from `at`
+                // inside one block, and blocks are contiguous in `words`; the
+                // argument area starts after the header and extension words.
+                ptr: unsafe { base.add(((RECORD_HEADER + ext) / 8) as usize) },
+                // SAFETY: the block ends at `cur.block_end`, within the same
+                // allocation (a block never straddles the ring's end).
+                end: unsafe { base.add(((cur.block_end - at) / 8) as usize) },
+                acc: 0,
+                bits: 0,
+                overflow: false,
+            };
+            let len = if has_fmt {
+                let guard = Busy::enter(w);
+                encode(&mut rw, bound);
+                drop(guard);
+                if rw.overflow {
+                    if at == cur.block_end - buffer::BLOCK + 8 {
+                        // Cannot happen: argument bounds make every record fit in
+                        // an empty block. Drop rather than loop.
+                        w.count_dropped();
+                        return;
+                    }
+                    // A formatted value did not fit in the rest of this block:
+                    // end the block (the pad word goes where the record began)
+                    // and redo the record in the next one.
+                    ring.next_block(&mut cur);
+                    w.set_cursor(cur);
+                    continue;
+                }
+                rw.finish();
+                rw.offset_from(base)
+            } else {
+                encode(&mut rw, bound);
+                rw.finish();
+                min_len
+            };
+            // SAFETY: as above, the header and extension words are inside the
+            // reserved space.
+            unsafe {
+                (*base).store(buffer::header_word(id, len / 8, inline_tags(&tags)), Ordering::Relaxed);
+                (*base.add(1)).store(ts, Ordering::Relaxed);
+                let mut k = 0;
+                while (k as u64) < ext / 8 {
+                    (*base.add(2 + k)).store(ext_tag_word(&tags, k), Ordering::Relaxed);
+                    k += 1;
+                }
+            }
+            ring.commit(&mut cur, len);
+            w.set_cursor(cur);
+            return;
+        }
+    })
+}
+
+/// Marks the thread as inside an event while arguments are formatted, and clears
+/// the mark even if a `Display` impl panics.
+struct Busy<'a>(&'a Writer);
+
+impl<'a> Busy<'a> {
+    #[inline(always)]
+    fn enter(w: &'a Writer) -> Self {
+        w.state.set(BUSY);
+        Busy(w)
+    }
+}
+
+impl Drop for Busy<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.0.state.set(READY);
+    }
+}
+
+/// The cold path: sets up the thread's buffer on its first event, or counts an
+/// event that cannot be recorded. Returns whether the caller should try again.
+#[cold]
+#[inline(never)]
+fn cold_prepare(w: &Writer, level: Level) -> bool {
+    match w.state.get() {
+        UNINIT => {
+            // The runtime filter may not have been initialised when the caller
+            // checked it.
+            if level as u8 > crate::level::init_max_level() {
+                return false;
+            }
+            if EXIT.try_with(|_| ()).is_err() {
+                // The thread is ending: its storage cannot be set up any more.
+                w.state.set(GONE);
+                w.count_dropped();
+                return false;
+            }
+            let clock = crate::clock::init();
+            let cfg = crate::config::current();
+            let (tid, name) = thread_identity();
+            let (slot, cur) = registry::claim(cfg.buffer_size, cfg.memory_budget, tid, &name);
+            w.slot.set(slot);
+            w.clock.set(clock);
+            match &slot.ring {
+                Some(ring) => {
+                    w.ring.set(ring);
+                    w.set_cursor(cur);
+                    w.state.set(READY);
+                    true
+                }
+                None => {
+                    w.state.set(NO_RING);
+                    w.count_dropped();
+                    false
+                }
+            }
+        }
+        _ => {
+            w.count_dropped();
+            false
+        }
+    }
+}
+
+/// The OS thread id and the thread's name.
+fn thread_identity() -> (u64, String) {
+    let name = std::thread::current().name().unwrap_or("").to_owned();
+    (os_thread_id(), name)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn os_thread_id() -> u64 {
+    // SAFETY: `gettid` has no preconditions and cannot fail.
+    (unsafe { libc::gettid() }) as u64
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn os_thread_id() -> u64 {
+    static NEXT: StdAtomicU64 = StdAtomicU64::new(1);
+    thread_local!(static ID: u64 = NEXT.fetch_add(1, Ordering::Relaxed));
+    ID.with(|id| *id)
+}
+
+/// Writes argument bytes into a reserved record, a word at a time, with relaxed
+/// atomic stores (see [`crate::buffer`] for why).
+pub struct RecordWriter {
+    ptr: *const AtomicU64,
+    end: *const AtomicU64,
+    acc: u64,
+    bits: u32,
+    overflow: bool,
+}
+
+impl core::fmt::Debug for RecordWriter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RecordWriter").field("bits", &self.bits).finish_non_exhaustive()
+    }
+}
+
+impl RecordWriter {
+    /// Appends the low `n` bytes (1..=16) of `v`, little-endian. The caller has
+    /// reserved room for them.
+    #[inline(always)]
+    pub fn put_le(&mut self, v: u128, n: usize) {
+        if n > 8 {
+            self.put_le(v as u64 as u128, 8);
+            self.put_le(v >> 64, n - 8);
+            return;
+        }
+        let v = v as u64;
+        let v = if n == 8 { v } else { v & ((1u64 << (8 * n)) - 1) };
+        let wide = ((v as u128) << self.bits) | self.acc as u128;
+        let bits = self.bits + 8 * n as u32;
+        if bits >= 64 {
+            self.store(wide as u64);
+            self.acc = (wide >> 64) as u64;
+            self.bits = bits - 64;
+        } else {
+            self.acc = wide as u64;
+            self.bits = bits;
+        }
+    }
+
+    /// Appends bytes. The caller has reserved room for them.
+    #[inline]
+    pub fn put_bytes(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            self.put_le(u64::from_le_bytes(a) as u128, 8);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut a = [0u8; 8];
+            a[..rest.len()].copy_from_slice(rest);
+            self.put_le(u64::from_le_bytes(a) as u128, rest.len());
+        }
+    }
+
+    /// Appends bytes if they fit before the end of the block; otherwise marks the
+    /// record as overflowed (the caller redoes it in a fresh block).
+    #[inline]
+    fn put_bounded(&mut self, bytes: &[u8]) {
+        // SAFETY: `ptr` and `end` point into the same block of the same slice.
+        let room_words = unsafe { self.end.offset_from(self.ptr) };
+        let room = room_words.max(0) as usize * 8 - (self.bits / 8) as usize;
+        if self.overflow || bytes.len() > room {
+            self.overflow = true;
+            return;
+        }
+        self.put_bytes(bytes);
+    }
+
+    #[inline(always)]
+    fn store(&mut self, word: u64) {
+        // SAFETY: every caller stays within the space reserved for the record
+        // (checked by `put_bounded` for formatted values, by the size computed
+        // before reserving for raw ones), so `ptr` is inside the ring.
+        unsafe {
+            (*self.ptr).store(word, Ordering::Relaxed);
+            self.ptr = self.ptr.add(1);
+        }
+    }
+
+    /// Stores the last partial word.
+    #[inline(always)]
+    fn finish(&mut self) {
+        if self.bits > 0 {
+            let acc = self.acc;
+            self.store(acc);
+            self.bits = 0;
+        }
+    }
+
+    /// Bytes from `base` to the end of what was written (after [`Self::finish`]).
+    fn offset_from(&self, base: *const AtomicU64) -> u64 {
+        // SAFETY: `base` and `ptr` point into the same block of the ring slice.
+        let words = unsafe { self.ptr.offset_from(base) };
+        words as u64 * 8
+    }
+}
