@@ -295,13 +295,15 @@ impl Parser<'_> {
         let explicit = self.argument();
         self.skip_ws();
         let mut spec = ParsedSpec::default();
-        if self.eat(':') {
+        let has_spec = self.eat(':');
+        if has_spec {
             self.spec(&mut spec);
             self.skip_ws();
         }
         if !self.eat('}') {
-            let is_name = matches!(explicit, Some(ArgRef::Name { .. }));
-            self.missing_close(start + 1, is_name, spec.fill == '}');
+            // `{x.y}` is recognized only as a name followed by `.`, before any spec.
+            let bare_name = !has_spec && matches!(explicit, Some(ArgRef::Name { .. }));
+            self.missing_close(start + 1, bare_name, spec.fill == '}');
         }
         if let Some(err) = self.recognized.take().or_else(|| self.first_error.take()) {
             return Err(err);
@@ -455,7 +457,7 @@ impl Parser<'_> {
 
     /// Records why the placeholder that begins at `arg_start - 1` does not
     /// end where it should, and recognizes the usual mistakes there.
-    fn missing_close(&mut self, arg_start: usize, is_name: bool, fill_is_brace: bool) {
+    fn missing_close(&mut self, arg_start: usize, bare_name: bool, fill_is_brace: bool) {
         let note = if fill_is_brace { FILL_BRACE } else { ESCAPE_OPEN };
         let Some(c) = self.peek() else {
             let end = self.s.len();
@@ -502,7 +504,7 @@ impl Parser<'_> {
                      character, as in `{{:{c}8}}` or `{{:*{c}8}}`"
                 )),
             )),
-            ('.', _) if is_name => self.field_access(arg_start),
+            ('.', _) if bare_name => self.field_access(arg_start),
             _ => {}
         }
     }
@@ -578,14 +580,9 @@ impl Parser<'_> {
     fn scan_ident(&mut self) -> Range<usize> {
         let start = self.pos;
         let mut chars = self.s[start..].chars();
-        if chars.next().is_some_and(is_id_start) {
-            let len: usize = self.s[start..]
-                .chars()
-                .take(1)
-                .chain(chars.take_while(|&c| is_id_continue(c)))
-                .map(char::len_utf8)
-                .sum();
-            self.pos += len;
+        if let Some(first) = chars.next().filter(|&c| is_id_start(c)) {
+            let rest: usize = chars.take_while(|&c| is_id_continue(c)).map(char::len_utf8).sum();
+            self.pos += first.len_utf8() + rest;
         }
         start..self.pos
     }

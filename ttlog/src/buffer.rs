@@ -113,6 +113,82 @@ pub(crate) struct Cursor {
     pub(crate) seq: u64,
 }
 
+/// The writer's view of a `'static` ring: raw parts, so that the hot path reads
+/// them from the thread's own storage rather than through the shared ring.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RingWriter {
+    words: *const AtomicU64,
+    mask: u64,
+    head: *const AtomicU64,
+}
+
+impl RingWriter {
+    /// A handle to no ring, for a thread that has none yet. Never written
+    /// through: the writer checks its state first.
+    pub(crate) const DETACHED: RingWriter =
+        RingWriter { words: core::ptr::null(), mask: 0, head: core::ptr::null() };
+
+    /// Pointer to the word at logical position `pos` (a multiple of 8). The words
+    /// of one block are contiguous: blocks never straddle the end of the ring.
+    #[inline(always)]
+    pub(crate) fn word_ptr(self, pos: u64) -> *const AtomicU64 {
+        // SAFETY: `words` points to `mask + 1` bytes of words (see `Ring::writer`),
+        // and the masked index is below that.
+        unsafe { self.words.add(((pos & self.mask) >> 3) as usize) }
+    }
+
+    #[inline(always)]
+    fn word(self, pos: u64) -> &'static AtomicU64 {
+        // SAFETY: `word_ptr` is in bounds of a ring that lives for `'static`.
+        unsafe { &*self.word_ptr(pos) }
+    }
+
+    #[inline(always)]
+    fn head(self) -> &'static AtomicU64 {
+        // SAFETY: `head` points into a ring that lives for `'static`.
+        unsafe { &*self.head }
+    }
+
+    /// Ends the current block and opens the next one: pad word, publish the new
+    /// block's start, then its header. Cold: once per block.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn next_block(self, cur: &mut Cursor) {
+        if cur.pos < cur.block_end {
+            self.word(cur.pos).store(0, Ordering::Relaxed);
+        }
+        let start = cur.block_end.max(cur.pos.next_multiple_of(BLOCK));
+        // Publishing the block start before writing into the block tells a reader
+        // that the writer may now be overwriting this block's old contents.
+        self.head().store(start, Ordering::Release);
+        fence(Ordering::Release);
+        self.word(start).store(cur.seq, Ordering::Relaxed);
+        cur.pos = start + 8;
+        cur.block_end = start + BLOCK;
+    }
+
+    /// Makes room for a record of `len` bytes (a multiple of 8, at most
+    /// [`MAX_RECORD`]) and returns the position to write it at.
+    #[inline(always)]
+    pub(crate) fn reserve(self, cur: &mut Cursor, len: u64) -> u64 {
+        if cur.pos + len > cur.block_end {
+            self.next_block(cur);
+        }
+        // Orders the stores of the record after the publication of everything
+        // before it (see the module docs); a compiler barrier on x86.
+        fence(Ordering::Release);
+        cur.pos
+    }
+
+    /// Publishes a record written at `cur.pos` of `len` bytes.
+    #[inline(always)]
+    pub(crate) fn commit(self, cur: &mut Cursor, len: u64) {
+        cur.pos += len;
+        cur.seq += 1;
+        self.head().store(cur.pos, Ordering::Release);
+    }
+}
+
 impl Ring {
     /// A zeroed ring of `capacity` bytes, rounded up to a power of two of at least
     /// [`MIN_CAPACITY`].
@@ -128,18 +204,15 @@ impl Ring {
     }
 
     /// The word at logical byte position `pos` (a multiple of 8).
-    #[inline(always)]
+    #[inline]
     pub(crate) fn word(&self, pos: u64) -> &AtomicU64 {
-        let i = ((pos & self.mask) >> 3) as usize;
-        // `i` is below `words.len()` because `mask + 1` is the byte capacity.
-        &self.words[i]
+        // `mask + 1` is the byte capacity, so the index is in bounds.
+        &self.words[((pos & self.mask) >> 3) as usize]
     }
 
-    /// Pointer to the word at logical position `pos`; the words of one block are
-    /// contiguous, since blocks never straddle the physical end of the ring.
-    #[inline(always)]
-    pub(crate) fn word_ptr(&self, pos: u64) -> *const AtomicU64 {
-        self.word(pos) as *const AtomicU64
+    /// The writer's handle. Only the owning thread may write through it.
+    pub(crate) fn writer(&'static self) -> RingWriter {
+        RingWriter { words: self.words.as_ptr(), mask: self.mask, head: &self.head.0 }
     }
 
     /// Starts a new owner at the next block boundary: the position the owner's
@@ -149,45 +222,6 @@ impl Ring {
         let start = h.next_multiple_of(BLOCK);
         self.head.store(start, Ordering::Release);
         Cursor { pos: start, block_end: start, seq: 0 }
-    }
-
-    /// Ends the current block and opens the next one: pad word, publish the new
-    /// block's start, then its header. Cold: once per block.
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn next_block(&self, cur: &mut Cursor) {
-        if cur.pos < cur.block_end {
-            self.word(cur.pos).store(0, Ordering::Relaxed);
-        }
-        let start = cur.block_end.max(cur.pos.next_multiple_of(BLOCK));
-        // Publishing the block start before writing into the block tells a reader
-        // that the writer may now be overwriting this block's old contents.
-        self.head.store(start, Ordering::Release);
-        fence(Ordering::Release);
-        self.word(start).store(cur.seq, Ordering::Relaxed);
-        cur.pos = start + 8;
-        cur.block_end = start + BLOCK;
-    }
-
-    /// Makes room for a record of `len` bytes (a multiple of 8, at most
-    /// [`MAX_RECORD`]) and returns the position to write it at.
-    #[inline(always)]
-    pub(crate) fn reserve(&self, cur: &mut Cursor, len: u64) -> u64 {
-        if cur.pos + len > cur.block_end {
-            self.next_block(cur);
-        }
-        // Orders the stores of the record after the publication of everything
-        // before it (see the module docs); a compiler barrier on x86.
-        fence(Ordering::Release);
-        cur.pos
-    }
-
-    /// Publishes a record written at `cur.pos` of `len` bytes.
-    #[inline(always)]
-    pub(crate) fn commit(&self, cur: &mut Cursor, len: u64) {
-        cur.pos += len;
-        cur.seq += 1;
-        self.head.store(cur.pos, Ordering::Release);
     }
 
     /// Copies the records published at the time of the call that belong to the
@@ -294,20 +328,25 @@ impl RingCopy {
 mod tests {
     use super::*;
 
-    fn write(ring: &Ring, cur: &mut Cursor, id: u32, payload: &[u64]) {
+    fn write(ring: &'static Ring, cur: &mut Cursor, id: u32, payload: &[u64]) {
+        let w = ring.writer();
         let len = RECORD_HEADER + 8 * payload.len() as u64;
-        let at = ring.reserve(cur, len);
-        ring.word(at + 8).store(0xABCD, Ordering::Relaxed);
-        for (k, w) in payload.iter().enumerate() {
-            ring.word(at + 16 + 8 * k as u64).store(*w, Ordering::Relaxed);
+        let at = w.reserve(cur, len);
+        w.word(at + 8).store(0xABCD, Ordering::Relaxed);
+        for (k, v) in payload.iter().enumerate() {
+            w.word(at + 16 + 8 * k as u64).store(*v, Ordering::Relaxed);
         }
-        ring.word(at).store(header_word(id, len / 8, 0), Ordering::Relaxed);
-        ring.commit(cur, len);
+        w.word(at).store(header_word(id, len / 8, 0), Ordering::Relaxed);
+        w.commit(cur, len);
+    }
+
+    fn ring() -> &'static Ring {
+        Box::leak(Box::new(Ring::new(MIN_CAPACITY)))
     }
 
     #[test]
     fn records_round_trip_before_wrapping() {
-        let ring = Ring::new(MIN_CAPACITY);
+        let ring = ring();
         let mut cur = ring.start_owner();
         for i in 0..10u64 {
             write(&ring, &mut cur, 7, &[i, i * 2]);
@@ -325,7 +364,7 @@ mod tests {
 
     #[test]
     fn overwritten_events_are_counted_by_block_sequence() {
-        let ring = Ring::new(MIN_CAPACITY);
+        let ring = ring();
         let mut cur = ring.start_owner();
         let n = 5_000u64;
         for i in 0..n {
@@ -346,7 +385,7 @@ mod tests {
 
     #[test]
     fn a_new_owner_hides_the_previous_one() {
-        let ring = Ring::new(MIN_CAPACITY);
+        let ring = ring();
         let mut cur = ring.start_owner();
         for i in 0..100u64 {
             write(&ring, &mut cur, 3, &[i]);

@@ -10,7 +10,7 @@
 
 pub mod args;
 
-use crate::buffer::{self, Cursor, Ring, INLINE_TAGS, RECORD_HEADER, TAGS_PER_WORD};
+use crate::buffer::{self, Cursor, RingWriter, INLINE_TAGS, RECORD_HEADER, TAGS_PER_WORD};
 use crate::callsite::Callsite;
 use crate::level::Level;
 use crate::registry::{self, Slot};
@@ -38,7 +38,8 @@ struct Writer {
     pos: Cell<u64>,
     block_end: Cell<u64>,
     seq: Cell<u64>,
-    ring: Cell<*const Ring>,
+    /// Points to this thread's ring in state READY (and only then).
+    ring: Cell<RingWriter>,
     slot: Cell<*const Slot>,
 }
 
@@ -50,7 +51,7 @@ impl Writer {
             pos: Cell::new(0),
             block_end: Cell::new(0),
             seq: Cell::new(0),
-            ring: Cell::new(core::ptr::null()),
+            ring: Cell::new(RingWriter::DETACHED),
             slot: Cell::new(core::ptr::null()),
         }
     }
@@ -103,7 +104,7 @@ impl Drop for ExitGuard {
                 registry::retire(slot);
             }
             w.state.set(GONE);
-            w.ring.set(core::ptr::null());
+            w.ring.set(RingWriter::DETACHED);
         });
     }
 }
@@ -179,9 +180,7 @@ where
                 }
                 return;
             }
-            // SAFETY: in state READY `ring` points to the ring of this thread's
-            // slot, which is leaked and never freed.
-            let ring = unsafe { &*w.ring.get() };
+            let ring = w.ring.get();
             let mut cur = w.cursor();
             let at = ring.reserve(&mut cur, min_len);
             let ts = crate::clock::read(w.clock.get());
@@ -286,7 +285,7 @@ fn cold_prepare(w: &Writer, level: Level) -> bool {
             w.clock.set(clock);
             match &slot.ring {
                 Some(ring) => {
-                    w.ring.set(ring);
+                    w.ring.set(ring.writer());
                     w.set_cursor(cur);
                     w.state.set(READY);
                     true

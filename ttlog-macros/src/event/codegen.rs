@@ -238,9 +238,15 @@ fn probe(p: &TokenStream, i: usize, a: &RecArg, all: &[RecArg], value: &Ident) -
         };
         if k + 1 == nslots { quote!(_ => #body,) } else { quote!(#k => #body,) }
     });
-    let closure = quote! {
-        |__ttlog_s: &mut #p::FmtSink<'_>, __ttlog_k: usize| -> #p::FmtResult {
-            match __ttlog_k { #(#arms)* }
+    let closure = if nslots == 0 {
+        // Only used as a width or precision: recorded raw (it is a `usize`, which
+        // the placeholder that uses it checks), never formatted.
+        quote!(|_: &mut #p::FmtSink<'_>, _: usize| -> #p::FmtResult { #p::FmtResult::Ok(()) })
+    } else {
+        quote! {
+            |__ttlog_s: &mut #p::FmtSink<'_>, __ttlog_k: usize| -> #p::FmtResult {
+                match __ttlog_k { #(#arms)* }
+            }
         }
     };
     if a.force_fmt() {
