@@ -175,7 +175,14 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, Error> {
         let base = (pos + wire::FRAME_HEADER_LEN) as u64;
         let mut r = Reader::new(frame.payload, base);
         let result = match frame.kind {
-            wire::kind::HEADER => Header::decode(&mut r).map(|h| snap.header = Some(h)),
+            wire::kind::HEADER => Header::decode(&mut r).and_then(|h| match &snap.header {
+                None => {
+                    snap.header = Some(h);
+                    Ok(())
+                }
+                Some(first) if *first == h => Ok(()),
+                Some(_) => Err(WireError::malformed(base, "second header differs from the first")),
+            }),
             wire::kind::CALLSITE => CallsiteInfo::decode(&mut r).and_then(|c| place(&mut snap.callsites, c.index, c, base)),
             wire::kind::THREAD => ThreadInfo::decode(&mut r).and_then(|t| place(&mut snap.threads, t.index, t, base)),
             wire::kind::EVENTS => {
@@ -316,8 +323,9 @@ fn resync(bytes: &[u8], from: usize) -> usize {
     bytes.len()
 }
 
-/// Puts an item at its index, growing the table; a duplicate is an error.
-fn place<T>(table: &mut Vec<Option<T>>, index: u32, item: T, offset: u64) -> Result<(), WireError> {
+/// Puts an item at its index, growing the table. The metadata is written twice:
+/// a second copy must equal the first.
+fn place<T: PartialEq>(table: &mut Vec<Option<T>>, index: u32, item: T, offset: u64) -> Result<(), WireError> {
     let i = index as usize;
     // Indices are dense: one far beyond the table's size is damage, not data.
     if i > table.len() + (1 << 16) {
@@ -326,11 +334,14 @@ fn place<T>(table: &mut Vec<Option<T>>, index: u32, item: T, offset: u64) -> Res
     if table.len() <= i {
         table.resize_with(i + 1, || None);
     }
-    if table[i].is_some() {
-        return Err(WireError::malformed(offset, format!("duplicate index {index}")));
+    match &table[i] {
+        None => {
+            table[i] = Some(item);
+            Ok(())
+        }
+        Some(first) if *first == item => Ok(()),
+        Some(_) => Err(WireError::malformed(offset, format!("two different items with index {index}"))),
     }
-    table[i] = Some(item);
-    Ok(())
 }
 
 /// Decodes one EVENTS frame. An event that cannot be decoded ends the frame

@@ -259,7 +259,8 @@ impl Parser<'_> {
                 }
                 '{' => {
                     if !self.lit.is_empty() {
-                        self.pieces.push(FmtPiece::Lit(core::mem::take(&mut self.lit)));
+                        self.pieces
+                            .push(FmtPiece::Lit(core::mem::take(&mut self.lit)));
                     }
                     let placeholder = self.placeholder()?;
                     self.pieces.push(FmtPiece::Arg(placeholder));
@@ -282,7 +283,9 @@ impl Parser<'_> {
         }
         match self.unknown_trait {
             Some(err) => Err(err),
-            None => Ok(Format { pieces: self.pieces }),
+            None => Ok(Format {
+                pieces: self.pieces,
+            }),
         }
     }
 
@@ -311,9 +314,16 @@ impl Parser<'_> {
         // The value takes its implicit index after a `.*` precision took one.
         let value = match explicit {
             Some(value) => value,
-            None => ArgRef::Index { index: self.take_implicit(), implicit: true },
+            None => ArgRef::Index {
+                index: self.take_implicit(),
+                implicit: true,
+            },
         };
-        Ok(Placeholder { value, spec, range: start..self.pos })
+        Ok(Placeholder {
+            value,
+            spec,
+            range: start..self.pos,
+        })
     }
 
     /// The argument part: a position, a name, or nothing.
@@ -321,7 +331,10 @@ impl Parser<'_> {
         match self.peek() {
             Some(c) if c.is_ascii_digit() => {
                 let index = usize::from(self.integer());
-                Some(ArgRef::Index { index, implicit: false })
+                Some(ArgRef::Index {
+                    index,
+                    implicit: false,
+                })
             }
             Some(c) if is_id_start(c) => {
                 let (name, range) = self.ident_allowing_raw();
@@ -379,7 +392,10 @@ impl Parser<'_> {
         spec.width = self.count();
         if self.eat('.') {
             spec.precision = if self.eat('*') {
-                ParsedCount::Index { index: self.take_implicit(), implicit: true }
+                ParsedCount::Index {
+                    index: self.take_implicit(),
+                    implicit: true,
+                }
             } else {
                 self.count()
             };
@@ -394,7 +410,10 @@ impl Parser<'_> {
             Some(c) if c.is_ascii_digit() => {
                 let n = self.integer();
                 if self.eat('$') {
-                    ParsedCount::Index { index: usize::from(n), implicit: false }
+                    ParsedCount::Index {
+                        index: usize::from(n),
+                        implicit: false,
+                    }
                 } else {
                     ParsedCount::Is(n)
                 }
@@ -429,10 +448,18 @@ impl Parser<'_> {
             return FmtType::Debug;
         }
         if self.eat('x') {
-            return if self.eat('?') { FmtType::DebugLowerHex } else { FmtType::LowerHex };
+            return if self.eat('?') {
+                FmtType::DebugLowerHex
+            } else {
+                FmtType::LowerHex
+            };
         }
         if self.eat('X') {
-            return if self.eat('?') { FmtType::DebugUpperHex } else { FmtType::UpperHex };
+            return if self.eat('?') {
+                FmtType::DebugUpperHex
+            } else {
+                FmtType::UpperHex
+            };
         }
         match self.peek() {
             Some(c) if is_id_start(c) => {
@@ -444,8 +471,11 @@ impl Parser<'_> {
                     "b" => FmtType::Binary,
                     "p" => FmtType::Pointer,
                     word => {
-                        let err =
-                            error(format!("unknown format trait `{word}`"), range, Some(TRAITS));
+                        let err = error(
+                            format!("unknown format trait `{word}`"),
+                            range,
+                            Some(TRAITS),
+                        );
                         self.unknown_trait.get_or_insert(err);
                         FmtType::Display
                     }
@@ -458,7 +488,11 @@ impl Parser<'_> {
     /// Records why the placeholder that begins at `arg_start - 1` does not
     /// end where it should, and recognizes the usual mistakes there.
     fn missing_close(&mut self, arg_start: usize, bare_name: bool, fill_is_brace: bool) {
-        let note = if fill_is_brace { FILL_BRACE } else { ESCAPE_OPEN };
+        let note = if fill_is_brace {
+            FILL_BRACE
+        } else {
+            ESCAPE_OPEN
+        };
         let Some(c) = self.peek() else {
             let end = self.s.len();
             self.push(error(
@@ -558,7 +592,10 @@ impl Parser<'_> {
     /// every number in a format string.
     fn integer(&mut self) -> u16 {
         let start = self.pos;
-        let digits = self.s[start..].bytes().take_while(u8::is_ascii_digit).count();
+        let digits = self.s[start..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
         self.pos += digits;
         let text = &self.s[start..self.pos];
         match text.parse::<u16>() {
@@ -581,7 +618,10 @@ impl Parser<'_> {
         let start = self.pos;
         let mut chars = self.s[start..].chars();
         if let Some(first) = chars.next().filter(|&c| is_id_start(c)) {
-            let rest: usize = chars.take_while(|&c| is_id_continue(c)).map(char::len_utf8).sum();
+            let rest: usize = chars
+                .take_while(|&c| is_id_continue(c))
+                .map(char::len_utf8)
+                .sum();
             self.pos += first.len_utf8() + rest;
         }
         start..self.pos
@@ -630,7 +670,11 @@ impl Parser<'_> {
 }
 
 fn error(message: String, range: Range<usize>, note: Option<&str>) -> FormatError {
-    FormatError { message, range, note: note.map(str::to_owned) }
+    FormatError {
+        message,
+        range,
+        note: note.map(str::to_owned),
+    }
 }
 
 fn align_of(c: char) -> Option<Align> {

@@ -208,23 +208,27 @@ impl Snapshot {
 
         let mut out = Vec::with_capacity(events_frames.len() + 4096);
         wire::put_preamble(&mut out);
+        // The metadata goes in twice, before and after the events, so that
+        // damage to one copy costs no events (see `wire`).
+        let mut meta = Vec::new();
         let mut payload = Vec::new();
         self.header().encode(&mut payload);
-        wire::put_frame(&mut out, wire::kind::HEADER, &payload);
-        frames += 1;
+        wire::put_frame(&mut meta, wire::kind::HEADER, &payload);
         for (index, (cs, types)) in enc.signatures.iter().enumerate() {
             payload.clear();
             CallsiteInfo::encode_static(&mut payload, index as u32, cs, types);
-            wire::put_frame(&mut out, wire::kind::CALLSITE, &payload);
-            frames += 1;
+            wire::put_frame(&mut meta, wire::kind::CALLSITE, &payload);
         }
         for t in &thread_infos {
             payload.clear();
             t.encode(&mut payload);
-            wire::put_frame(&mut out, wire::kind::THREAD, &payload);
-            frames += 1;
+            wire::put_frame(&mut meta, wire::kind::THREAD, &payload);
         }
+        let meta_frames = 1 + enc.signatures.len() as u64 + thread_infos.len() as u64;
+        frames += 2 * meta_frames;
+        out.extend_from_slice(&meta);
         out.extend_from_slice(&events_frames);
+        out.extend_from_slice(&meta);
         payload.clear();
         End { frames, events: total }.encode(&mut payload);
         wire::put_frame(&mut out, wire::kind::END, &payload);

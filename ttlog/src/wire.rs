@@ -25,10 +25,15 @@
 //!    payload len bytes
 //! ```
 //!
-//! Frames appear in the order HEADER, CALLSITE*, THREAD*, EVENTS*, END. A reader
-//! that finds a frame whose CRC or length is wrong reports its offset and
-//! searches forward for the next sync marker whose frame checks out, so damage
-//! costs the frames it touches and nothing else. A missing END frame means the
+//! Frames appear in the order HEADER, CALLSITE*, THREAD*, EVENTS*, then the same
+//! HEADER, CALLSITE* and THREAD* frames again, then END. Events carry no type or
+//! length bytes, so an event whose callsite is lost cannot be skipped; the
+//! second copy of the metadata (a few hundred bytes per callsite, nothing per
+//! event) means that damage to one copy costs no events. A reader keeps the
+//! first intact copy of each item. A reader that finds a frame whose CRC or
+//! length is wrong reports its offset and searches forward for the next sync
+//! marker whose frame checks out, so damage costs the frames it touches and
+//! nothing else. A missing END frame means the
 //! file was truncated. A reader skips frames of a kind it does not know (a newer
 //! writer may add kinds without changing the version); a file whose version is
 //! not [`VERSION`] is rejected with a message naming both versions.
@@ -68,7 +73,8 @@
 //!                      str                varint (len << 1 | cut), [varint cut
 //!                                         bytes if cut], len bytes
 //!                      formatted          one str per spec of the argument
-//!  END       frames: varint (frames before END), events: varint
+//!  END       frames: varint (frames before END, both metadata copies
+//!            counted), events: varint
 //! ```
 //!
 //! The CALLSITE frame carries the *concrete* argument types: one callsite whose
