@@ -34,7 +34,7 @@ fn program() {
     worker.join().unwrap();
     let long = "x".repeat(3000);
     ttlog::info!("long value: {}", long);
-    ttlog::event!(ttlog::Level::WARN, "{:>+08.2} {:#x} {:e} {} {:?}", -3.14159f64, 255u8, 1500u32, 'é', "q\"uote");
+    ttlog::event!(ttlog::Level::WARN, "{:>+08.2} {:#x} {:e} {} {:?}", -2.71828f64, 255u8, 1500u32, 'é', "q\"uote");
     ttlog::info!(target: "audit", "user {} logged in", "ana");
 }
 
@@ -47,16 +47,17 @@ fn normalise(text: &str) -> String {
             l.replace_range(i..i + 30, "<time>");
         }
         l = replace_number_after(&l, "\"thread_id\":", "<tid>");
-        if !l.starts_with('{') && let Some(open) = l.find(" [") {
-            if let Some(close) = l[open..].find(']') {
-                let inner = &l[open + 2..open + close];
-                let name = inner.rsplit_once(' ').map(|(n, _)| n.to_owned());
-                let new = match name {
-                    Some(n) => format!("{n} <tid>"),
-                    None => "<tid>".to_owned(),
-                };
-                l.replace_range(open + 2..open + close, &new);
-            }
+        if !l.starts_with('{')
+            && let Some(open) = l.find(" [")
+            && let Some(close) = l[open..].find(']')
+        {
+            let inner = &l[open + 2..open + close];
+            let name = inner.rsplit_once(' ').map(|(n, _)| n.to_owned());
+            let new = match name {
+                Some(n) => format!("{n} <tid>"),
+                None => "<tid>".to_owned(),
+            };
+            l.replace_range(open + 2..open + close, &new);
         }
         out.push_str(&l);
         out.push('\n');

@@ -56,7 +56,7 @@ use core::sync::atomic::Ordering;
 /// Bytes per block. A record is at most a block minus its header word.
 #[cfg(not(all(ttlog_loom, test)))]
 pub const BLOCK: u64 = 4096;
-/// Bytes per block (small under loom, so a model run laps the ring).
+/// Bytes per block (small under loom, so a model run laps the ring quickly).
 #[cfg(all(ttlog_loom, test))]
 pub const BLOCK: u64 = 64;
 
@@ -68,8 +68,12 @@ pub const RECORD_HEADER: u64 = 16;
 pub const INLINE_TAGS: usize = 5;
 /// Argument types per extension word.
 pub const TAGS_PER_WORD: usize = 16;
-/// The smallest ring: four blocks.
+/// The smallest ring: four blocks (two under loom, to keep the model small).
+#[cfg(not(all(ttlog_loom, test)))]
 pub const MIN_CAPACITY: u64 = 4 * BLOCK;
+/// The smallest ring: four blocks (two under loom, to keep the model small).
+#[cfg(all(ttlog_loom, test))]
+pub const MIN_CAPACITY: u64 = 2 * BLOCK;
 
 /// Bytes of the extension words that carry the types of arguments past the fifth.
 pub const fn ext_tag_bytes(nargs: usize) -> u64 {

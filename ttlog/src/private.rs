@@ -6,6 +6,7 @@ pub use crate::level::Level;
 pub use crate::write::args::{EncodeArg, FmtArg, FmtSink, Probe, ViaFmt, ViaRaw, MAX_ARGS};
 pub use crate::write::{write, RecordWriter};
 pub use core::fmt::{Result as FmtResult, Write as FmtWrite};
+pub use core::primitive::usize;
 pub use core::{file, format_args, line, module_path};
 pub use inventory;
 pub use ttlog_macros::event;

@@ -48,11 +48,7 @@ pub fn write_rfc3339(out: &mut String, unix_nanos: i128) {
     let days = secs.div_euclid(SECS_PER_DAY);
     let secs_of_day = secs.rem_euclid(SECS_PER_DAY);
     let (year, month, day) = civil_from_days(days);
-    let (hour, minute, second) = (
-        secs_of_day / 3600,
-        secs_of_day / 60 % 60,
-        secs_of_day % 60,
-    );
+    let (hour, minute, second) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
     let _ = write!(
         out,
         "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{nanos:09}Z"
@@ -103,7 +99,10 @@ mod tests {
             (-1, "1969-12-31T23:59:59.999999999Z"),
             (-S, "1969-12-31T23:59:59.000000000Z"),
             (-86_400 * S, "1969-12-31T00:00:00.000000000Z"),
-            (1_795_694_400 * S + 123_456_789, "2026-11-26T12:00:00.123456789Z"),
+            (
+                1_795_694_400 * S + 123_456_789,
+                "2026-11-26T12:00:00.123456789Z",
+            ),
             (68_169_600 * S, "1972-02-29T00:00:00.000000000Z"),
             (68_256_000 * S, "1972-03-01T00:00:00.000000000Z"),
             (951_782_400 * S, "2000-02-29T00:00:00.000000000Z"),
@@ -164,10 +163,7 @@ mod tests {
                     if day == 1 {
                         let nanos = (days * SECS_PER_DAY + 3723) * S + 7;
                         expected.clear();
-                        let _ = write!(
-                            expected,
-                            "{year:04}-{month:02}-01T01:02:03.000000007Z"
-                        );
+                        let _ = write!(expected, "{year:04}-{month:02}-01T01:02:03.000000007Z");
                         assert_eq!(rfc3339(nanos), expected);
                     }
                     days += 1;

@@ -37,9 +37,9 @@ pub(crate) fn expand(input: &EventInput, resolved: &Resolved) -> TokenStream {
                     #p::write(
                         &__TTLOG_CALLSITE,
                         [#(#p::EncodeArg::tag(&#values),)*],
-                        |__ttlog_b: usize| 0usize #(+ #p::EncodeArg::size(&#values, __ttlog_b))*,
+                        |__ttlog_b: #p::usize| 0usize #(+ #p::EncodeArg::size(&#values, __ttlog_b))*,
                         false #(|| #p::EncodeArg::is_fmt(&#values))*,
-                        |__ttlog_w: &mut #p::RecordWriter, __ttlog_b: usize| {
+                        |__ttlog_w: &mut #p::RecordWriter, __ttlog_b: #p::usize| {
                             #(#p::EncodeArg::encode(&#values, __ttlog_w, __ttlog_b);)*
                         },
                     );
@@ -241,10 +241,10 @@ fn probe(p: &TokenStream, i: usize, a: &RecArg, all: &[RecArg], value: &Ident) -
     let closure = if nslots == 0 {
         // Only used as a width or precision: recorded raw (it is a `usize`, which
         // the placeholder that uses it checks), never formatted.
-        quote!(|_: &mut #p::FmtSink<'_>, _: usize| -> #p::FmtResult { #p::FmtResult::Ok(()) })
+        quote!(|_: &mut #p::FmtSink<'_>, _: #p::usize| -> #p::FmtResult { #p::FmtResult::Ok(()) })
     } else {
         quote! {
-            |__ttlog_s: &mut #p::FmtSink<'_>, __ttlog_k: usize| -> #p::FmtResult {
+            |__ttlog_s: &mut #p::FmtSink<'_>, __ttlog_k: #p::usize| -> #p::FmtResult {
                 match __ttlog_k { #(#arms)* }
             }
         }

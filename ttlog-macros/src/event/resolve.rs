@@ -106,6 +106,18 @@ pub(crate) fn value_span(lit: &LitStr, range: Range<usize>) -> Span {
     tok.subspan(prefix + range.start..prefix + range.end).unwrap_or_else(|| lit.span())
 }
 
+/// `name` as an identifier, if the compiler's own lexer reads it as exactly one
+/// (the format parser's Unicode tables may be newer than the compiler's, and
+/// `Ident::new` would panic on a name the compiler refuses).
+fn compiler_ident(name: &str, span: Span) -> Option<Ident> {
+    let ts: TokenStream = name.parse().ok()?;
+    let mut it = ts.into_iter();
+    match (it.next(), it.next()) {
+        (Some(proc_macro2::TokenTree::Ident(id)), None) if id == name => Some(Ident::new(name, span)),
+        _ => None,
+    }
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 { format!("{n} {one}") } else { format!("{n} {many}") }
 }
@@ -168,7 +180,15 @@ impl Resolver<'_> {
         if let Some(i) = self.args.iter().position(|a| a.role != Role::Positional && a.name == name) {
             return i;
         }
-        let ident = Ident::new(name, value_span(self.lit, range.clone()).resolved_at(self.lit.span()));
+        let span = value_span(self.lit, range.clone()).resolved_at(self.lit.span());
+        let ident = match compiler_ident(name, span) {
+            Some(ident) => ident,
+            None => {
+                let msg = format!("invalid format string: `{name}` is not an identifier this compiler accepts");
+                self.error(syn::Error::new(span, msg));
+                Ident::new("__ttlog_invalid", span)
+            }
+        };
         self.args.push(RecArg {
             expr: ident.to_token_stream(),
             span: self.lit.span(),

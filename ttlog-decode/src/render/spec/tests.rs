@@ -1,9 +1,12 @@
-//! [`render_value`] against `format!` itself.
+//! [`render_value`] against `format!` itself; the expected side always comes
+//! from `format!`.
 //!
-//! The grid: every combination of alignment and fill, sign, `#`, `0`, width and
-//! precision, each spelled as a literal `format!` string by the [`grid!`] macro,
-//! times every trait the value's type implements, over representative values
-//! of every type. The expected side always comes from `format!`.
+//! The grid ([`grid!`]): every combination of alignment and fill, sign, `#`,
+//! `0`, width and precision, spelled as `format!` strings with runtime `w$` and
+//! `p$` counts, times every trait the value's type implements, over
+//! representative values of every type. A table of strings with literal counts
+//! ([`literal_specs_match_format`]) checks the same against what the macros
+//! parse from real format strings.
 
 use core::fmt::{Binary, Debug, Display, LowerExp, LowerHex, Octal, UpperExp, UpperHex};
 
@@ -39,34 +42,46 @@ const RADIX_TYPES: [FmtType; 4] = [
     FmtType::Binary,
 ];
 
-/// One point of the grid: a spec (its `ty` unset) and `format!`'s output with
-/// that spec for each trait.
+/// One point of the grid: the options spelled in a format string (type and
+/// counts aside) and `format!`'s output with them for each trait, given the
+/// runtime width and precision (ignored where the string has none).
 struct Row {
     /// The format string without the type, for failure messages.
     text: &'static str,
+    /// The spec of `text`, with `Display` as type and counts not set.
     spec: Spec,
-    plain: fn(&dyn Plain) -> [String; 4],
-    exp: fn(&dyn Exp) -> [String; 2],
-    radix: fn(&dyn Radix) -> [String; 4],
+    /// Whether `text` takes a width (`w$`) and a precision (`.p$`).
+    width: bool,
+    precision: bool,
+    plain: fn(&dyn Plain, usize, usize) -> [String; 4],
+    exp: fn(&dyn Exp, usize, usize) -> [String; 2],
+    radix: fn(&dyn Radix, usize, usize) -> [String; 4],
 }
 
 /// Pushes one [`Row`] per combination of options onto `$rows`, one option per
-/// step; each step appends its part of the format string (`[...]`) and of the
-/// spec's fields (`{...}`).
+/// step; each step appends its part of the format string (`[...]`), of the
+/// spec's fields (`{...}`) and of the named arguments (`(...)`).
 macro_rules! grid {
     ($rows:ident) => {
-        grid!(@sign $rows, [], {align: Align::Unknown, fill: ' ',});
+        grid!(@group $rows, [], {align: Align::Unknown, fill: ' ',});
         grid!(@fill $rows, "<", Align::Left);
         grid!(@fill $rows, "^", Align::Center);
         grid!(@fill $rows, ">", Align::Right);
     };
     (@fill $rows:ident, $a:literal, $align:expr) => {
-        grid!(@sign $rows, [$a], {align: $align, fill: ' ',});
-        grid!(@sign $rows, ["*" $a], {align: $align, fill: '*',});
-        grid!(@sign $rows, ["0" $a], {align: $align, fill: '0',});
-        grid!(@sign $rows, ["é" $a], {align: $align, fill: 'é',});
-        grid!(@sign $rows, ["→" $a], {align: $align, fill: '→',});
+        grid!(@group $rows, [$a], {align: $align, fill: ' ',});
+        grid!(@group $rows, ["*" $a], {align: $align, fill: '*',});
+        grid!(@group $rows, ["0" $a], {align: $align, fill: '0',});
+        grid!(@group $rows, ["é" $a], {align: $align, fill: 'é',});
+        grid!(@group $rows, ["→" $a], {align: $align, fill: '→',});
     };
+    // One function per fill and alignment: rustc is slow on huge bodies.
+    (@group $rows:ident, [$($s:literal)*], {$($f:tt)*}) => {{
+        fn group(rows: &mut Vec<Row>) {
+            grid!(@sign rows, [$($s)*], {$($f)*});
+        }
+        group(&mut $rows);
+    }};
     (@sign $rows:ident, [$($s:literal)*], {$($f:tt)*}) => {
         grid!(@alternate $rows, [$($s)*], {$($f)* sign: Sign::None,});
         grid!(@alternate $rows, [$($s)* "+"], {$($f)* sign: Sign::Plus,});
@@ -81,51 +96,70 @@ macro_rules! grid {
         grid!(@width $rows, [$($s)* "0"], {$($f)* zero: true,});
     };
     (@width $rows:ident, [$($s:literal)*], {$($f:tt)*}) => {
-        grid!(@precision $rows, [$($s)*], {$($f)* width: Count::Implied,});
-        grid!(@precision $rows, [$($s)* "0"], {$($f)* width: Count::Is(0),});
-        grid!(@precision $rows, [$($s)* "1"], {$($f)* width: Count::Is(1),});
-        grid!(@precision $rows, [$($s)* "7"], {$($f)* width: Count::Is(7),});
-        grid!(@precision $rows, [$($s)* "12"], {$($f)* width: Count::Is(12),});
+        grid!(@precision $rows, [$($s)*], {$($f)*}, false);
+        grid!(@precision $rows, [$($s)*], {$($f)*}, true);
     };
-    (@precision $rows:ident, [$($s:literal)*], {$($f:tt)*}) => {
-        grid!(@row $rows, [$($s)*], {$($f)* precision: Count::Implied,});
-        grid!(@row $rows, [$($s)* ".0"], {$($f)* precision: Count::Is(0),});
-        grid!(@row $rows, [$($s)* ".3"], {$($f)* precision: Count::Is(3),});
+    (@precision $rows:ident, [$($s:literal)*], {$($f:tt)*}, $w:tt) => {
+        grid!(@row $rows, [$($s)*], {$($f)*}, $w, false);
+        grid!(@row $rows, [$($s)*], {$($f)*}, $w, true);
     };
-    (@row $rows:ident, [$($s:literal)*], {$($f:tt)*}) => {
-        $rows.push(Row {
-            text: concat!("{:", $($s,)* "}"),
-            spec: as_parsed(Spec { $($f)* ty: FmtType::Display }),
-            plain: |v| [
-                format!(concat!("{:", $($s,)* "}"), v),
-                format!(concat!("{:", $($s,)* "?}"), v),
-                format!(concat!("{:", $($s,)* "x?}"), v),
-                format!(concat!("{:", $($s,)* "X?}"), v),
-            ],
-            exp: |v| [
-                format!(concat!("{:", $($s,)* "e}"), v),
-                format!(concat!("{:", $($s,)* "E}"), v),
-            ],
-            radix: |v| [
-                format!(concat!("{:", $($s,)* "x}"), v),
-                format!(concat!("{:", $($s,)* "X}"), v),
-                format!(concat!("{:", $($s,)* "o}"), v),
-                format!(concat!("{:", $($s,)* "b}"), v),
-            ],
-        });
+    (@row $rows:ident, [$($s:literal)*], {$($f:tt)*}, $w:tt, $p:tt) => {{
+        fn row() -> Row {
+            Row {
+                text: grid!(@fmt [$($s)*] "" $w $p),
+                spec: Spec {
+                    $($f)*
+                    width: Count::Implied,
+                    precision: Count::Implied,
+                    ty: FmtType::Display,
+                },
+                width: $w,
+                precision: $p,
+                plain: |v, w, p| [
+                    grid!(@fmt [$($s)*] "" $w $p, v, w, p),
+                    grid!(@fmt [$($s)*] "?" $w $p, v, w, p),
+                    grid!(@fmt [$($s)*] "x?" $w $p, v, w, p),
+                    grid!(@fmt [$($s)*] "X?" $w $p, v, w, p),
+                ],
+                exp: |v, w, p| [
+                    grid!(@fmt [$($s)*] "e" $w $p, v, w, p),
+                    grid!(@fmt [$($s)*] "E" $w $p, v, w, p),
+                ],
+                radix: |v, w, p| [
+                    grid!(@fmt [$($s)*] "x" $w $p, v, w, p),
+                    grid!(@fmt [$($s)*] "X" $w $p, v, w, p),
+                    grid!(@fmt [$($s)*] "o" $w $p, v, w, p),
+                    grid!(@fmt [$($s)*] "b" $w $p, v, w, p),
+                ],
+            }
+        }
+        $rows.push(row());
+    }};
+    // The format string, then `format!` with it.
+    (@fmt [$($s:literal)*] $ty:literal false false) => { concat!("{:", $($s,)* $ty, "}") };
+    (@fmt [$($s:literal)*] $ty:literal true false) => { concat!("{:", $($s,)* "w$", $ty, "}") };
+    (@fmt [$($s:literal)*] $ty:literal false true) => { concat!("{:", $($s,)* ".p$", $ty, "}") };
+    (@fmt [$($s:literal)*] $ty:literal true true) => { concat!("{:", $($s,)* "w$.p$", $ty, "}") };
+    (@fmt [$($s:literal)*] $ty:literal false false, $v:ident, $w:ident, $p:ident) => {{
+        let _ = ($w, $p);
+        format!(concat!("{:", $($s,)* $ty, "}"), $v)
+    }};
+    (@fmt [$($s:literal)*] $ty:literal true false, $v:ident, $w:ident, $p:ident) => {{
+        let _ = $p;
+        format!(concat!("{:", $($s,)* "w$", $ty, "}"), $v, w = $w)
+    }};
+    (@fmt [$($s:literal)*] $ty:literal false true, $v:ident, $w:ident, $p:ident) => {{
+        let _ = $w;
+        format!(concat!("{:", $($s,)* ".p$", $ty, "}"), $v, p = $p)
+    }};
+    (@fmt [$($s:literal)*] $ty:literal true true, $v:ident, $w:ident, $p:ident) => {
+        format!(concat!("{:", $($s,)* "w$.p$", $ty, "}"), $v, w = $w, p = $p)
     };
 }
 
-/// The spec `format!` reads from the grid's string: a width of `0` without the
-/// `0` flag is spelled `{:0}`, which `format!` parses as the `0` flag and no
-/// width.
-fn as_parsed(mut spec: Spec) -> Spec {
-    if !spec.zero && spec.width == Count::Is(0) {
-        spec.zero = true;
-        spec.width = Count::Implied;
-    }
-    spec
-}
+/// The widths and precisions of the grid, besides none.
+const WIDTHS: [usize; 4] = [0, 1, 7, 12];
+const PRECISIONS: [usize; 3] = [0, 3, 17];
 
 fn rows() -> Vec<Row> {
     let mut rows = Vec::new();
@@ -204,8 +238,22 @@ fn cases() -> Vec<Case> {
         cases.push(plain(Value::Bool(b), b));
     }
     for c in [
-        'x', 'é', '\n', '\0', '"', '\'', '\\', '*', ' ', '0', '→', '\u{301}', '\u{7f}', '\u{200b}',
-        '\u{10ffff}', '😀',
+        'x',
+        'é',
+        '\n',
+        '\0',
+        '"',
+        '\'',
+        '\\',
+        '*',
+        ' ',
+        '0',
+        '→',
+        '\u{301}',
+        '\u{7f}',
+        '\u{200b}',
+        '\u{10ffff}',
+        '😀',
     ] {
         cases.push(plain(Value::Char(c), c));
     }
@@ -229,135 +277,251 @@ fn cases() -> Vec<Case> {
     cases
 }
 
-/// `spec`'s width and precision as the caller resolves them.
-fn resolve(count: Count) -> Option<usize> {
-    match count {
-        Count::Is(n) => Some(usize::from(n)),
-        Count::Implied | Count::Arg(_) => None,
+/// The grid's mismatches, counted, the first few described.
+#[derive(Default)]
+struct Tally {
+    compared: usize,
+    mismatched: usize,
+    first: Vec<String>,
+}
+
+impl Tally {
+    /// Renders `value` and compares it with `expected`, from `format!(text, ..)`.
+    fn check(
+        &mut self,
+        text: &str,
+        value: &Value,
+        spec: Spec,
+        (width, precision): (Option<usize>, Option<usize>),
+        expected: &str,
+    ) {
+        let mut got = String::new();
+        render_value(&mut got, value, &spec, width, precision);
+        self.compared += 1;
+        if got != expected {
+            self.mismatched += 1;
+            if self.first.len() < 50 {
+                self.first.push(format!(
+                    "{text} {:?} w={width:?} p={precision:?} on {value:?}: \
+                     format! gave {expected:?}, render_value gave {got:?}",
+                    spec.ty
+                ));
+            }
+        }
+    }
+
+    fn assert_clean(&self) {
+        assert!(
+            self.mismatched == 0,
+            "{} of {} differ from format!, first ones:\n{}",
+            self.mismatched,
+            self.compared,
+            self.first.join("\n")
+        );
     }
 }
 
-fn render(value: &Value, spec: &Spec) -> String {
-    let mut out = String::new();
-    render_value(
-        &mut out,
-        value,
-        spec,
-        resolve(spec.width),
-        resolve(spec.precision),
-    );
-    out
-}
-
-/// Compares one rendering; returns whether it matched, reporting the first
-/// few mismatches.
-fn check(
-    failures: &mut Vec<String>,
-    row: &Row,
-    ty: FmtType,
-    value: &Value,
-    expected: &str,
-) -> bool {
-    let spec = Spec { ty, ..row.spec };
-    let got = render(value, &spec);
-    if got != expected && failures.len() < 50 {
-        failures.push(format!(
-            "{} {ty:?} on {value:?}: format! gave {expected:?}, render_value gave {got:?}",
-            row.text
-        ));
+fn counts(present: bool, values: &[usize]) -> Vec<Option<usize>> {
+    if present {
+        values.iter().copied().map(Some).collect()
+    } else {
+        vec![None]
     }
-    got == expected
 }
 
 #[test]
 fn grid_matches_format() {
     let rows = rows();
     let cases = cases();
-    let mut failures = Vec::new();
-    let (mut compared, mut mismatched) = (0usize, 0usize);
+    let mut tally = Tally::default();
     for row in &rows {
-        for case in &cases {
-            let mut results = Vec::new();
-            for (ty, expected) in PLAIN_TYPES.iter().zip((row.plain)(&*case.plain)) {
-                results.push(check(&mut failures, row, *ty, &case.value, &expected));
-            }
-            if let Some(exp) = &case.exp {
-                for (ty, expected) in EXP_TYPES.iter().zip((row.exp)(&**exp)) {
-                    results.push(check(&mut failures, row, *ty, &case.value, &expected));
+        for width in counts(row.width, &WIDTHS) {
+            for precision in counts(row.precision, &PRECISIONS) {
+                let (w, p) = (width.unwrap_or(0), precision.unwrap_or(0));
+                let counts = (width, precision);
+                for case in &cases {
+                    let expected = (row.plain)(&*case.plain, w, p);
+                    for (ty, expected) in PLAIN_TYPES.into_iter().zip(expected) {
+                        let spec = Spec { ty, ..row.spec };
+                        tally.check(row.text, &case.value, spec, counts, &expected);
+                    }
+                    if let Some(exp) = &case.exp {
+                        for (ty, expected) in EXP_TYPES.into_iter().zip((row.exp)(&**exp, w, p)) {
+                            let spec = Spec { ty, ..row.spec };
+                            tally.check(row.text, &case.value, spec, counts, &expected);
+                        }
+                    }
+                    if let Some(radix) = &case.radix {
+                        let expected = (row.radix)(&**radix, w, p);
+                        for (ty, expected) in RADIX_TYPES.into_iter().zip(expected) {
+                            let spec = Spec { ty, ..row.spec };
+                            tally.check(row.text, &case.value, spec, counts, &expected);
+                        }
+                    }
                 }
             }
-            if let Some(radix) = &case.radix {
-                for (ty, expected) in RADIX_TYPES.iter().zip((row.radix)(&**radix)) {
-                    results.push(check(&mut failures, row, *ty, &case.value, &expected));
-                }
-            }
-            compared += results.len();
-            mismatched += results.iter().filter(|ok| !**ok).count();
         }
     }
     println!(
-        "compared {compared} renderings with format! ({} specs x {} values)",
+        "grid: compared {} renderings with format! ({} format strings per trait, {} values)",
+        tally.compared,
         rows.len(),
         cases.len()
     );
+    tally.assert_clean();
     assert!(
-        mismatched == 0,
-        "{mismatched} of {compared} differ from format!, first ones:\n{}",
-        failures.join("\n")
+        tally.compared > 1_000_000,
+        "grid unexpectedly small: {}",
+        tally.compared
     );
-    assert!(compared > 1_000_000, "grid unexpectedly small: {compared}");
 }
 
-/// Runtime widths and precisions (`{:w$.p$}`), including a width of 0 without
-/// the `0` flag, which a literal cannot spell.
+/// How a literal format string of [`literal_table!`] is applied.
+enum Run {
+    Plain(fn(&dyn Plain) -> String),
+    Exp(fn(&dyn Exp) -> String),
+    Radix(fn(&dyn Radix) -> String),
+}
+
+/// `(format string, how to run format! with it)` for each literal.
+macro_rules! literal_table {
+    ($($class:ident $lit:literal,)*) => {
+        vec![$(($lit, literal_table!(@run $class $lit)),)*]
+    };
+    (@run plain $lit:literal) => { Run::Plain(|v| format!($lit, v)) };
+    (@run exp $lit:literal) => { Run::Exp(|v| format!($lit, v)) };
+    (@run radix $lit:literal) => { Run::Radix(|v| format!($lit, v)) };
+}
+
+/// The spec of a literal `{:...}` with literal counts, parsed the way `format!`
+/// parses it (enough for [`literal_specs_match_format`]'s table).
+fn parse_literal(text: &str) -> (Spec, Option<usize>, Option<usize>) {
+    let body = text.strip_prefix("{:").and_then(|b| b.strip_suffix('}'));
+    let chars: Vec<char> = body.expect("a `{:...}` literal").chars().collect();
+    let align = |c: Option<&char>| match c {
+        Some('<') => Some(Align::Left),
+        Some('^') => Some(Align::Center),
+        Some('>') => Some(Align::Right),
+        _ => None,
+    };
+    let mut spec = Spec::DISPLAY;
+    let mut at = 0;
+    if let Some(a) = align(chars.get(1)) {
+        (spec.fill, spec.align, at) = (chars[0], a, 2);
+    } else if let Some(a) = align(chars.first()) {
+        (spec.align, at) = (a, 1);
+    }
+    let mut flag = |c: char| {
+        let found = chars.get(at) == Some(&c);
+        at += usize::from(found);
+        found
+    };
+    if flag('+') {
+        spec.sign = Sign::Plus;
+    } else if flag('-') {
+        spec.sign = Sign::Minus;
+    }
+    spec.alternate = flag('#');
+    spec.zero = flag('0');
+    let number = |at: &mut usize| {
+        let digits: String = chars[*at..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        *at += digits.len();
+        digits.parse::<usize>().ok()
+    };
+    let width = number(&mut at);
+    let precision = if chars.get(at) == Some(&'.') {
+        at += 1;
+        number(&mut at)
+    } else {
+        None
+    };
+    let ty: String = chars[at..].iter().collect();
+    spec.ty = match ty.as_str() {
+        "" => FmtType::Display,
+        "?" => FmtType::Debug,
+        "x?" => FmtType::DebugLowerHex,
+        "X?" => FmtType::DebugUpperHex,
+        "x" => FmtType::LowerHex,
+        "X" => FmtType::UpperHex,
+        "o" => FmtType::Octal,
+        "b" => FmtType::Binary,
+        "e" => FmtType::LowerExp,
+        "E" => FmtType::UpperExp,
+        other => panic!("type `{other}` in {text}"),
+    };
+    (spec, width, precision)
+}
+
+/// Format strings spelled out with literal counts, the examples that motivate
+/// the grid among them, with each value their trait takes.
 #[test]
-fn runtime_counts_match_format() {
-    let counts = [None, Some(0), Some(1), Some(2), Some(5), Some(40)];
-    let mut compared = 0;
-    for case in cases() {
-        for w in counts {
-            for p in counts {
-                let (wv, pv) = (w.unwrap_or(0), p.unwrap_or(0));
-                let v = &case.plain;
-                let mut expect = |spec: Spec, expected: String| {
-                    let mut got = String::new();
-                    render_value(&mut got, &case.value, &spec, w, p);
-                    assert_eq!(got, expected, "{spec:?} w={w:?} p={p:?} on {:?}", case.value);
-                    compared += 1;
-                };
-                let debug = Spec::DEBUG;
-                let centered = Spec {
-                    align: Align::Center,
-                    fill: 'ü',
-                    sign: Sign::Plus,
-                    ..Spec::DISPLAY
-                };
-                match (w, p) {
-                    (None, None) => {
-                        expect(Spec::DISPLAY, format!("{v}"));
-                        expect(debug, format!("{v:?}"));
-                        expect(centered, format!("{v:ü^+}"));
-                    }
-                    (Some(_), None) => {
-                        expect(Spec::DISPLAY, format!("{v:wv$}"));
-                        expect(debug, format!("{v:wv$?}"));
-                        expect(centered, format!("{v:ü^+wv$}"));
-                    }
-                    (None, Some(_)) => {
-                        expect(Spec::DISPLAY, format!("{v:.pv$}"));
-                        expect(debug, format!("{v:.pv$?}"));
-                        expect(centered, format!("{v:ü^+.pv$}"));
-                    }
-                    (Some(_), Some(_)) => {
-                        expect(Spec::DISPLAY, format!("{v:wv$.pv$}"));
-                        expect(debug, format!("{v:wv$.pv$?}"));
-                        expect(centered, format!("{v:ü^+wv$.pv$}"));
-                    }
-                }
-            }
+fn literal_specs_match_format() {
+    let table = literal_table![
+        plain "{:0}",
+        plain "{:00}",
+        plain "{:+0}",
+        plain "{:05}",
+        plain "{:<05}",
+        plain "{:^05}",
+        plain "{:05?}",
+        plain "{:10?}",
+        plain "{:^9?}",
+        plain "{:#?}",
+        plain "{:x?}",
+        plain "{:#X?}",
+        plain "{:08.3}",
+        plain "{:+08.3?}",
+        plain "{:.0}",
+        plain "{:.3}",
+        plain "{:.3?}",
+        plain "{:12.0}",
+        plain "{:#12.2?}",
+        plain "{:é^12.3}",
+        plain "{:→>7?}",
+        plain "{:0>5}",
+        plain "{:0<+#09.2}",
+        plain "{:-^+11.1?}",
+        plain "{:*<12}",
+        plain "{:}<6}",
+        plain "{:{>6}",
+        exp "{:e}",
+        exp "{:E}",
+        exp "{:.0e}",
+        exp "{:#e}",
+        exp "{:+012.3e}",
+        exp "{:^15.2E}",
+        exp "{:#010.3e}",
+        radix "{:>+#010.3x}",
+        radix "{:#b}",
+        radix "{:#012o}",
+        radix "{:08X}",
+        radix "{:#010x}",
+        radix "{:<#10b}",
+        radix "{:+x}",
+        radix "{:.3x}",
+        radix "{:→^#14o}",
+    ];
+    let mut tally = Tally::default();
+    for (text, run) in &table {
+        let (spec, width, precision) = parse_literal(text);
+        for case in cases() {
+            let expected = match (run, &case.exp, &case.radix) {
+                (Run::Plain(f), _, _) => f(&*case.plain),
+                (Run::Exp(f), Some(v), _) => f(&**v),
+                (Run::Radix(f), _, Some(v)) => f(&**v),
+                _ => continue,
+            };
+            tally.check(text, &case.value, spec, (width, precision), &expected);
         }
     }
-    println!("compared {compared} runtime-count renderings with format!");
+    println!(
+        "literals: compared {} renderings with format!",
+        tally.compared
+    );
+    tally.assert_clean();
 }
 
 #[test]
@@ -384,6 +548,44 @@ fn counts_above_u16_max_are_clamped() {
     }
 }
 
+/// Every value with every type and the largest counts: where `format!` itself
+/// does not panic, the same text; where it does, no panic.
+#[test]
+fn largest_counts_never_panic() {
+    for case in cases() {
+        for ty in (0..=10).filter_map(FmtType::from_u8) {
+            for (width, precision) in [
+                (Some(MAX_COUNT), None),
+                (None, Some(MAX_COUNT)),
+                (Some(MAX_COUNT), Some(MAX_COUNT)),
+                (Some(usize::MAX), Some(usize::MAX)),
+            ] {
+                let spec = Spec {
+                    align: Align::Right,
+                    sign: Sign::Plus,
+                    ..Spec {
+                        ty,
+                        ..Spec::DISPLAY
+                    }
+                };
+                let mut out = String::new();
+                render_value(&mut out, &case.value, &spec, width, precision);
+            }
+        }
+    }
+    // std's own limit: `{:.65535e}` on a float panics, one less does not.
+    let mut out = String::new();
+    let spec = Spec {
+        ty: FmtType::LowerExp,
+        ..Spec::DISPLAY
+    };
+    render_value(&mut out, &Value::F64(1.5), &spec, None, Some(MAX_COUNT));
+    assert_eq!(out, format!("{:.1$e}", 1.5f64, MAX_COUNT - 1));
+    out.clear();
+    render_value(&mut out, &Value::U32(15), &spec, None, Some(MAX_COUNT));
+    assert_eq!(out, format!("{:.1$e}", 15u32, MAX_COUNT));
+}
+
 #[test]
 fn formatted_values_are_written_verbatim() {
     let spec = Spec {
@@ -391,7 +593,13 @@ fn formatted_values_are_written_verbatim() {
         ..Spec::DISPLAY
     };
     let mut out = String::new();
-    render_value(&mut out, &Value::Formatted(Vec::new()), &spec, Some(9), None);
+    render_value(
+        &mut out,
+        &Value::Formatted(Vec::new()),
+        &spec,
+        Some(9),
+        None,
+    );
     assert_eq!(out, "");
     let texts = vec![Text::whole("Point { x: 1 }"), Text::whole("other")];
     render_value(&mut out, &Value::Formatted(texts), &spec, Some(30), Some(1));
@@ -431,10 +639,10 @@ impl Rng {
     }
 
     fn resolved(&mut self) -> Option<usize> {
-        match self.below(64) {
+        match self.below(256) {
             0 => Some(usize::MAX),
-            1 => Some(MAX_COUNT + self.below(10) as usize),
-            2..=20 => None,
+            1 => Some(MAX_COUNT - 2 + self.below(5) as usize),
+            2..=80 => None,
             _ => Some(self.below(30) as usize),
         }
     }
@@ -442,7 +650,8 @@ impl Rng {
     fn spec(&mut self) -> Spec {
         Spec {
             fill: self.char(),
-            align: [Align::Unknown, Align::Left, Align::Center, Align::Right][self.below(4) as usize],
+            align: [Align::Unknown, Align::Left, Align::Center, Align::Right]
+                [self.below(4) as usize],
             sign: [Sign::None, Sign::Plus, Sign::Minus][self.below(3) as usize],
             alternate: self.below(2) == 0,
             zero: self.below(2) == 0,
@@ -457,7 +666,9 @@ impl Rng {
 fn accepted(value: &Value, ty: FmtType) -> bool {
     match ty {
         FmtType::Display | FmtType::Debug | FmtType::DebugLowerHex | FmtType::DebugUpperHex => true,
-        FmtType::LowerHex | FmtType::UpperHex | FmtType::Octal | FmtType::Binary => value.is_integer(),
+        FmtType::LowerHex | FmtType::UpperHex | FmtType::Octal | FmtType::Binary => {
+            value.is_integer()
+        }
         FmtType::LowerExp | FmtType::UpperExp => {
             value.is_integer() || matches!(value, Value::F32(_) | Value::F64(_))
         }
@@ -477,7 +688,7 @@ fn random_specs_never_panic() {
         truncated: u64::MAX,
     }));
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    for _ in 0..100_000 {
+    for _ in 0..50_000 {
         let value = &values[rng.below(values.len() as u64) as usize];
         let spec = rng.spec();
         let (width, precision) = (rng.resolved(), rng.resolved());

@@ -1,0 +1,1 @@
+//! Compile-error and hygiene tests of ttlog's macros: see `tests/ui.rs`.

@@ -1,0 +1,5 @@
+use ttlog::Level;
+
+fn main() {
+    ttlog::event!(Level::LOUD, "disk full");
+}

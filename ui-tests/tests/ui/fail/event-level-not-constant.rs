@@ -1,0 +1,4 @@
+fn main() {
+    let level = ttlog::Level::INFO;
+    ttlog::event!(level, "disk full");
+}

@@ -1,0 +1,3 @@
+fn main() {
+    ttlog::event!("disk full");
+}

@@ -1,0 +1,3 @@
+fn main() {
+    ttlog::info!("{a}", a = 1, a = 2);
+}

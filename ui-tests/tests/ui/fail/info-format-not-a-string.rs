@@ -1,0 +1,3 @@
+fn main() {
+    ttlog::info!(42, "answer");
+}

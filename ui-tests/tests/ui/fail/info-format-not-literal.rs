@@ -1,0 +1,4 @@
+fn main() {
+    let message = "started";
+    ttlog::info!(message);
+}

@@ -1,0 +1,3 @@
+fn main() {
+    ttlog::info!("ratio {:x}", 0.5f64);
+}

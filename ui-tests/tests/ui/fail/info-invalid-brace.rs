@@ -1,0 +1,3 @@
+fn main() {
+    ttlog::info!("value {0x}", 1);
+}

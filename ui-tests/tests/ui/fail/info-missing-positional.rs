@@ -1,0 +1,3 @@
+fn main() {
+    ttlog::info!("{} took {} us", 42u64);
+}

@@ -1,0 +1,5 @@
+struct Opaque;
+
+fn main() {
+    ttlog::info!("value {}", Opaque);
+}

@@ -1,0 +1,3 @@
+fn main() {
+    ttlog::info!("value {:y}", 1);
+}

@@ -1,0 +1,3 @@
+fn main() {
+    ttlog::info!("only {}", 1, 2);
+}

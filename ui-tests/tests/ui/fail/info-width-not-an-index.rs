@@ -1,0 +1,3 @@
+fn main() {
+    ttlog::info!("[{:>1.5$}]", "x", 8usize);
+}

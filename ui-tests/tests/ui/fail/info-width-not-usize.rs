@@ -1,0 +1,4 @@
+fn main() {
+    let width = 8u32;
+    ttlog::info!("[{:>1$}]", "x", width);
+}
