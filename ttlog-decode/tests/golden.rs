@@ -34,7 +34,7 @@ fn program() {
     worker.join().unwrap();
     let long = "x".repeat(3000);
     ttlog::info!("long value: {}", long);
-    ttlog::event!(ttlog::Level::WARN, "{:>+08.2} {:#x} {:e} {} {:?}", -2.71828f64, 255u8, 1500u32, 'é', "q\"uote");
+    ttlog::event!(ttlog::Level::WARN, "{:>+08.2} {:#x} {:e} {} {:?}", -1.23456f64, 255u8, 1500u32, 'é', "q\"uote");
     ttlog::info!(target: "audit", "user {} logged in", "ana");
 }
 

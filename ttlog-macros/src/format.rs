@@ -223,9 +223,8 @@ const INVALID: &str = "invalid format string";
 const ESCAPE_OPEN: &str = "if you intended to print `{`, you can escape it using `{{`";
 const FILL_BRACE: &str =
     "the character `}` is interpreted as a fill character because of the `:` that precedes it";
-const TRAITS: &str = "the only appropriate formatting traits are: `` (`Display`), `?` (`Debug`), \
-    `x?` and `X?` (`Debug` in hex), `e` (`LowerExp`), `E` (`UpperExp`), `o` (`Octal`), \
-    `p` (`Pointer`), `b` (`Binary`), `x` (`LowerHex`), `X` (`UpperHex`)";
+const TRAITS: &str = "expected nothing for `Display`, or one of `?`, `x?`, `X?` (`Debug`), \
+    `e`, `E` (exponent), `o`, `b`, `x`, `X` (octal, binary, hex), `p` (pointer)";
 
 struct Parser<'a> {
     s: &'a str,

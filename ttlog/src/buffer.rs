@@ -236,7 +236,7 @@ impl Ring {
         let h1 = self.head.load(Ordering::Acquire);
         let lo = h1.saturating_sub(cap).next_multiple_of(BLOCK).max(owner_start);
         if lo >= h1 {
-            return Some(RingCopy { start: lo, words: Vec::new() });
+            return Some(RingCopy { words: Vec::new() });
         }
         let mut words = Vec::with_capacity(((h1 - lo) / 8) as usize);
         let mut p = lo;
@@ -256,17 +256,14 @@ impl Ring {
             }
             words.drain(..((start - lo) / 8) as usize);
         }
-        Some(RingCopy { start, words })
+        Some(RingCopy { words })
     }
 }
 
-/// A consistent copy of part of a ring: whole blocks from `start` (a block
-/// boundary) on, the last one possibly partial.
+/// A consistent copy of part of a ring: whole blocks, starting at a block
+/// boundary, the last one possibly partial.
 #[derive(Debug, Clone)]
 pub(crate) struct RingCopy {
-    /// Logical position of `words[0]`.
-    #[cfg_attr(not(test), allow(dead_code))]
-    pub(crate) start: u64,
     pub(crate) words: Vec<u64>,
 }
 
@@ -353,7 +350,7 @@ mod tests {
         let ring = ring();
         let mut cur = ring.start_owner();
         for i in 0..10u64 {
-            write(&ring, &mut cur, 7, &[i, i * 2]);
+            write(ring, &mut cur, 7, &[i, i * 2]);
         }
         let copy = ring.copy(0).unwrap();
         let walk = copy.walk();
@@ -372,7 +369,7 @@ mod tests {
         let mut cur = ring.start_owner();
         let n = 5_000u64;
         for i in 0..n {
-            write(&ring, &mut cur, 3, &[i]);
+            write(ring, &mut cur, 3, &[i]);
         }
         let copy = ring.copy(0).unwrap();
         let walk = copy.walk();
@@ -392,13 +389,13 @@ mod tests {
         let ring = ring();
         let mut cur = ring.start_owner();
         for i in 0..100u64 {
-            write(&ring, &mut cur, 3, &[i]);
+            write(ring, &mut cur, 3, &[i]);
         }
         let mut cur2 = ring.start_owner();
         let start = cur2.pos;
         assert_eq!(start % BLOCK, 0);
         for i in 0..3u64 {
-            write(&ring, &mut cur2, 4, &[i]);
+            write(ring, &mut cur2, 4, &[i]);
         }
         let walk_copy = ring.copy(start).unwrap();
         let walk = walk_copy.walk();

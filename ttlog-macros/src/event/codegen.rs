@@ -26,8 +26,10 @@ pub(crate) fn expand(input: &EventInput, resolved: &Resolved) -> TokenStream {
     let values: Vec<Ident> = (0..resolved.args.len()).map(|i| format_ident!("__ttlog_v{}", i)).collect();
     let probes = resolved.args.iter().enumerate().map(|(i, a)| probe(&p, i, a, &resolved.args, &values[i]));
 
+    let check_level = input.level_path.as_ref().map(|path| quote!(let _: #p::Level = #path;));
     quote! {
         if #p::static_enabled(#p::Level::#level) && #p::enabled(#p::Level::#level) {
+            #check_level
             #callsite
             match (#(&(#exprs),)*) {
                 (#(#binds,)*) => {

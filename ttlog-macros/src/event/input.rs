@@ -18,6 +18,9 @@ pub(crate) struct EventInput {
     pub(crate) krate: TokenStream,
     /// One of [`LEVELS`].
     pub(crate) level: Ident,
+    /// The level as `event!`'s caller wrote it (`Level::WARN`): emitted so that
+    /// the path is resolved and type-checked (and the caller's import used).
+    pub(crate) level_path: Option<syn::Path>,
     /// `target: expr`, if given.
     pub(crate) target: Option<Expr>,
     /// The format string.
@@ -53,6 +56,7 @@ impl Parse for EventInput {
         let call_span = input.span();
         let krate: TokenTree = input.parse()?;
         input.parse::<Token![,]>()?;
+        let mut level_path = None;
         let level = if input.peek(Token![@]) {
             input.parse::<Token![@]>()?;
             if input.is_empty() {
@@ -69,6 +73,7 @@ impl Parse for EventInput {
                 return Err(syn::Error::new(path.span(), "expected a format string after the level"));
             }
             input.parse::<Token![,]>()?;
+            level_path = Some(path);
             level
         } else {
             let id: Ident = input.parse()?;
@@ -134,7 +139,7 @@ impl Parse for EventInput {
                 positional.push(expr);
             }
         }
-        Ok(EventInput { krate: krate.into(), level, target, format, positional, named, call_span })
+        Ok(EventInput { krate: krate.into(), level, level_path, target, format, positional, named, call_span })
     }
 }
 

@@ -218,7 +218,7 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
     let value = lit.value();
     let parsed = format::parse(&value).map_err(|e| {
         let msg = match &e.note {
-            Some(note) => format!("{}\n= note: {note}", e.message),
+            Some(note) => format!("{} ({note})", e.message),
             None => e.message.clone(),
         };
         syn::Error::new(value_span(lit, e.range.clone()), msg)
@@ -284,6 +284,11 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
                 };
                 let width = r.count(&ph.spec.width, &ph.range);
                 let precision = r.count(&ph.spec.precision, &ph.range);
+                if let Some(v) = value {
+                    // Used even if its width or precision is wrong, as rustc
+                    // counts it: no "argument never used" on top of the error.
+                    r.args[v].used = true;
+                }
                 let (Some(value), Some(width), Some(precision)) = (value, width, precision) else {
                     continue;
                 };

@@ -599,7 +599,7 @@ const INVALID: &[(&str, &str, Range<usize>, &str)] = &[
     ),
     ("{99999:_}", "integer `99999` does not fit", 1..6, ""),
     // Unknown formatting traits, reported only without syntax errors.
-    ("{:y}", "unknown format trait `y`", 2..3, "`?` (`Debug`)"),
+    ("{:y}", "unknown format trait `y`", 2..3, "`x?`, `X?` (`Debug`)"),
     ("{:é}", "unknown format trait `é`", 2..4, ""),
     ("{:ex}", "unknown format trait `ex`", 2..4, ""),
     ("{:e1}", "unknown format trait `e1`", 2..4, ""),
