@@ -72,6 +72,12 @@ impl ThreadSnapshot {
     pub fn dropped(&self) -> u64 {
         self.dropped
     }
+
+    /// Bytes of ring the copied events occupied, block headers and padding
+    /// included: `buffer_bytes() / recorded()` is the buffer cost per event.
+    pub fn buffer_bytes(&self) -> u64 {
+        self.copy.as_ref().map_or(0, |c| c.words.len() as u64 * 8)
+    }
 }
 
 /// Copies every thread's buffer, including the buffers of exited threads that
