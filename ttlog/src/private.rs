@@ -4,7 +4,7 @@
 pub use crate::callsite::{Align, ArgMeta, ArgRole, Callsite, CallsiteKind, Count, FmtType, Piece, Sign, Spec};
 pub use crate::level::Level;
 pub use crate::write::args::{EncodeArg, FmtArg, FmtSink, Probe, ViaFmt, ViaRaw, MAX_ARGS};
-pub use crate::write::{write, RecordWriter};
+pub use crate::write::{call_id, raw_reserve_commit, write, RecordWriter};
 pub use core::fmt::{Result as FmtResult, Write as FmtWrite};
 pub use core::primitive::usize;
 pub use core::{file, format_args, line, module_path};
