@@ -23,20 +23,8 @@
 //! block. A reader that must skip overwritten data can thus resume at any block
 //! boundary, and knows from the block header how many events it skipped.
 //!
-//! **Record** (little-endian words):
-//!
-//! ```text
-//!  word 0: bits  0..32  callsite id (never 0: 0 is the pad word)
-//!          bits 32..42  record length in words, header included
-//!          bits 42..62  types of arguments 0..5, four bits each (ArgType)
-//!  word 1: timestamp (clock ticks)
-//!  [ceil((nargs - 5) / 16) words of further argument types, if nargs > 5]
-//!  argument bytes, packed without alignment, zero-padded to a whole word:
-//!      integers, floats, char: their little-endian bytes (char as u32, bool 1 byte)
-//!      str: u16 length (bit 15: truncated) [u32 bytes cut, if truncated] bytes
-//!      formatted: per spec slot: UTF-8 bytes then 0xFF, or bytes then 0xFE and a
-//!                 u32 count of bytes cut (0xFE and 0xFF never occur in UTF-8)
-//! ```
+//! **Records** are laid out as [`crate::wire::record`] describes: that layout is
+//! part of the file format, since crash snapshots carry ring blocks as they are.
 //!
 //! **Why a reader never sees a torn record.** The writer, before writing the
 //! words of a record that starts at the published position `h`, executes a
@@ -51,6 +39,7 @@
 //! words were published before it started.
 
 use crate::sync::{fence, AtomicU64, CachePadded};
+use crate::wire::record;
 use core::sync::atomic::Ordering;
 
 /// Bytes per block. A record is at most a block minus its header word.
@@ -62,39 +51,12 @@ pub const BLOCK: u64 = 64;
 
 /// The largest record, in bytes.
 pub const MAX_RECORD: u64 = BLOCK - 8;
-/// Header bytes of a record: the id/length/types word and the timestamp.
-pub const RECORD_HEADER: u64 = 16;
-/// Argument types that fit in the header word.
-pub const INLINE_TAGS: usize = 5;
-/// Argument types per extension word.
-pub const TAGS_PER_WORD: usize = 16;
 /// The smallest ring: four blocks (two under loom, to keep the model small).
 #[cfg(not(all(ttlog_loom, test)))]
 pub const MIN_CAPACITY: u64 = 4 * BLOCK;
 /// The smallest ring: four blocks (two under loom, to keep the model small).
 #[cfg(all(ttlog_loom, test))]
 pub const MIN_CAPACITY: u64 = 2 * BLOCK;
-
-/// Bytes of the extension words that carry the types of arguments past the fifth.
-pub const fn ext_tag_bytes(nargs: usize) -> u64 {
-    if nargs <= INLINE_TAGS {
-        0
-    } else {
-        (nargs - INLINE_TAGS).div_ceil(TAGS_PER_WORD) as u64 * 8
-    }
-}
-
-/// Builds word 0 of a record.
-#[inline(always)]
-pub const fn header_word(id: u32, len_words: u64, inline_tags: u64) -> u64 {
-    id as u64 | (len_words << 32) | (inline_tags << 42)
-}
-
-/// The fields of word 0.
-#[inline]
-pub const fn split_header(word: u64) -> (u32, u64, u64) {
-    (word as u32, (word >> 32) & 0x3ff, (word >> 42) & 0xf_ffff)
-}
 
 /// A ring of `capacity` bytes shared by its writer and readers.
 #[derive(Debug)]
@@ -232,31 +194,39 @@ impl Ring {
     /// owner that started at `owner_start`, skipping any block the writer may
     /// have been overwriting during the copy.
     pub(crate) fn copy(&self, owner_start: u64) -> Option<RingCopy> {
+        let mut words = vec![0u64; (self.capacity() / 8) as usize];
+        let kept = self.copy_into(owner_start, &mut words)?;
+        words.truncate(kept.end);
+        words.drain(..kept.start);
+        Some(RingCopy { words })
+    }
+
+    /// [`Ring::copy`] into `buf`, without allocating (the crash path uses it):
+    /// returns the range of `buf` that holds whole blocks, the last possibly
+    /// partial. If `buf` is smaller than the ring, only the newest blocks that
+    /// fit are copied.
+    pub(crate) fn copy_into(&self, owner_start: u64, buf: &mut [u64]) -> Option<core::ops::Range<usize>> {
         let cap = self.capacity();
         let h1 = self.head.load(Ordering::Acquire);
-        let lo = h1.saturating_sub(cap).next_multiple_of(BLOCK).max(owner_start);
+        let span = cap.min(buf.len() as u64 * 8);
+        let lo = h1.saturating_sub(span).next_multiple_of(BLOCK).max(owner_start);
         if lo >= h1 {
-            return Some(RingCopy { words: Vec::new() });
+            return Some(0..0);
         }
-        let mut words = Vec::with_capacity(((h1 - lo) / 8) as usize);
-        let mut p = lo;
-        while p < h1 {
-            words.push(self.word(p).load(Ordering::Relaxed));
-            p += 8;
+        let n = ((h1 - lo) / 8) as usize;
+        for (k, slot) in buf[..n].iter_mut().enumerate() {
+            *slot = self.word(lo + 8 * k as u64).load(Ordering::Relaxed);
         }
         fence(Ordering::Acquire);
         let h2 = self.head.load(Ordering::Relaxed);
         // Lowest position whose word the writer cannot have touched since h1.
         let safe = ((h2 / BLOCK) * BLOCK + BLOCK).saturating_sub(cap);
         let start = safe.next_multiple_of(BLOCK).max(lo);
-        if start > lo {
-            if start >= h1 {
-                // The writer lapped the whole copy: nothing in it can be trusted.
-                return None;
-            }
-            words.drain(..((start - lo) / 8) as usize);
+        if start >= h1 {
+            // The writer lapped the whole copy: nothing in it can be trusted.
+            return None;
         }
-        Some(RingCopy { words })
+        Some(((start - lo) / 8) as usize..n)
     }
 }
 
@@ -288,46 +258,38 @@ impl RingCopy {
     /// Finds the records: each block's header, then records until a pad word, the
     /// end of the block, or the end of the copy.
     pub(crate) fn walk(&self) -> Walk {
-        let mut walk = Walk::default();
-        let block_words = (BLOCK / 8) as usize;
-        let mut b = 0;
-        let mut first = true;
-        while b < self.words.len() {
-            let seq = self.words[b];
-            let end = (b + block_words).min(self.words.len());
-            if first {
-                walk.first_seq = seq;
-                first = false;
-            } else {
-                // Sequence numbers must run on from the previous block.
-                let expected = walk.first_seq + walk.records.len() as u64;
-                if seq != expected {
-                    walk.malformed += 1;
-                }
-            }
-            let mut i = b + 1;
-            while i < end {
-                let (id, len, _) = split_header(self.words[i]);
-                if id == 0 {
-                    break;
-                }
-                let len = len as usize;
-                if len < 2 || i + len > end {
-                    walk.malformed += 1;
-                    break;
-                }
-                walk.records.push(RecordRef { first: i, len_words: len });
-                i += len;
-            }
-            b += block_words;
-        }
-        walk
+        walk(&self.words)
     }
+}
+
+/// Walks copied ring words (starting at a block boundary).
+pub(crate) fn walk(words: &[u64]) -> Walk {
+    let mut walk = Walk::default();
+    let block_words = (BLOCK / 8) as usize;
+    for (b, block) in record::blocks(words, block_words).enumerate() {
+        if b == 0 {
+            walk.first_seq = block.seq;
+        } else if block.seq != walk.first_seq + walk.records.len() as u64 {
+            // Sequence numbers must run on from the previous block.
+            walk.malformed += 1;
+        }
+        let base = b * block_words;
+        for r in block.records() {
+            match r {
+                Ok(r) => {
+                    walk.records.push(RecordRef { first: base + r.index, len_words: r.words.len() });
+                }
+                Err(()) => walk.malformed += 1,
+            }
+        }
+    }
+    walk
 }
 
 #[cfg(all(test, not(ttlog_loom)))]
 mod tests {
     use super::*;
+    use crate::wire::record::{header_word, RECORD_HEADER};
 
     fn write(ring: &'static Ring, cur: &mut Cursor, id: u32, payload: &[u64]) {
         let w = ring.writer();
@@ -404,12 +366,17 @@ mod tests {
     }
 
     #[test]
-    fn header_fields_round_trip() {
-        let w = header_word(0xDEAD_BEEF, 511, 0xF_FFFF);
-        assert_eq!(split_header(w), (0xDEAD_BEEF, 511, 0xF_FFFF));
-        assert_eq!(ext_tag_bytes(5), 0);
-        assert_eq!(ext_tag_bytes(6), 8);
-        assert_eq!(ext_tag_bytes(21), 8);
-        assert_eq!(ext_tag_bytes(22), 16);
+    fn a_small_buffer_keeps_the_newest_blocks() {
+        let ring = ring();
+        let mut cur = ring.start_owner();
+        for i in 0..2_000u64 {
+            write(ring, &mut cur, 3, &[i]);
+        }
+        let mut buf = vec![0u64; (2 * BLOCK / 8) as usize];
+        let kept = ring.copy_into(0, &mut buf).unwrap();
+        let w = walk(&buf[kept]);
+        assert_eq!(w.malformed, 0);
+        assert_eq!(w.first_seq + w.records.len() as u64, 2_000);
+        assert!(w.records.len() as u64 >= (BLOCK - 8) / 24);
     }
 }

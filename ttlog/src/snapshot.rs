@@ -9,7 +9,7 @@ use crate::buffer::{self, RingCopy, Walk};
 use crate::callsite::{ArgType, Callsite};
 use crate::clock::{Clock, ClockPoint};
 use crate::registry;
-use crate::wire::{self, CallsiteInfo, End, Header, ThreadInfo};
+use crate::wire::{self, record, CallsiteInfo, End, Header, ThreadInfo};
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
@@ -280,11 +280,11 @@ impl Encoder {
         let n = cs.args.len();
         let mut types = Vec::with_capacity(n);
         for i in 0..n {
-            let (word, shift) = if i < buffer::INLINE_TAGS {
+            let (word, shift) = if i < record::INLINE_TAGS {
                 (type_words[0], 4 * i)
             } else {
-                let k = i - buffer::INLINE_TAGS;
-                (*type_words.get(1 + k / buffer::TAGS_PER_WORD)?, 4 * (k % buffer::TAGS_PER_WORD))
+                let k = i - record::INLINE_TAGS;
+                (*type_words.get(1 + k / record::TAGS_PER_WORD)?, 4 * (k % record::TAGS_PER_WORD))
             };
             types.push(ArgType::from_tag(((word >> shift) & 0xf) as u8)?);
         }
@@ -321,16 +321,16 @@ impl Encoder {
         };
         for r in &walk.records {
             let words = &copy.words[r.first..r.first + r.len_words];
-            let (id, _, inline) = buffer::split_header(words[0]);
+            let (id, _, inline) = record::split_header(words[0]);
             let ts = words[1];
             // Fast path: the same callsite and types as the previous record.
             let sig = match last {
-                Some((lid, ltags, sig)) if lid == id && ltags == inline && self.nargs(sig) <= buffer::INLINE_TAGS => {
+                Some((lid, ltags, sig)) if lid == id && ltags == inline && self.nargs(sig) <= record::INLINE_TAGS => {
                     Some(sig)
                 }
                 _ => {
                     let nargs = self.table.get(&id).map(|c| c.args.len()).unwrap_or(0);
-                    let ext_words = (buffer::ext_tag_bytes(nargs) / 8) as usize;
+                    let ext_words = (record::ext_tag_bytes(nargs) / 8) as usize;
                     if 2 + ext_words > words.len() {
                         None
                     } else {
@@ -347,7 +347,7 @@ impl Encoder {
             };
             last = Some((id, inline, sig));
             let nargs = self.nargs(sig);
-            let ext_words = (buffer::ext_tag_bytes(nargs) / 8) as usize;
+            let ext_words = (record::ext_tag_bytes(nargs) / 8) as usize;
             self.scratch.clear();
             for w in &words[2 + ext_words..] {
                 self.scratch.extend_from_slice(&w.to_le_bytes());

@@ -81,6 +81,8 @@
 //! arguments had different types (a generic function) gets one frame per
 //! combination, so events need no type bytes.
 
+pub mod record;
+
 use crate::callsite::{Align, ArgRole, ArgType, Count, FmtType, Sign, Spec};
 use crate::clock::{Clock, ClockPoint};
 use crate::level::Level;

@@ -10,7 +10,8 @@
 
 pub mod args;
 
-use crate::buffer::{self, Cursor, RingWriter, INLINE_TAGS, RECORD_HEADER, TAGS_PER_WORD};
+use crate::buffer::{self, Cursor, RingWriter};
+use crate::wire::record::{self, INLINE_TAGS, RECORD_HEADER, TAGS_PER_WORD};
 use crate::callsite::Callsite;
 use crate::level::Level;
 use crate::registry::{self, Slot};
@@ -167,7 +168,7 @@ pub fn raw_reserve_commit() -> bool {
         let base = ring.word_ptr(at);
         // SAFETY: `reserve` made room for the 16-byte record at `at`.
         unsafe {
-            (*base).store(buffer::header_word(id, RECORD_HEADER / 8, 0), Ordering::Relaxed);
+            (*base).store(record::header_word(id, RECORD_HEADER / 8, 0), Ordering::Relaxed);
             (*base.add(1)).store(0, Ordering::Relaxed);
         }
         ring.commit(&mut cur, RECORD_HEADER);
@@ -236,7 +237,7 @@ where
     E: Fn(&mut RecordWriter, usize),
 {
     let bound = args::str_bound(N);
-    let ext = buffer::ext_tag_bytes(N);
+    let ext = record::ext_tag_bytes(N);
     let min_len = (RECORD_HEADER + ext + size(bound) as u64).next_multiple_of(8);
     let id = callsite_id(cs);
     WRITER.with(|w| {
@@ -292,7 +293,7 @@ where
             // SAFETY: as above, the header and extension words are inside the
             // reserved space.
             unsafe {
-                (*base).store(buffer::header_word(id, len / 8, inline_tags(&tags)), Ordering::Relaxed);
+                (*base).store(record::header_word(id, len / 8, inline_tags(&tags)), Ordering::Relaxed);
                 (*base.add(1)).store(ts, Ordering::Relaxed);
                 let mut k = 0;
                 while (k as u64) < ext / 8 {

@@ -15,11 +15,21 @@
 #[path = "../src/sync.rs"]
 mod sync;
 
+#[path = "../src/wire/record.rs"]
+#[allow(dead_code)] // The model writes records; it does not decode their types.
+mod record;
+
+/// `buffer.rs` finds the record layout at `crate::wire::record`.
+mod wire {
+    pub(crate) use super::record;
+}
+
 #[path = "../src/buffer.rs"]
 #[allow(dead_code)] // The model uses the writer and reader halves, not every helper.
 mod buffer;
 
-use buffer::{header_word, Cursor, Ring, RingCopy, BLOCK, MIN_CAPACITY, RECORD_HEADER};
+use buffer::{Cursor, Ring, RingCopy, BLOCK, MIN_CAPACITY};
+use record::{header_word, RECORD_HEADER};
 use loom::sync::atomic::Ordering;
 use loom::thread;
 
