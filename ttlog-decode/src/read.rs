@@ -6,10 +6,11 @@
 //! every intact frame, and a [`Problem`] for each part it had to skip.
 
 use crate::value::{Text, Value};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use ttlog::callsite::ArgType;
-use ttlog::wire::{self, CallsiteInfo, End, Header, Reader, ThreadInfo, WireError};
+use ttlog::wire::{self, record, CallsiteInfo, End, Header, Reader, ThreadInfo, WireError};
 
 /// Why a file could not be read as a snapshot at all.
 #[derive(Debug)]
@@ -144,6 +145,8 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, Error> {
     check_preamble(bytes)?;
     let mut snap = Snapshot::default();
     let mut event_frames: Vec<(u64, &[u8])> = Vec::new();
+    let mut ring_frames: Vec<(u64, &[u8])> = Vec::new();
+    let mut statics: HashMap<u32, CallsiteInfo> = HashMap::new();
     let mut frames_seen = 0u64;
     let mut pos = wire::PREAMBLE_LEN;
     let mut after_end = false;
@@ -189,6 +192,19 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, Error> {
                 event_frames.push((base, frame.payload));
                 Ok(())
             }
+            wire::kind::CALLSITE_STATIC => CallsiteInfo::decode_untyped(&mut r).and_then(|c| {
+                match statics.get(&c.index) {
+                    Some(first) if *first != c => Err(WireError::malformed(base, format!("two different callsites with id {}", c.index))),
+                    _ => {
+                        statics.insert(c.index, c);
+                        Ok(())
+                    }
+                }
+            }),
+            wire::kind::RING => {
+                ring_frames.push((base, frame.payload));
+                Ok(())
+            }
             wire::kind::END => End::decode(&mut r).map(|e| {
                 snap.end = Some(e);
                 after_end = true;
@@ -215,6 +231,10 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, Error> {
 
     for (base, payload) in event_frames {
         decode_events(&mut snap, base, payload);
+    }
+    let mut signatures = HashMap::new();
+    for (base, payload) in ring_frames {
+        decode_ring(&mut snap, &statics, &mut signatures, base, payload);
     }
     // Stable: events with equal timestamps keep their file order, which keeps
     // each thread's own order.
@@ -384,6 +404,101 @@ fn decode_events(snap: &mut Snapshot, base: u64, payload: &[u8]) {
             message: format!("{} unexpected bytes after the frame's {count} events", r.remaining()),
             lost_events: 0,
         });
+    }
+}
+
+/// Decodes a RING frame (crash snapshots): ring blocks as they were in memory.
+/// Records carry their length, so a record that cannot be decoded costs only
+/// itself.
+fn decode_ring(
+    snap: &mut Snapshot,
+    statics: &HashMap<u32, CallsiteInfo>,
+    signatures: &mut HashMap<(u32, Vec<ArgType>), u32>,
+    base: u64,
+    payload: &[u8],
+) {
+    let mut r = Reader::new(payload, base);
+    let head = (|| -> Result<(u32, u64), WireError> { Ok((r.varint_u32()?, r.varint()?)) })();
+    let (thread, block) = match head {
+        Ok(h) => h,
+        Err(e) => {
+            snap.problems.push(Problem { offset: e.offset(), message: format!("ring frame: {e}"), lost_events: 0 });
+            return;
+        }
+    };
+    if !block.is_power_of_two() || !(64..=1 << 20).contains(&block) || r.remaining() % 8 != 0 {
+        snap.problems.push(Problem {
+            offset: base,
+            message: format!("ring frame with block size {block} and {} bytes of words: skipped", r.remaining()),
+            lost_events: 0,
+        });
+        return;
+    }
+    let words_at = r.offset();
+    let Ok(bytes) = r.bytes(r.remaining()) else { return };
+    let words: Vec<u64> = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
+    let block_words = (block / 8) as usize;
+    let mut scratch = Vec::new();
+    let mut compact = Vec::new();
+    for (b, blk) in record::blocks(&words, block_words).enumerate() {
+        for rec in blk.records() {
+            let Ok(rec) = rec else {
+                snap.problems.push(Problem {
+                    offset: words_at + (b * block_words * 8) as u64,
+                    message: "ring block with a record that overruns it: the rest of the block skipped".to_owned(),
+                    lost_events: 0,
+                });
+                break;
+            };
+            let at = words_at + ((b * block_words + rec.index) * 8) as u64;
+            let Some(cs) = statics.get(&rec.id) else {
+                snap.problems.push(Problem {
+                    offset: at,
+                    message: format!("record of unknown callsite id {}: skipped", rec.id),
+                    lost_events: 1,
+                });
+                continue;
+            };
+            let types: Option<Vec<ArgType>> =
+                (0..cs.args.len()).map(|i| record::type_tag(rec.words, i).and_then(ArgType::from_tag)).collect();
+            let (Some(types), Some(arg_words)) = (types, rec.arg_words(cs.args.len())) else {
+                snap.problems.push(Problem { offset: at, message: "record too short for its types: skipped".into(), lost_events: 1 });
+                continue;
+            };
+            scratch.clear();
+            for w in arg_words {
+                scratch.extend_from_slice(&w.to_le_bytes());
+            }
+            compact.clear();
+            let slots = |i: usize| cs.args.get(i).map(|a| a.specs.len());
+            if wire::transcode_args(&types, slots, &scratch, &mut compact).is_none() {
+                snap.problems.push(Problem { offset: at, message: "record arguments do not match their types: skipped".into(), lost_events: 1 });
+                continue;
+            }
+            let key = (rec.id, types);
+            let index = match signatures.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let i = snap.callsites.len() as u32;
+                    let mut typed = cs.clone();
+                    typed.index = i;
+                    for (a, t) in typed.args.iter_mut().zip(&key.1) {
+                        a.ty = *t;
+                    }
+                    snap.callsites.push(Some(typed));
+                    signatures.insert(key, i);
+                    i
+                }
+            };
+            let Some(Some(typed)) = snap.callsites.get(index as usize) else { continue };
+            let mut cr = Reader::new(&compact, at);
+            let args: Result<Vec<Value>, WireError> =
+                typed.args.iter().map(|a| read_value(&mut cr, a.ty, a.specs.len())).collect();
+            match args {
+                Ok(args) => snap.events.push(Event { ticks: rec.ticks(), thread, callsite: index, args }),
+                Err(e) => snap.problems.push(Problem { offset: at, message: format!("record: {e}"), lost_events: 1 }),
+            }
+        }
     }
 }
 

@@ -193,6 +193,7 @@ impl Ring {
     /// Copies the records published at the time of the call that belong to the
     /// owner that started at `owner_start`, skipping any block the writer may
     /// have been overwriting during the copy.
+    #[cfg(test)]
     pub(crate) fn copy(&self, owner_start: u64) -> Option<RingCopy> {
         let mut words = vec![0u64; (self.capacity() / 8) as usize];
         let kept = self.copy_into(owner_start, &mut words)?;

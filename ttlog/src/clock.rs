@@ -176,6 +176,12 @@ pub fn clock() -> Clock {
     Clock::from_u8(init()).unwrap_or(Clock::Monotonic)
 }
 
+/// The clock, if the first event fixed it; never initialises (the crash path
+/// calls this).
+pub(crate) fn current() -> Option<Clock> {
+    Clock::from_u8(CLOCK.load(Ordering::Acquire))
+}
+
 /// Chooses the clock; succeeds only before the first event was recorded.
 pub(crate) fn set_clock(clock: Clock) -> Result<(), Clock> {
     match CLOCK.compare_exchange(0, clock as u8, Ordering::AcqRel, Ordering::Acquire) {

@@ -46,7 +46,14 @@ pub struct Builder {
     memory_budget: Option<usize>,
     max_level: Option<LevelFilter>,
     clock: Option<Clock>,
+    snapshot_dir: Option<std::path::PathBuf>,
+    capture_panics: bool,
+    on_demand_signal: Option<i32>,
+    capture_fatal_signals: bool,
 }
+
+/// The signal [`Builder::snapshot_on_signal`] listens to unless told otherwise.
+pub const DEFAULT_SNAPSHOT_SIGNAL: i32 = libc::SIGUSR2;
 
 impl Builder {
     /// A builder that changes nothing.
@@ -82,10 +89,51 @@ impl Builder {
         self
     }
 
+    /// The directory snapshots are saved in by [`Snapshot::save_to_dir`] and by
+    /// crash capture. Default: `TTLOG_DIR`, else the system's temporary directory.
+    ///
+    /// [`Snapshot::save_to_dir`]: crate::Snapshot::save_to_dir
+    pub fn snapshot_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Builder {
+        self.snapshot_dir = Some(dir.into());
+        self
+    }
+
+    /// On a panic in any thread, record the panic as an ERROR event and write a
+    /// snapshot, then run the panic hook that was installed before.
+    pub fn capture_panics(mut self) -> Builder {
+        self.capture_panics = true;
+        self
+    }
+
+    /// Write a snapshot when the process receives `signal` (for example
+    /// [`DEFAULT_SNAPSHOT_SIGNAL`], `SIGUSR2`): `kill -USR2 PID` shows what a
+    /// running service is doing. Starts one thread that waits for the signal.
+    pub fn snapshot_on_signal(mut self, signal: i32) -> Builder {
+        self.on_demand_signal = Some(signal);
+        self
+    }
+
+    /// On `SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE` or `SIGABRT`, write what the
+    /// rings hold (async-signal-safe: see the crate docs for what such a
+    /// snapshot includes), then let the signal end the process as it would
+    /// have, core dump included.
+    pub fn capture_fatal_signals(mut self) -> Builder {
+        self.capture_fatal_signals = true;
+        self
+    }
+
+    /// All three: [`capture_panics`](Self::capture_panics),
+    /// [`capture_fatal_signals`](Self::capture_fatal_signals) and
+    /// [`snapshot_on_signal`](Self::snapshot_on_signal)`(SIGUSR2)`.
+    pub fn crash_capture(self) -> Builder {
+        self.capture_panics().capture_fatal_signals().snapshot_on_signal(DEFAULT_SNAPSHOT_SIGNAL)
+    }
+
     /// Applies the settings.
     ///
-    /// Fails only when a clock is chosen after events were already stamped with
-    /// another one; the other settings are applied even then.
+    /// Fails when a clock is chosen after events were already stamped with
+    /// another one, or when a signal handler cannot be installed; the settings
+    /// before the failing one are applied.
     pub fn init(self) -> Result<(), InitError> {
         if let Some(b) = self.buffer_size {
             BUFFER_SIZE.store(b, Ordering::Relaxed);
@@ -98,6 +146,20 @@ impl Builder {
         }
         if let Some(c) = self.clock {
             crate::clock::set_clock(c).map_err(|current| InitError::ClockInUse { requested: c, current })?;
+        }
+        if let Some(dir) = self.snapshot_dir {
+            crate::crash::set_dir(dir);
+        }
+        if self.capture_panics {
+            crate::crash::install_panic_hook();
+        }
+        if let Some(sig) = self.on_demand_signal {
+            crate::crash::install_on_demand(sig)
+                .map_err(|e| InitError::Signal { what: format!("snapshot signal {sig}"), error: e.to_string() })?;
+        }
+        if self.capture_fatal_signals {
+            crate::crash::install_fatal(BUFFER_SIZE.load(Ordering::Relaxed))
+                .map_err(|e| InitError::Signal { what: "fatal-signal handlers".into(), error: e.to_string() })?;
         }
         Ok(())
     }
@@ -114,6 +176,13 @@ pub enum InitError {
         /// The clock in use.
         current: Clock,
     },
+    /// A signal handler could not be installed.
+    Signal {
+        /// Which.
+        what: String,
+        /// The system's error.
+        error: String,
+    },
 }
 
 impl fmt::Display for InitError {
@@ -123,6 +192,7 @@ impl fmt::Display for InitError {
                 f,
                 "cannot switch the clock to {requested:?}: events are already stamped with {current:?}"
             ),
+            InitError::Signal { what, error } => write!(f, "cannot install the {what}: {error}"),
         }
     }
 }

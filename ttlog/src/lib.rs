@@ -59,6 +59,7 @@ mod buffer;
 pub mod callsite;
 pub mod clock;
 mod config;
+mod crash;
 pub mod level;
 mod registry;
 mod snapshot;
@@ -71,7 +72,8 @@ mod write;
 pub mod __private;
 
 pub use clock::Clock;
-pub use config::{Builder, InitError, DEFAULT_BUFFER_SIZE, DEFAULT_MEMORY_BUDGET};
+pub use config::{Builder, InitError, DEFAULT_BUFFER_SIZE, DEFAULT_MEMORY_BUDGET, DEFAULT_SNAPSHOT_SIGNAL};
+pub use crash::{snapshot_dir, FATAL_SIGNALS};
 pub use level::{max_level, set_max_level, Level, LevelFilter, ParseLevelError, STATIC_MAX_LEVEL};
 pub use registry::{buffer_stats, BufferStats};
 pub use snapshot::{snapshot, Snapshot, ThreadSnapshot};

@@ -79,6 +79,24 @@ impl Slot {
     /// Reads the owner and copies its records, consistently; `None` if the owner
     /// kept changing or the writer kept lapping the copy.
     pub(crate) fn capture(&self) -> Option<SlotCapture> {
+        let mut words = match &self.ring {
+            Some(ring) => vec![0u64; (ring.capacity() / 8) as usize],
+            None => Vec::new(),
+        };
+        let raw = self.capture_raw(&mut words)?;
+        let copy = raw.has_ring.then(|| {
+            words.truncate(raw.range.end);
+            words.drain(..raw.range.start);
+            RingCopy { words }
+        });
+        let len = raw.name.iter().position(|&b| b == 0).unwrap_or(NAME_BYTES);
+        let name = String::from_utf8_lossy(&raw.name[..len]).into_owned();
+        Some(SlotCapture { tid: raw.tid, name, exited: raw.exited, dropped: raw.dropped, copy })
+    }
+
+    /// [`Slot::capture`] into `buf`, without allocating (the crash path uses
+    /// it). A ring larger than `buf` has its newest blocks copied.
+    pub(crate) fn capture_raw(&self, buf: &mut [u64]) -> Option<RawCapture> {
         for _ in 0..16 {
             let g1 = self.generation.load(Ordering::Acquire);
             if g1 & 1 == 1 {
@@ -95,21 +113,26 @@ impl Slot {
                 chunk.copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
             }
             let owner_start = self.owner_start.load(Ordering::Relaxed);
-            let copy = match &self.ring {
-                Some(ring) => match ring.copy(owner_start) {
-                    Some(c) => Some(c),
+            let range = match &self.ring {
+                Some(ring) => match ring.copy_into(owner_start, buf) {
+                    Some(r) => r,
                     None => continue,
                 },
-                None => None,
+                None => 0..0,
             };
             let dropped = self.dropped.load(Ordering::Relaxed);
             core::sync::atomic::fence(Ordering::Acquire);
             if self.generation.load(Ordering::Relaxed) != g1 {
                 continue;
             }
-            let len = name.iter().position(|&b| b == 0).unwrap_or(NAME_BYTES);
-            let name = String::from_utf8_lossy(&name[..len]).into_owned();
-            return Some(SlotCapture { tid, name, exited: state == RETIRED, dropped, copy });
+            return Some(RawCapture {
+                tid,
+                name,
+                exited: state == RETIRED,
+                dropped,
+                range,
+                has_ring: self.ring.is_some(),
+            });
         }
         None
     }
@@ -123,6 +146,18 @@ pub(crate) struct SlotCapture {
     pub(crate) exited: bool,
     pub(crate) dropped: u64,
     pub(crate) copy: Option<RingCopy>,
+}
+
+/// What [`Slot::capture_raw`] read; the words are `buf[range]`.
+#[derive(Debug)]
+pub(crate) struct RawCapture {
+    pub(crate) tid: u64,
+    /// The name's bytes, NUL-padded.
+    pub(crate) name: [u8; NAME_BYTES],
+    pub(crate) exited: bool,
+    pub(crate) dropped: u64,
+    pub(crate) range: core::ops::Range<usize>,
+    pub(crate) has_ring: bool,
 }
 
 fn floor_char_boundary(s: &str, max: usize) -> usize {

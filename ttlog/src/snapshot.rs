@@ -160,6 +160,17 @@ impl Snapshot {
         f.sync_all()
     }
 
+    /// Writes the snapshot to a new file in [`snapshot_dir`](crate::snapshot_dir)
+    /// (created if missing), named `PROGRAM-PID-REASON-YYYYMMDDTHHMMSSZ.ttlog`,
+    /// and returns its path.
+    pub fn save_to_dir(&self) -> io::Result<std::path::PathBuf> {
+        let dir = crate::crash::snapshot_dir();
+        std::fs::create_dir_all(&dir)?;
+        let path = crate::crash::snapshot_path(&dir, &self.reason);
+        self.save(&path)?;
+        Ok(path)
+    }
+
     /// Writes the snapshot file to `w`.
     pub fn write_to<W: Write>(&self, mut w: W) -> io::Result<()> {
         let bytes = self.encode();
@@ -222,7 +233,7 @@ impl Snapshot {
         wire::put_frame(&mut meta, wire::kind::HEADER, &payload);
         for (index, (cs, types)) in enc.signatures.iter().enumerate() {
             payload.clear();
-            CallsiteInfo::encode_static(&mut payload, index as u32, cs, types);
+            CallsiteInfo::encode_static(&mut payload, index as u32, cs, Some(types));
             wire::put_frame(&mut meta, wire::kind::CALLSITE, &payload);
         }
         for t in &thread_infos {
@@ -359,7 +370,9 @@ impl Encoder {
             let mark = body.len();
             wire::put_varint(&mut body, sig as u64);
             wire::put_varint(&mut body, ts.wrapping_sub(prev));
-            if transcode(&self.signatures[sig as usize], &self.scratch, &mut body).is_none() {
+            let (cs, types) = &self.signatures[sig as usize];
+            let slots = |i: usize| cs.args.get(i).map(|a| a.specs.len());
+            if wire::transcode_args(types, slots, &self.scratch, &mut body).is_none() {
                 body.truncate(mark);
                 skipped += 1;
                 continue;
@@ -380,60 +393,7 @@ impl Encoder {
     }
 }
 
-/// Reads a record's argument bytes and appends their file encoding. `None` if
-/// the bytes do not match the types (never for records this crate wrote).
-fn transcode(sig: &(&'static Callsite, Vec<ArgType>), mut b: &[u8], out: &mut Vec<u8>) -> Option<()> {
-    fn take<'a>(b: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
-        if b.len() < n {
-            return None;
-        }
-        let (h, t) = b.split_at(n);
-        *b = t;
-        Some(h)
-    }
-    fn le(b: &mut &[u8], n: usize) -> Option<u128> {
-        let s = take(b, n)?;
-        let mut a = [0u8; 16];
-        a[..n].copy_from_slice(s);
-        Some(u128::from_le_bytes(a))
-    }
-    let (cs, types) = sig;
-    for (i, ty) in types.iter().enumerate() {
-        match ty {
-            ArgType::U8 | ArgType::Bool => out.push(le(&mut b, 1)? as u8),
-            ArgType::U16 => wire::put_varint(out, le(&mut b, 2)? as u64),
-            ArgType::U32 | ArgType::Char => wire::put_varint(out, le(&mut b, 4)? as u64),
-            ArgType::U64 => wire::put_varint(out, le(&mut b, 8)? as u64),
-            ArgType::U128 => wire::put_varint128(out, le(&mut b, 16)?),
-            ArgType::I8 => wire::put_varint(out, wire::zigzag(le(&mut b, 1)? as u8 as i8 as i64)),
-            ArgType::I16 => wire::put_varint(out, wire::zigzag(le(&mut b, 2)? as u16 as i16 as i64)),
-            ArgType::I32 => wire::put_varint(out, wire::zigzag(le(&mut b, 4)? as u32 as i32 as i64)),
-            ArgType::I64 => wire::put_varint(out, wire::zigzag(le(&mut b, 8)? as u64 as i64)),
-            ArgType::I128 => wire::put_varint128(out, wire::zigzag128(le(&mut b, 16)? as i128)),
-            ArgType::F32 => out.extend_from_slice(take(&mut b, 4)?),
-            ArgType::F64 => out.extend_from_slice(take(&mut b, 8)?),
-            ArgType::Str => {
-                let head = le(&mut b, 2)? as usize;
-                let cut = if head & 0x8000 != 0 { le(&mut b, 4)? as u64 } else { 0 };
-                let s = take(&mut b, head & 0x7fff)?;
-                wire::put_arg_str(out, s, cut);
-            }
-            ArgType::Formatted => {
-                let slots = cs.args.get(i)?.specs.len();
-                for _ in 0..slots {
-                    let end = b.iter().position(|&c| c >= 0xFE)?;
-                    let s = take(&mut b, end)?;
-                    let marker = take(&mut b, 1)?[0];
-                    let cut = if marker == 0xFE { le(&mut b, 4)? as u64 } else { 0 };
-                    wire::put_arg_str(out, s, cut);
-                }
-            }
-        }
-    }
-    Some(())
-}
-
-fn program_name() -> String {
+pub(crate) fn program_name() -> String {
     std::env::current_exe()
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -441,7 +401,7 @@ fn program_name() -> String {
         .unwrap_or_default()
 }
 
-fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: `buf` is writable for its whole length, which is what we pass.
     let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };

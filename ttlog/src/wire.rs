@@ -115,7 +115,16 @@ pub mod kind {
     pub const EVENTS: u8 = 4;
     /// Totals; its presence means the file is complete.
     pub const END: u8 = 5;
+    /// A callsite without argument types, keyed by its runtime id (crash
+    /// snapshots, which are written without re-encoding).
+    pub const CALLSITE_STATIC: u8 = 6;
+    /// Ring blocks of one thread, as they are in memory (crash snapshots).
+    pub const RING: u8 = 7;
 }
+
+/// The type byte of an argument in a CALLSITE_STATIC frame: its types travel
+/// with each record.
+pub const UNTYPED: u8 = 0xFF;
 
 /// Flag bits of a THREAD frame.
 pub const THREAD_EXITED: u8 = 1;
@@ -128,23 +137,78 @@ pub const SPEC_ZERO: u8 = 2;
 // Writing
 // ---------------------------------------------------------------------------
 
+/// Where encoded bytes go: a `Vec`, or (for the crash path, which must not
+/// allocate) a fixed buffer.
+pub trait Out {
+    /// Appends bytes.
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Out for Vec<u8> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// A fixed buffer that never allocates; what does not fit is dropped and
+/// remembered.
+#[derive(Debug)]
+pub struct SliceOut<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+    overflowed: bool,
+}
+
+impl<'a> SliceOut<'a> {
+    /// Writes into `buf` from its start.
+    pub fn new(buf: &'a mut [u8]) -> SliceOut<'a> {
+        SliceOut { buf, len: 0, overflowed: false }
+    }
+
+    /// The bytes written, or `None` if some did not fit.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        if self.overflowed { None } else { Some(&self.buf[..self.len]) }
+    }
+}
+
+impl Out for SliceOut<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            None => self.overflowed = true,
+        }
+    }
+}
+
 /// Appends `v` as unsigned LEB128.
 #[inline]
-pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub fn put_varint(out: &mut impl Out, mut v: u64) {
+    let mut b = [0u8; 10];
+    let mut n = 0;
     while v >= 0x80 {
-        out.push(v as u8 | 0x80);
+        b[n] = v as u8 | 0x80;
         v >>= 7;
+        n += 1;
     }
-    out.push(v as u8);
+    b[n] = v as u8;
+    out.put(&b[..=n]);
 }
 
 /// Appends a `u128` as unsigned LEB128.
-pub fn put_varint128(out: &mut Vec<u8>, mut v: u128) {
+pub fn put_varint128(out: &mut impl Out, mut v: u128) {
+    let mut b = [0u8; 19];
+    let mut n = 0;
     while v >= 0x80 {
-        out.push(v as u8 | 0x80);
+        b[n] = v as u8 | 0x80;
         v >>= 7;
+        n += 1;
     }
-    out.push(v as u8);
+    b[n] = v as u8;
+    out.put(&b[..=n]);
 }
 
 /// Zigzag-maps a signed value.
@@ -170,27 +234,77 @@ pub const fn unzigzag128(v: u128) -> i128 {
 }
 
 /// Appends a length-prefixed string.
-pub fn put_str(out: &mut Vec<u8>, s: &str) {
+pub fn put_str(out: &mut impl Out, s: &str) {
     put_varint(out, s.len() as u64);
-    out.extend_from_slice(s.as_bytes());
+    out.put(s.as_bytes());
 }
 
 /// Appends a recorded string argument: `varint(len << 1 | cut != 0)`, the cut
 /// count when nonzero, the bytes.
 #[inline]
-pub fn put_arg_str(out: &mut Vec<u8>, bytes: &[u8], cut: u64) {
+pub fn put_arg_str(out: &mut impl Out, bytes: &[u8], cut: u64) {
     put_varint(out, (bytes.len() as u64) << 1 | (cut != 0) as u64);
     if cut != 0 {
         put_varint(out, cut);
     }
-    out.extend_from_slice(bytes);
+    out.put(bytes);
 }
 
 /// Appends the file preamble.
-pub fn put_preamble(out: &mut Vec<u8>) {
-    out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
+pub fn put_preamble(out: &mut impl Out) {
+    out.put(&MAGIC);
+    out.put(&VERSION.to_le_bytes());
+    out.put(&0u16.to_le_bytes());
+}
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320: the CRC of zlib and
+/// `crc32fast`) by table lookup: slower than `crc32fast`'s SIMD, but it needs
+/// almost no stack, which the fatal-signal handler (running on a small
+/// alternate signal stack) requires.
+#[derive(Clone, Copy, Debug)]
+pub struct SmallCrc(u32);
+
+const CRC_TABLE: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            k += 1;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
+impl SmallCrc {
+    /// A CRC of nothing yet.
+    pub const fn new() -> SmallCrc {
+        SmallCrc(!0)
+    }
+
+    /// Adds bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        let mut c = self.0;
+        for &b in bytes {
+            c = CRC_TABLE[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8);
+        }
+        self.0 = c;
+    }
+
+    /// The CRC of the bytes added.
+    pub const fn finish(self) -> u32 {
+        !self.0
+    }
+}
+
+impl Default for SmallCrc {
+    fn default() -> Self {
+        SmallCrc::new()
+    }
 }
 
 /// The CRC of a frame.
@@ -203,43 +317,51 @@ pub fn frame_crc(kind: u8, payload: &[u8]) -> u32 {
 }
 
 /// Appends a frame around `payload`.
-pub fn put_frame(out: &mut Vec<u8>, kind: u8, payload: &[u8]) {
-    out.extend_from_slice(&SYNC);
-    out.push(kind);
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&frame_crc(kind, payload).to_le_bytes());
-    out.extend_from_slice(payload);
+pub fn put_frame(out: &mut impl Out, kind: u8, payload: &[u8]) {
+    out.put(&frame_header(kind, payload.len() as u32, frame_crc(kind, payload)));
+    out.put(payload);
 }
 
-fn put_point(out: &mut Vec<u8>, p: &ClockPoint) {
+/// The header of a frame whose payload has length `len` and CRC `crc` (from
+/// [`frame_crc`], or a [`crc32fast::Hasher`] fed the kind, the length's four
+/// bytes and the payload, when the payload is written in pieces).
+pub fn frame_header(kind: u8, len: u32, crc: u32) -> [u8; FRAME_HEADER_LEN] {
+    let mut h = [0u8; FRAME_HEADER_LEN];
+    h[..4].copy_from_slice(&SYNC);
+    h[4] = kind;
+    h[5..9].copy_from_slice(&len.to_le_bytes());
+    h[9..].copy_from_slice(&crc.to_le_bytes());
+    h
+}
+
+fn put_point(out: &mut impl Out, p: &ClockPoint) {
     put_varint(out, p.ticks);
     put_varint(out, p.mono_ns);
     put_varint(out, p.real_ns);
 }
 
-fn put_count(out: &mut Vec<u8>, c: &Count) {
+fn put_count(out: &mut impl Out, c: &Count) {
     match c {
-        Count::Implied => out.push(0),
+        Count::Implied => out.put(&[0]),
         Count::Is(n) => {
-            out.push(1);
+            out.put(&[1]);
             put_varint(out, *n as u64);
         }
         Count::Arg(i) => {
-            out.push(2);
+            out.put(&[2]);
             put_varint(out, *i as u64);
         }
     }
 }
 
 /// Appends a spec.
-pub fn put_spec(out: &mut Vec<u8>, s: &Spec) {
+pub fn put_spec(out: &mut impl Out, s: &Spec) {
     put_varint(out, s.fill as u64);
-    out.push(s.align as u8);
-    out.push(s.sign as u8);
-    out.push(if s.alternate { SPEC_ALTERNATE } else { 0 } | if s.zero { SPEC_ZERO } else { 0 });
+    out.put(&[s.align as u8, s.sign as u8]);
+    out.put(&[if s.alternate { SPEC_ALTERNATE } else { 0 } | if s.zero { SPEC_ZERO } else { 0 }]);
     put_count(out, &s.width);
     put_count(out, &s.precision);
-    out.push(s.ty as u8);
+    out.put(&[s.ty as u8]);
 }
 
 // ---------------------------------------------------------------------------
@@ -271,15 +393,55 @@ pub struct Header {
     pub late_dropped: u64,
 }
 
+/// The fields of a HEADER frame, borrowed: what the crash path encodes without
+/// allocating.
+#[derive(Clone, Copy, Debug)]
+pub struct HeaderRef<'a> {
+    /// The program's name.
+    pub program: &'a str,
+    /// Its process id.
+    pub pid: u64,
+    /// The host name.
+    pub host: &'a str,
+    /// Why the snapshot was taken.
+    pub reason: &'a str,
+    /// The event clock.
+    pub clock: Clock,
+    /// Calibration point at the first event.
+    pub anchor: ClockPoint,
+    /// Calibration point when the snapshot was taken.
+    pub taken: ClockPoint,
+    /// Events of exited threads discarded for reuse.
+    pub evicted: u64,
+    /// Events dropped by ending threads.
+    pub late_dropped: u64,
+}
+
+impl HeaderRef<'_> {
+    /// Encodes the payload (with this crate's version).
+    pub fn encode(&self, out: &mut impl Out) {
+        put_str(out, self.program);
+        put_varint(out, self.pid);
+        put_str(out, self.host);
+        put_str(out, self.reason);
+        put_str(out, env!("CARGO_PKG_VERSION"));
+        out.put(&[self.clock as u8]);
+        put_point(out, &self.anchor);
+        put_point(out, &self.taken);
+        put_varint(out, self.evicted);
+        put_varint(out, self.late_dropped);
+    }
+}
+
 impl Header {
     /// Encodes the payload.
-    pub fn encode(&self, out: &mut Vec<u8>) {
+    pub fn encode(&self, out: &mut impl Out) {
         put_str(out, &self.program);
         put_varint(out, self.pid);
         put_str(out, &self.host);
         put_str(out, &self.reason);
         put_str(out, &self.ttlog_version);
-        out.push(self.clock as u8);
+        out.put(&[self.clock as u8]);
         put_point(out, &self.anchor);
         put_point(out, &self.taken);
         put_varint(out, self.evicted);
@@ -379,20 +541,22 @@ pub enum PieceInfo {
 }
 
 impl CallsiteInfo {
-    /// Encodes a callsite from its static metadata and concrete types.
-    pub fn encode_static(out: &mut Vec<u8>, index: u32, cs: &crate::callsite::Callsite, types: &[ArgType]) {
+    /// Encodes a callsite from its static metadata: with the concrete types of
+    /// its arguments (a CALLSITE frame), or without (`None`: a CALLSITE_STATIC
+    /// frame, where `index` is the runtime callsite id and each type byte is
+    /// [`UNTYPED`]).
+    pub fn encode_static(out: &mut impl Out, index: u32, cs: &crate::callsite::Callsite, types: Option<&[ArgType]>) {
         put_varint(out, index as u64);
-        out.push(cs.level as u8);
-        out.push(cs.kind as u8);
+        out.put(&[cs.level as u8, cs.kind as u8]);
         put_str(out, cs.name);
         put_str(out, cs.target);
         put_str(out, cs.file);
         put_varint(out, cs.line as u64);
         put_varint(out, cs.args.len() as u64);
-        for (a, ty) in cs.args.iter().zip(types) {
+        for (i, a) in cs.args.iter().enumerate() {
             put_str(out, a.name);
-            out.push(a.role as u8);
-            out.push(*ty as u8);
+            let ty = types.and_then(|t| t.get(i)).map_or(UNTYPED, |t| *t as u8);
+            out.put(&[a.role as u8, ty]);
             put_varint(out, a.specs.len() as u64);
             for s in a.specs {
                 put_spec(out, s);
@@ -402,11 +566,11 @@ impl CallsiteInfo {
         for p in cs.pieces {
             match p {
                 crate::callsite::Piece::Lit(s) => {
-                    out.push(0);
+                    out.put(&[0]);
                     put_str(out, s);
                 }
                 crate::callsite::Piece::Arg { arg, slot } => {
-                    out.push(1);
+                    out.put(&[1]);
                     put_varint(out, *arg as u64);
                     put_varint(out, *slot as u64);
                 }
@@ -414,8 +578,20 @@ impl CallsiteInfo {
         }
     }
 
-    /// Decodes the payload, checking that every reference inside it is in range.
+    /// Decodes a CALLSITE payload, checking that every reference inside it is
+    /// in range.
     pub fn decode(r: &mut Reader<'_>) -> Result<CallsiteInfo, WireError> {
+        Self::decode_frame(r, false)
+    }
+
+    /// Decodes a CALLSITE_STATIC payload: `index` is the runtime callsite id,
+    /// and every argument's `ty` is [`ArgType::Formatted`] until a record's
+    /// types replace it.
+    pub fn decode_untyped(r: &mut Reader<'_>) -> Result<CallsiteInfo, WireError> {
+        Self::decode_frame(r, true)
+    }
+
+    fn decode_frame(r: &mut Reader<'_>, untyped: bool) -> Result<CallsiteInfo, WireError> {
         let index = r.varint_u32()?;
         let at = r.offset();
         let level = Level::from_u8(r.u8()?).ok_or_else(|| WireError::malformed(at, "unknown level"))?;
@@ -434,7 +610,10 @@ impl CallsiteInfo {
             let role = ArgRole::from_u8(r.u8()?).ok_or_else(|| WireError::malformed(at, "unknown argument role"))?;
             let at = r.offset();
             let t = r.u8()?;
-            let ty = ArgType::from_tag(t).ok_or_else(|| WireError::malformed(at, format!("unknown argument type {t}")))?;
+            let ty = match (t, untyped) {
+                (UNTYPED, true) => ArgType::Formatted,
+                _ => ArgType::from_tag(t).ok_or_else(|| WireError::malformed(at, format!("unknown argument type {t}")))?,
+            };
             let nspecs = r.count(8)?;
             let mut specs = Vec::with_capacity(nspecs);
             for _ in 0..nspecs {
@@ -486,16 +665,33 @@ pub struct ThreadInfo {
 
 impl ThreadInfo {
     /// Encodes the payload.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        put_varint(out, self.index as u64);
-        put_varint(out, self.tid);
-        put_str(out, &self.name);
-        out.push(if self.exited { THREAD_EXITED } else { 0 });
-        put_varint(out, self.recorded);
-        put_varint(out, self.overwritten);
-        put_varint(out, self.dropped);
+    pub fn encode(&self, out: &mut impl Out) {
+        encode_thread(out, self.index, self.tid, &self.name, self.exited, self.recorded, self.overwritten, self.dropped);
     }
+}
 
+/// Encodes a THREAD payload from its parts (the crash path has no `String`).
+#[allow(clippy::too_many_arguments)]
+pub fn encode_thread(
+    out: &mut impl Out,
+    index: u32,
+    tid: u64,
+    name: &str,
+    exited: bool,
+    recorded: u64,
+    overwritten: u64,
+    dropped: u64,
+) {
+    put_varint(out, index as u64);
+    put_varint(out, tid);
+    put_str(out, name);
+    out.put(&[if exited { THREAD_EXITED } else { 0 }]);
+    put_varint(out, recorded);
+    put_varint(out, overwritten);
+    put_varint(out, dropped);
+}
+
+impl ThreadInfo {
     /// Decodes the payload.
     pub fn decode(r: &mut Reader<'_>) -> Result<ThreadInfo, WireError> {
         Ok(ThreadInfo {
@@ -521,7 +717,7 @@ pub struct End {
 
 impl End {
     /// Encodes the payload.
-    pub fn encode(&self, out: &mut Vec<u8>) {
+    pub fn encode(&self, out: &mut impl Out) {
         put_varint(out, self.frames);
         put_varint(out, self.events);
     }
@@ -530,6 +726,64 @@ impl End {
     pub fn decode(r: &mut Reader<'_>) -> Result<End, WireError> {
         Ok(End { frames: r.varint()?, events: r.varint()? })
     }
+}
+
+/// Re-encodes a record's argument bytes (the ring encoding, see [`record`]) in
+/// the compact encoding of EVENTS frames. `slots(i)` is the number of specs of
+/// argument `i` (the number of texts a formatted argument has). `None` if the
+/// bytes do not match the types.
+pub fn transcode_args(
+    types: &[ArgType],
+    slots: impl Fn(usize) -> Option<usize>,
+    mut b: &[u8],
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    fn take<'a>(b: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+        if b.len() < n {
+            return None;
+        }
+        let (h, t) = b.split_at(n);
+        *b = t;
+        Some(h)
+    }
+    fn le(b: &mut &[u8], n: usize) -> Option<u128> {
+        let s = take(b, n)?;
+        let mut a = [0u8; 16];
+        a[..n].copy_from_slice(s);
+        Some(u128::from_le_bytes(a))
+    }
+    for (i, ty) in types.iter().enumerate() {
+        match ty {
+            ArgType::U8 | ArgType::Bool => out.push(le(&mut b, 1)? as u8),
+            ArgType::U16 => put_varint(out, le(&mut b, 2)? as u64),
+            ArgType::U32 | ArgType::Char => put_varint(out, le(&mut b, 4)? as u64),
+            ArgType::U64 => put_varint(out, le(&mut b, 8)? as u64),
+            ArgType::U128 => put_varint128(out, le(&mut b, 16)?),
+            ArgType::I8 => put_varint(out, zigzag(le(&mut b, 1)? as u8 as i8 as i64)),
+            ArgType::I16 => put_varint(out, zigzag(le(&mut b, 2)? as u16 as i16 as i64)),
+            ArgType::I32 => put_varint(out, zigzag(le(&mut b, 4)? as u32 as i32 as i64)),
+            ArgType::I64 => put_varint(out, zigzag(le(&mut b, 8)? as u64 as i64)),
+            ArgType::I128 => put_varint128(out, zigzag128(le(&mut b, 16)? as i128)),
+            ArgType::F32 => out.extend_from_slice(take(&mut b, 4)?),
+            ArgType::F64 => out.extend_from_slice(take(&mut b, 8)?),
+            ArgType::Str => {
+                let head = le(&mut b, 2)? as usize;
+                let cut = if head & 0x8000 != 0 { le(&mut b, 4)? as u64 } else { 0 };
+                let s = take(&mut b, head & 0x7fff)?;
+                put_arg_str(out, s, cut);
+            }
+            ArgType::Formatted => {
+                for _ in 0..slots(i)? {
+                    let end = b.iter().position(|&c| c >= 0xFE)?;
+                    let s = take(&mut b, end)?;
+                    let marker = take(&mut b, 1)?[0];
+                    let cut = if marker == 0xFE { le(&mut b, 4)? as u64 } else { 0 };
+                    put_arg_str(out, s, cut);
+                }
+            }
+        }
+    }
+    Some(())
 }
 
 // ---------------------------------------------------------------------------
@@ -812,6 +1066,18 @@ mod tests {
             assert_eq!(unzigzag128(zigzag128(v)), v);
         }
         assert_eq!(zigzag(-1), 1);
+    }
+
+    #[test]
+    fn both_crcs_agree() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+        for len in [0, 1, 7, 64, 1000, 10_000] {
+            let mut small = SmallCrc::new();
+            small.update(&data[..len / 2]);
+            small.update(&data[len / 2..len]);
+            assert_eq!(small.finish(), crc32fast::hash(&data[..len]), "{len}");
+        }
+        assert_eq!(SmallCrc::new().finish(), 0);
     }
 
     #[test]
