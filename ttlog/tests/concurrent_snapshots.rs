@@ -1,5 +1,5 @@
-//! Eight threads log at full speed into small rings while snapshots are taken
-//! over and over. Every decoded event must be intact (its arguments are exactly
+//! Eight threads log at full speed into small rings while two other threads
+//! take snapshots continuously. Every decoded event must be intact (its arguments are exactly
 //! what its thread logged at that sequence number), each thread's events must
 //! be a contiguous run of its sequence, and the counts must add up:
 //! recorded + overwritten = logged up to the snapshot.
@@ -50,6 +50,54 @@ fn parse(msg: &str) -> (u64, u64) {
     (t, s)
 }
 
+/// Takes one snapshot and checks it; returns (events checked, thread copies
+/// with overwritten events).
+fn snapshot_and_check(logged: &[AtomicU64]) -> (u64, u64) {
+    let mut events_checked = 0;
+    let mut lapped = 0;
+    // What each thread had logged before the snapshot started: a lower bound.
+    let before: Vec<u64> = logged.iter().map(|a| a.load(Ordering::Relaxed)).collect();
+    let snap = ttlog::snapshot("stress");
+    let after: Vec<u64> = logged.iter().map(|a| a.load(Ordering::Relaxed)).collect();
+    let decoded = ttlog_decode::from_bytes(&snap.to_bytes()).unwrap();
+    assert!(decoded.is_intact(), "{:?}", decoded.problems);
+
+    let mut per_thread: HashMap<u64, Vec<u64>> = HashMap::new();
+    for e in &decoded.events {
+        let cs = decoded.callsite(e).unwrap();
+        let msg = ttlog_decode::render::message::message(cs, &e.args);
+        let (t, s) = parse(&msg);
+        assert_eq!(msg, expected(t, s), "torn or wrong event");
+        let name = &decoded.thread(e).unwrap().name;
+        assert_eq!(name, &format!("writer-{t}"));
+        per_thread.entry(t).or_default().push(s);
+        events_checked += 1;
+    }
+    for th in decoded.threads.iter().flatten() {
+        let Some(t) = th.name.strip_prefix("writer-").and_then(|n| n.parse::<u64>().ok()) else {
+            continue;
+        };
+        let seqs = per_thread.remove(&t).unwrap_or_default();
+        assert_eq!(seqs.len() as u64, th.recorded);
+        // The events a thread's copy holds are a contiguous run of its
+        // sequence, starting right after the overwritten ones: none missing,
+        // none twice.
+        for (k, s) in seqs.iter().enumerate() {
+            assert_eq!(*s, th.overwritten + k as u64, "thread {t}: gap or duplicate");
+        }
+        let total = th.recorded + th.overwritten;
+        // Logged up to the snapshot: at least what was counted before it, at
+        // most what was counted after it (counts advance every 64 events).
+        assert!(total + 64 > before[t as usize], "thread {t}: {total} < {}", before[t as usize]);
+        assert!(total <= after[t as usize] + 64, "thread {t}: {total} > {}", after[t as usize]);
+        assert_eq!(th.dropped, 0);
+        if th.overwritten > 0 {
+            lapped += 1;
+        }
+    }
+    (events_checked, lapped)
+}
+
 #[test]
 fn snapshots_during_writes_are_consistent() {
     ttlog::Builder::new().buffer_size(16 * 1024).init().unwrap();
@@ -76,51 +124,30 @@ fn snapshots_during_writes_are_consistent() {
         })
         .collect();
 
-    let mut snapshots = 0;
-    let mut events_checked = 0u64;
-    let mut lapped = 0u64;
+    // Two threads take snapshots continuously while the writers run.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
-    while std::time::Instant::now() < deadline || snapshots < 20 {
-        // What each thread had logged before the snapshot started: a lower bound.
-        let before: Vec<u64> = logged.iter().map(|a| a.load(Ordering::Relaxed)).collect();
-        let snap = ttlog::snapshot("stress");
-        let after: Vec<u64> = logged.iter().map(|a| a.load(Ordering::Relaxed)).collect();
-        let decoded = ttlog_decode::from_bytes(&snap.to_bytes()).unwrap();
-        assert!(decoded.is_intact(), "{:?}", decoded.problems);
-
-        let mut per_thread: HashMap<u64, Vec<u64>> = HashMap::new();
-        for e in &decoded.events {
-            let cs = decoded.callsite(e).unwrap();
-            let msg = ttlog_decode::render::message::message(cs, &e.args);
-            let (t, s) = parse(&msg);
-            assert_eq!(msg, expected(t, s), "torn or wrong event");
-            let name = &decoded.thread(e).unwrap().name;
-            assert_eq!(name, &format!("writer-{t}"));
-            per_thread.entry(t).or_default().push(s);
-            events_checked += 1;
-        }
-        for th in decoded.threads.iter().flatten() {
-            let Some(t) = th.name.strip_prefix("writer-").and_then(|n| n.parse::<u64>().ok()) else {
-                continue;
-            };
-            let seqs = per_thread.remove(&t).unwrap_or_default();
-            assert_eq!(seqs.len() as u64, th.recorded);
-            // The events a thread's copy holds are a contiguous run of its
-            // sequence, starting right after the overwritten ones.
-            for (k, s) in seqs.iter().enumerate() {
-                assert_eq!(*s, th.overwritten + k as u64, "thread {t}: gap or duplicate");
-            }
-            let total = th.recorded + th.overwritten;
-            // Logged up to the snapshot: at least what was counted before it,
-            // at most what was counted after it (counts advance every 64 events).
-            assert!(total + 64 > before[t as usize], "thread {t}: {total} < {}", before[t as usize]);
-            assert!(total <= after[t as usize] + 64, "thread {t}: {total} > {}", after[t as usize]);
-            assert_eq!(th.dropped, 0);
-            if th.overwritten > 0 {
-                lapped += 1;
-            }
-        }
-        snapshots += 1;
+    let snapshotters: Vec<_> = (0..2)
+        .map(|k| {
+            let logged = logged.clone();
+            std::thread::Builder::new()
+                .name(format!("snapshotter-{k}"))
+                .spawn(move || {
+                    let mut totals = (0u64, 0u64, 0u64);
+                    while std::time::Instant::now() < deadline || totals.0 < 10 {
+                        let (events, lapped) = snapshot_and_check(&logged);
+                        totals = (totals.0 + 1, totals.1 + events, totals.2 + lapped);
+                    }
+                    totals
+                })
+                .unwrap()
+        })
+        .collect();
+    let (mut snapshots, mut events_checked, mut lapped) = (0, 0, 0);
+    for s in snapshotters {
+        let (n, e, l) = s.join().unwrap();
+        snapshots += n;
+        events_checked += e;
+        lapped += l;
     }
     stop.store(true, Ordering::Relaxed);
     for w in writers {
