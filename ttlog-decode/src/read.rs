@@ -368,7 +368,9 @@ fn place<T: PartialEq>(table: &mut Vec<Option<T>>, index: u32, item: T, offset: 
 /// (events have no length prefix); the rest of the frame is reported lost.
 fn decode_events(snap: &mut Snapshot, base: u64, payload: &[u8]) {
     let mut r = Reader::new(payload, base);
-    let header = (|| -> Result<(u32, u64, u64), WireError> { Ok((r.varint_u32()?, r.varint()?, r.varint()?)) })();
+    let header = (|| -> Result<(u32, u64, u64), WireError> {
+        Ok((r.varint_u32()?, u32::from_le_bytes(r.array()?) as u64, r.varint()?))
+    })();
     let (thread, count, mut ticks) = match header {
         Ok(h) => h,
         Err(e) => {

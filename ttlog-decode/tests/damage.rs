@@ -50,7 +50,7 @@ fn frames(bytes: &[u8]) -> Vec<(usize, u8, usize)> {
 fn events_in_frame(bytes: &[u8], off: usize) -> u64 {
     let mut r = wire::Reader::new(&bytes[off + wire::FRAME_HEADER_LEN..], 0);
     r.varint().unwrap();
-    r.varint().unwrap()
+    u32::from_le_bytes(r.array().unwrap()) as u64
 }
 
 /// Every event rendered as a text line, as a multiset.

@@ -169,13 +169,6 @@ impl Ring {
         self.mask + 1
     }
 
-    /// The word at logical byte position `pos` (a multiple of 8).
-    #[inline]
-    pub(crate) fn word(&self, pos: u64) -> &AtomicU64 {
-        // `mask + 1` is the byte capacity, so the index is in bounds.
-        &self.words[((pos & self.mask) >> 3) as usize]
-    }
-
     /// The writer's handle. Only the owning thread may write through it.
     pub(crate) fn writer(&'static self) -> RingWriter {
         RingWriter { words: self.words.as_ptr(), mask: self.mask, head: &self.head.0 }
@@ -192,13 +185,14 @@ impl Ring {
 
     /// Copies the records published at the time of the call that belong to the
     /// owner that started at `owner_start`, skipping any block the writer may
-    /// have been overwriting during the copy.
-    #[cfg(test)]
+    /// have been overwriting during the copy. `None` if the writer lapped the
+    /// whole copy.
     pub(crate) fn copy(&self, owner_start: u64) -> Option<RingCopy> {
-        let mut words = vec![0u64; (self.capacity() / 8) as usize];
-        let kept = self.copy_into(owner_start, &mut words)?;
-        words.truncate(kept.end);
-        words.drain(..kept.start);
+        let mut words = Vec::new();
+        let skip = self.copy_with(owner_start, usize::MAX, |run| {
+            words.extend(run.iter().map(|w| w.load(Ordering::Relaxed)));
+        })?;
+        words.drain(..skip);
         Some(RingCopy { words })
     }
 
@@ -207,16 +201,37 @@ impl Ring {
     /// partial. If `buf` is smaller than the ring, only the newest blocks that
     /// fit are copied.
     pub(crate) fn copy_into(&self, owner_start: u64, buf: &mut [u64]) -> Option<core::ops::Range<usize>> {
+        let mut n = 0;
+        let skip = self.copy_with(owner_start, buf.len(), |run| {
+            for (dst, w) in buf[n..n + run.len()].iter_mut().zip(run) {
+                *dst = w.load(Ordering::Relaxed);
+            }
+            n += run.len();
+        })?;
+        Some(skip..n)
+    }
+
+    /// The copy protocol: loads `head` (h1), hands `sink` the words of
+    /// `[lo, h1)` (whole blocks, at most `max_words`) as at most two contiguous
+    /// runs of the ring, then loads `head` again (h2) and returns how many of
+    /// the copied words to drop from the front because the writer may have
+    /// overwritten them meanwhile. `None` if that is all of them.
+    fn copy_with(&self, owner_start: u64, max_words: usize, mut sink: impl FnMut(&[AtomicU64])) -> Option<usize> {
         let cap = self.capacity();
         let h1 = self.head.load(Ordering::Acquire);
-        let span = cap.min(buf.len() as u64 * 8);
+        let span = cap.min((max_words as u64).saturating_mul(8));
         let lo = h1.saturating_sub(span).next_multiple_of(BLOCK).max(owner_start);
         if lo >= h1 {
-            return Some(0..0);
+            return Some(0);
         }
+        let first = ((lo & self.mask) >> 3) as usize;
         let n = ((h1 - lo) / 8) as usize;
-        for (k, slot) in buf[..n].iter_mut().enumerate() {
-            *slot = self.word(lo + 8 * k as u64).load(Ordering::Relaxed);
+        let until_end = self.words.len() - first;
+        if n <= until_end {
+            sink(&self.words[first..first + n]);
+        } else {
+            sink(&self.words[first..]);
+            sink(&self.words[..n - until_end]);
         }
         fence(Ordering::Acquire);
         let h2 = self.head.load(Ordering::Relaxed);
@@ -227,7 +242,7 @@ impl Ring {
             // The writer lapped the whole copy: nothing in it can be trusted.
             return None;
         }
-        Some(((start - lo) / 8) as usize..n)
+        Some(((start - lo) / 8) as usize)
     }
 }
 
@@ -238,48 +253,43 @@ pub(crate) struct RingCopy {
     pub(crate) words: Vec<u64>,
 }
 
-/// One record found in a [`RingCopy`]: word indices into `words`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RecordRef {
-    pub(crate) first: usize,
-    pub(crate) len_words: usize,
-}
-
 /// What walking a copy found.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Walk {
-    pub(crate) records: Vec<RecordRef>,
     /// Sequence number of the first record (events of the owner before it are gone).
     pub(crate) first_seq: u64,
-    /// Records whose header was inconsistent; the rest of their block was skipped.
+    /// Records found.
+    pub(crate) count: u64,
+    /// Blocks cut short by an inconsistent record, or out of sequence.
     pub(crate) malformed: u64,
 }
 
 impl RingCopy {
-    /// Finds the records: each block's header, then records until a pad word, the
-    /// end of the block, or the end of the copy.
+    /// Counts the records: each block's header, then records until a pad word,
+    /// the end of the block, or the end of the copy.
     pub(crate) fn walk(&self) -> Walk {
         walk(&self.words)
+    }
+
+    /// The records, in order.
+    pub(crate) fn records(&self) -> impl Iterator<Item = record::Record<'_>> {
+        record::blocks(&self.words, (BLOCK / 8) as usize).flat_map(|b| b.records().map_while(Result::ok))
     }
 }
 
 /// Walks copied ring words (starting at a block boundary).
 pub(crate) fn walk(words: &[u64]) -> Walk {
     let mut walk = Walk::default();
-    let block_words = (BLOCK / 8) as usize;
-    for (b, block) in record::blocks(words, block_words).enumerate() {
+    for (b, block) in record::blocks(words, (BLOCK / 8) as usize).enumerate() {
         if b == 0 {
             walk.first_seq = block.seq;
-        } else if block.seq != walk.first_seq + walk.records.len() as u64 {
+        } else if block.seq != walk.first_seq + walk.count {
             // Sequence numbers must run on from the previous block.
             walk.malformed += 1;
         }
-        let base = b * block_words;
         for r in block.records() {
             match r {
-                Ok(r) => {
-                    walk.records.push(RecordRef { first: base + r.index, len_words: r.words.len() });
-                }
+                Ok(_) => walk.count += 1,
                 Err(()) => walk.malformed += 1,
             }
         }
@@ -318,11 +328,11 @@ mod tests {
         let copy = ring.copy(0).unwrap();
         let walk = copy.walk();
         assert_eq!(walk.first_seq, 0);
-        assert_eq!(walk.records.len(), 10);
+        assert_eq!(walk.count, 10);
         assert_eq!(walk.malformed, 0);
-        for (i, r) in walk.records.iter().enumerate() {
-            assert_eq!(r.len_words, 4);
-            assert_eq!(copy.words[r.first + 2], i as u64);
+        for (i, r) in copy.records().enumerate() {
+            assert_eq!(r.words.len(), 4);
+            assert_eq!(r.words[2], i as u64);
         }
     }
 
@@ -337,13 +347,13 @@ mod tests {
         let copy = ring.copy(0).unwrap();
         let walk = copy.walk();
         assert_eq!(walk.malformed, 0);
-        assert_eq!(walk.first_seq + walk.records.len() as u64, n);
+        assert_eq!(walk.first_seq + walk.count, n);
         assert!(walk.first_seq > 0);
-        for (k, r) in walk.records.iter().enumerate() {
-            assert_eq!(copy.words[r.first + 2], walk.first_seq + k as u64);
+        for (k, r) in copy.records().enumerate() {
+            assert_eq!(r.words[2], walk.first_seq + k as u64);
         }
         // At least capacity minus two blocks of history survives.
-        let kept = walk.records.len() as u64 * 24;
+        let kept = walk.count * 24;
         assert!(kept >= ring.capacity() - 2 * BLOCK, "kept {kept} bytes");
     }
 
@@ -362,7 +372,7 @@ mod tests {
         }
         let walk_copy = ring.copy(start).unwrap();
         let walk = walk_copy.walk();
-        assert_eq!(walk.records.len(), 3);
+        assert_eq!(walk.count, 3);
         assert_eq!(walk.first_seq, 0);
     }
 
@@ -377,7 +387,7 @@ mod tests {
         let kept = ring.copy_into(0, &mut buf).unwrap();
         let w = walk(&buf[kept]);
         assert_eq!(w.malformed, 0);
-        assert_eq!(w.first_seq + w.records.len() as u64, 2_000);
-        assert!(w.records.len() as u64 >= (BLOCK - 8) / 24);
+        assert_eq!(w.first_seq + w.count, 2_000);
+        assert!(w.count >= (BLOCK - 8) / 24);
     }
 }

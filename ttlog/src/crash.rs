@@ -491,10 +491,11 @@ fn write_fatal_frames(fatal: &Fatal, scratch: &mut Scratch, fd: libc::c_int, rea
         let Some(cap) = slot.capture_raw(&mut scratch.words) else { continue };
         let words = &mut scratch.words[cap.range.clone()];
         let (first_seq, recorded) = count_records(words);
-        let name_len = cap.name.iter().position(|&b| b == 0).unwrap_or(cap.name.len());
-        let name = core::str::from_utf8(&cap.name[..name_len]).unwrap_or("");
+        let m = &cap.meta;
+        let name_len = m.name.iter().position(|&b| b == 0).unwrap_or(m.name.len());
+        let name = core::str::from_utf8(&m.name[..name_len]).unwrap_or("");
         let ok = write_small_frame(fd, &mut scratch.small, wire::kind::THREAD, |o| {
-            wire::encode_thread(o, index as u32, cap.tid, name, cap.exited, recorded, first_seq, cap.dropped)
+            wire::encode_thread(o, index as u32, m.tid, name, m.exited, recorded, first_seq, m.dropped)
         });
         if !ok || !write_ring_frame(fd, index as u32, words) {
             return false;
@@ -580,14 +581,14 @@ mod tests {
     fn civil_dates() {
         assert_eq!(civil(0), (1970, 1, 1, 0, 0, 0));
         assert_eq!(civil(951_782_400), (2000, 2, 29, 0, 0, 0));
-        assert_eq!(civil(1_795_780_800 + 3_661), (2026, 11, 26, 13, 1, 1));
+        assert_eq!(civil(1_795_694_400 + 3_661), (2026, 11, 26, 13, 1, 1));
         assert_eq!(civil(-1), (1969, 12, 31, 23, 59, 59));
     }
 
     #[test]
     fn file_names() {
         let mut v = Vec::new();
-        put_file_name(&mut v, "my app", 42, "SIGSEGV", 1_795_780_800_123_456_789);
+        put_file_name(&mut v, "my app", 42, "SIGSEGV", 1_795_694_400_123_456_789);
         assert_eq!(String::from_utf8(v).unwrap(), "my_app-42-SIGSEGV-20261126T120000Z.ttlog");
         let mut buf = [0u8; 8];
         let mut out = SliceOut::new(&mut buf);

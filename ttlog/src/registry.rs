@@ -79,24 +79,28 @@ impl Slot {
     /// Reads the owner and copies its records, consistently; `None` if the owner
     /// kept changing or the writer kept lapping the copy.
     pub(crate) fn capture(&self) -> Option<SlotCapture> {
-        let mut words = match &self.ring {
-            Some(ring) => vec![0u64; (ring.capacity() / 8) as usize],
-            None => Vec::new(),
-        };
-        let raw = self.capture_raw(&mut words)?;
-        let copy = raw.has_ring.then(|| {
-            words.truncate(raw.range.end);
-            words.drain(..raw.range.start);
-            RingCopy { words }
-        });
-        let len = raw.name.iter().position(|&b| b == 0).unwrap_or(NAME_BYTES);
-        let name = String::from_utf8_lossy(&raw.name[..len]).into_owned();
-        Some(SlotCapture { tid: raw.tid, name, exited: raw.exited, dropped: raw.dropped, copy })
+        self.capture_with(|ring, owner_start| ring.copy(owner_start)).map(|(meta, copy)| {
+            let len = meta.name.iter().position(|&b| b == 0).unwrap_or(NAME_BYTES);
+            SlotCapture {
+                tid: meta.tid,
+                name: String::from_utf8_lossy(&meta.name[..len]).into_owned(),
+                exited: meta.exited,
+                dropped: meta.dropped,
+                copy,
+            }
+        })
     }
 
     /// [`Slot::capture`] into `buf`, without allocating (the crash path uses
     /// it). A ring larger than `buf` has its newest blocks copied.
     pub(crate) fn capture_raw(&self, buf: &mut [u64]) -> Option<RawCapture> {
+        self.capture_with(|ring, owner_start| ring.copy_into(owner_start, buf))
+            .map(|(meta, range)| RawCapture { meta, range: range.unwrap_or(0..0) })
+    }
+
+    /// The generation protocol around a copy of the ring: reads the owner,
+    /// copies with `copy`, and retries while the owner changed meanwhile.
+    fn capture_with<T>(&self, mut copy: impl FnMut(&Ring, u64) -> Option<T>) -> Option<(Owner, Option<T>)> {
         for _ in 0..16 {
             let g1 = self.generation.load(Ordering::Acquire);
             if g1 & 1 == 1 {
@@ -113,29 +117,32 @@ impl Slot {
                 chunk.copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
             }
             let owner_start = self.owner_start.load(Ordering::Relaxed);
-            let range = match &self.ring {
-                Some(ring) => match ring.copy_into(owner_start, buf) {
-                    Some(r) => r,
+            let copied = match &self.ring {
+                Some(ring) => match copy(ring, owner_start) {
+                    Some(c) => Some(c),
                     None => continue,
                 },
-                None => 0..0,
+                None => None,
             };
             let dropped = self.dropped.load(Ordering::Relaxed);
             core::sync::atomic::fence(Ordering::Acquire);
             if self.generation.load(Ordering::Relaxed) != g1 {
                 continue;
             }
-            return Some(RawCapture {
-                tid,
-                name,
-                exited: state == RETIRED,
-                dropped,
-                range,
-                has_ring: self.ring.is_some(),
-            });
+            return Some((Owner { tid, name, exited: state == RETIRED, dropped }, copied));
         }
         None
     }
+}
+
+/// A slot's owner, as a capture read it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Owner {
+    pub(crate) tid: u64,
+    /// The name's bytes, NUL-padded.
+    pub(crate) name: [u8; NAME_BYTES],
+    pub(crate) exited: bool,
+    pub(crate) dropped: u64,
 }
 
 /// What [`Slot::capture`] read.
@@ -151,13 +158,8 @@ pub(crate) struct SlotCapture {
 /// What [`Slot::capture_raw`] read; the words are `buf[range]`.
 #[derive(Debug)]
 pub(crate) struct RawCapture {
-    pub(crate) tid: u64,
-    /// The name's bytes, NUL-padded.
-    pub(crate) name: [u8; NAME_BYTES],
-    pub(crate) exited: bool,
-    pub(crate) dropped: u64,
+    pub(crate) meta: Owner,
     pub(crate) range: core::ops::Range<usize>,
-    pub(crate) has_ring: bool,
 }
 
 fn floor_char_boundary(s: &str, max: usize) -> usize {
@@ -274,7 +276,7 @@ pub(crate) fn claim(ring_bytes: u64, budget: usize, tid: u64, name: &str) -> (&'
     };
     if let Some(slot) = reused {
         if let Some(c) = slot.capture() {
-            let n = c.copy.map(|c| c.walk().records.len() as u64).unwrap_or(0);
+            let n = c.copy.map_or(0, |c| c.walk().count);
             EVICTED.fetch_add(n, Ordering::Relaxed);
         }
         let cur = slot.take(tid, name);

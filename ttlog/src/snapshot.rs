@@ -57,7 +57,7 @@ impl ThreadSnapshot {
 
     /// Events copied into the snapshot.
     pub fn recorded(&self) -> u64 {
-        self.walk.records.len() as u64
+        self.walk.count
     }
 
     /// Events the ring overwrote (oldest first) before the snapshot copied it.
@@ -206,7 +206,7 @@ impl Snapshot {
         let mut total = 0u64;
         for (index, t) in self.threads.iter().enumerate() {
             let (written, nframes, skipped) = match &t.copy {
-                Some(copy) => enc.thread_events(index as u32, copy, &t.walk, &mut events_frames),
+                Some(copy) => enc.thread_events(index as u32, copy, &mut events_frames),
                 None => (0, 0, 0),
             };
             frames += nframes;
@@ -305,33 +305,17 @@ impl Encoder {
         Some(idx)
     }
 
-    /// Writes the EVENTS frames of one thread; returns (events written, frames,
-    /// records skipped as malformed).
-    fn thread_events(&mut self, thread: u32, copy: &RingCopy, walk: &Walk, out: &mut Vec<u8>) -> (u64, u64, u64) {
-        let mut written = 0u64;
-        let mut frames = 0u64;
-        let mut skipped = 0u64;
-        let mut body = Vec::with_capacity(wire::EVENTS_FRAME_TARGET + 2048);
-        let mut in_frame = 0u64;
-        let mut base = 0u64;
+    /// Writes the EVENTS frames of one thread straight into `out` (each frame's
+    /// header and event count are filled in when it closes); returns (events
+    /// written, frames, records skipped as malformed).
+    fn thread_events(&mut self, thread: u32, copy: &RingCopy, out: &mut Vec<u8>) -> (u64, u64, u64) {
+        let (mut written, mut frames, mut skipped) = (0u64, 0u64, 0u64);
+        // (offset of the frame header in `out`, offset of the count, events).
+        let mut frame: Option<(usize, usize, u32)> = None;
         let mut prev = 0u64;
         let mut last: Option<(u32, u64, u32)> = None;
-        let flush = |body: &mut Vec<u8>, in_frame: &mut u64, base: u64, out: &mut Vec<u8>, frames: &mut u64| {
-            if *in_frame == 0 {
-                return;
-            }
-            let mut payload = Vec::with_capacity(body.len() + 24);
-            wire::put_varint(&mut payload, thread as u64);
-            wire::put_varint(&mut payload, *in_frame);
-            wire::put_varint(&mut payload, base);
-            payload.extend_from_slice(body);
-            wire::put_frame(out, wire::kind::EVENTS, &payload);
-            body.clear();
-            *in_frame = 0;
-            *frames += 1;
-        };
-        for r in &walk.records {
-            let words = &copy.words[r.first..r.first + r.len_words];
+        for rec in copy.records() {
+            let words = rec.words;
             let (id, _, inline) = record::split_header(words[0]);
             let ts = words[1];
             // Fast path: the same callsite and types as the previous record.
@@ -340,7 +324,7 @@ impl Encoder {
                     Some(sig)
                 }
                 _ => {
-                    let nargs = self.table.get(&id).map(|c| c.args.len()).unwrap_or(0);
+                    let nargs = self.table.get(&id).map_or(0, |c| c.args.len());
                     let ext_words = (record::ext_tag_bytes(nargs) / 8) as usize;
                     if 2 + ext_words > words.len() {
                         None
@@ -357,40 +341,75 @@ impl Encoder {
                 continue;
             };
             last = Some((id, inline, sig));
-            let nargs = self.nargs(sig);
-            let ext_words = (record::ext_tag_bytes(nargs) / 8) as usize;
-            self.scratch.clear();
-            for w in &words[2 + ext_words..] {
-                self.scratch.extend_from_slice(&w.to_le_bytes());
-            }
-            if in_frame == 0 {
-                base = ts;
+            let (start, count_at, count) = *frame.get_or_insert_with(|| {
+                let start = out.len();
+                out.extend_from_slice(&[0; wire::FRAME_HEADER_LEN]);
+                wire::put_varint(out, thread as u64);
+                let count_at = out.len();
+                out.extend_from_slice(&[0; 4]);
+                wire::put_varint(out, ts);
                 prev = ts;
-            }
-            let mark = body.len();
-            wire::put_varint(&mut body, sig as u64);
-            wire::put_varint(&mut body, ts.wrapping_sub(prev));
+                (start, count_at, 0)
+            });
+            let mark = out.len();
+            wire::put_varint(out, sig as u64);
+            wire::put_varint(out, ts.wrapping_sub(prev));
             let (cs, types) = &self.signatures[sig as usize];
+            let ext_words = (record::ext_tag_bytes(types.len()) / 8) as usize;
+            let args = le_bytes(&words[2 + ext_words..], &mut self.scratch);
             let slots = |i: usize| cs.args.get(i).map(|a| a.specs.len());
-            if wire::transcode_args(types, slots, &self.scratch, &mut body).is_none() {
-                body.truncate(mark);
+            if wire::transcode_args(types, slots, args, out).is_none() {
+                out.truncate(mark);
                 skipped += 1;
                 continue;
             }
             prev = ts;
-            in_frame += 1;
             written += 1;
-            if body.len() >= wire::EVENTS_FRAME_TARGET {
-                flush(&mut body, &mut in_frame, base, out, &mut frames);
+            frame = Some((start, count_at, count + 1));
+            if out.len() - start >= wire::EVENTS_FRAME_TARGET {
+                frames += close_events_frame(out, frame.take());
             }
         }
-        flush(&mut body, &mut in_frame, base, out, &mut frames);
+        frames += close_events_frame(out, frame);
         (written, frames, skipped)
     }
 
     fn nargs(&self, sig: u32) -> usize {
         self.signatures[sig as usize].1.len()
     }
+}
+
+/// Fills in the header and event count of an EVENTS frame written in place;
+/// removes it if it holds no event. Returns the number of frames closed.
+fn close_events_frame(out: &mut Vec<u8>, frame: Option<(usize, usize, u32)>) -> u64 {
+    let Some((start, count_at, count)) = frame else { return 0 };
+    if count == 0 {
+        out.truncate(start);
+        return 0;
+    }
+    out[count_at..count_at + 4].copy_from_slice(&count.to_le_bytes());
+    let payload = &out[start + wire::FRAME_HEADER_LEN..];
+    let header = wire::frame_header(wire::kind::EVENTS, payload.len() as u32, wire::frame_crc(wire::kind::EVENTS, payload));
+    out[start..start + wire::FRAME_HEADER_LEN].copy_from_slice(&header);
+    1
+}
+
+/// The bytes of ring words, in the ring's (little-endian) byte order.
+#[cfg(target_endian = "little")]
+fn le_bytes<'a>(words: &'a [u64], _scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    // SAFETY: `u64` has no padding and `u8` no alignment requirement; on a
+    // little-endian target the in-memory bytes are the record's bytes.
+    unsafe { core::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 8) }
+}
+
+/// The bytes of ring words, in the ring's (little-endian) byte order.
+#[cfg(not(target_endian = "little"))]
+fn le_bytes<'a>(words: &'a [u64], scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    scratch.clear();
+    for w in words {
+        scratch.extend_from_slice(&w.to_le_bytes());
+    }
+    scratch
 }
 
 pub(crate) fn program_name() -> String {

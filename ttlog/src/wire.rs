@@ -62,7 +62,7 @@
 //!                0 str (literal) | 1 arg: varint slot: varint
 //!  THREAD    index: varint, tid: varint, name: str, flags: u8 (1 = exited),
 //!            recorded: varint, overwritten: varint, dropped: varint
-//!  EVENTS    thread: varint, count: varint, base_ticks: varint, then count
+//!  EVENTS    thread: varint, count: u32 LE, base_ticks: varint, then count
 //!            events: callsite: varint (CALLSITE index),
 //!                    delta: varint (ticks - previous ticks, wrapping u64),
 //!                    arguments in the callsite's order, by type:

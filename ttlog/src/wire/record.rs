@@ -91,7 +91,7 @@ pub struct Block<'a> {
 impl<'a> Block<'a> {
     /// The block's records. A record whose length does not fit in the block
     /// ends the iteration with `Err(())`: the rest of the block is unreadable.
-    pub fn records(&self) -> impl Iterator<Item = Result<Record<'a>, ()>> + 'a {
+    pub fn records(self) -> impl Iterator<Item = Result<Record<'a>, ()>> + 'a {
         let words = self.words;
         let mut i = 1;
         let mut done = false;
