@@ -173,14 +173,15 @@ impl Snapshot {
 
     /// Writes the snapshot file to `w`.
     pub fn write_to<W: Write>(&self, mut w: W) -> io::Result<()> {
-        let bytes = self.encode();
-        w.write_all(&bytes)?;
+        for part in self.encode().parts() {
+            w.write_all(part)?;
+        }
         w.flush()
     }
 
     /// The snapshot file's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.encode()
+        self.encode().parts().concat()
     }
 
     fn header(&self) -> Header {
@@ -198,7 +199,7 @@ impl Snapshot {
         }
     }
 
-    fn encode(&self) -> Vec<u8> {
+    fn encode(&self) -> Encoded {
         let mut enc = Encoder::new();
         let mut events_frames = Vec::new();
         let mut thread_infos = Vec::with_capacity(self.threads.len());
@@ -223,8 +224,8 @@ impl Snapshot {
             });
         }
 
-        let mut out = Vec::with_capacity(events_frames.len() + 4096);
-        wire::put_preamble(&mut out);
+        let mut preamble = Vec::with_capacity(wire::PREAMBLE_LEN);
+        wire::put_preamble(&mut preamble);
         // The metadata goes in twice, before and after the events, so that
         // damage to one copy costs no events (see `wire`).
         let mut meta = Vec::new();
@@ -243,13 +244,25 @@ impl Snapshot {
         }
         let meta_frames = 1 + enc.signatures.len() as u64 + thread_infos.len() as u64;
         frames += 2 * meta_frames;
-        out.extend_from_slice(&meta);
-        out.extend_from_slice(&events_frames);
-        out.extend_from_slice(&meta);
+        let mut end = Vec::new();
         payload.clear();
         End { frames, events: total }.encode(&mut payload);
-        wire::put_frame(&mut out, wire::kind::END, &payload);
-        out
+        wire::put_frame(&mut end, wire::kind::END, &payload);
+        Encoded { preamble, meta, events: events_frames, end }
+    }
+}
+
+/// A snapshot file in pieces: preamble, metadata, events, metadata again, END.
+struct Encoded {
+    preamble: Vec<u8>,
+    meta: Vec<u8>,
+    events: Vec<u8>,
+    end: Vec<u8>,
+}
+
+impl Encoded {
+    fn parts(&self) -> [&[u8]; 5] {
+        [&self.preamble, &self.meta, &self.events, &self.meta, &self.end]
     }
 }
 
