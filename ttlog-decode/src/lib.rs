@@ -22,6 +22,7 @@
 //! of its intact frames, with a [`Problem`] for each part that was skipped.
 #![warn(missing_docs)]
 
+pub mod calls;
 pub mod read;
 pub mod render;
 pub mod value;

@@ -93,6 +93,12 @@ pub struct Event {
     pub callsite: u32,
     /// The arguments, in the callsite's order.
     pub args: Vec<Value>,
+    /// How many `#[ttlog]` calls were open on the event's thread when it was
+    /// recorded (an entry and its exit are at the depth of the caller).
+    pub depth: u32,
+    /// For the entry or exit event of a `#[ttlog]` function: its call id and,
+    /// for an exit, the outcome and elapsed time.
+    pub call: Option<crate::calls::Call>,
 }
 
 /// A decoded snapshot.
@@ -239,6 +245,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, Error> {
     // Stable: events with equal timestamps keep their file order, which keeps
     // each thread's own order.
     snap.events.sort_by_key(|e| e.ticks);
+    crate::calls::pair(&mut snap);
 
     match snap.end {
         None => snap.problems.push(Problem {
@@ -388,7 +395,7 @@ fn decode_events(snap: &mut Snapshot, base: u64, payload: &[u8]) {
     for i in 0..count {
         let at = r.offset();
         match decode_event(snap, &mut r, &mut ticks) {
-            Ok((callsite, args)) => snap.events.push(Event { ticks, thread, callsite, args }),
+            Ok((callsite, args)) => snap.events.push(Event { ticks, thread, callsite, args, depth: 0, call: None }),
             Err(e) => {
                 let lost = count - i;
                 snap.problems.push(Problem {
@@ -497,7 +504,7 @@ fn decode_ring(
             let args: Result<Vec<Value>, WireError> =
                 typed.args.iter().map(|a| read_value(&mut cr, a.ty, a.specs.len())).collect();
             match args {
-                Ok(args) => snap.events.push(Event { ticks: rec.ticks(), thread, callsite: index, args }),
+                Ok(args) => snap.events.push(Event { ticks: rec.ticks(), thread, callsite: index, args, depth: 0, call: None }),
                 Err(e) => snap.problems.push(Problem { offset: at, message: format!("record: {e}"), lost_events: 1 }),
             }
         }

@@ -1,6 +1,7 @@
 //! Golden-file round trip: a small program logs through the real macros, saves
 //! a real snapshot, and the real `ttlog-decode` command prints it as text and as
-//! JSON. The output, with timestamps and thread ids normalised, must equal the
+//! JSON. The output, with timestamps, thread ids, call ids and elapsed times
+//! normalised, must equal the
 //! files in `tests/golden/`. Regenerate them with `TTLOG_BLESS=1 cargo test`.
 
 use std::path::{Path, PathBuf};
@@ -36,6 +37,8 @@ fn program() {
     ttlog::info!("long value: {}", long);
     ttlog::event!(ttlog::Level::WARN, "{:>+08.2} {:#x} {:e} {} {:?}", -1.23456f64, 255u8, 1500u32, 'é', "q\"uote");
     ttlog::info!(target: "audit", "user {} logged in", "ana");
+    let _ = load("user:7", 3);
+    let _ = load("", 0);
 }
 
 fn normalise(text: &str) -> String {
@@ -47,6 +50,13 @@ fn normalise(text: &str) -> String {
             l.replace_range(i..i + 30, "<time>");
         }
         l = replace_number_after(&l, "\"thread_id\":", "<tid>");
+        l = replace_number_after(&l, "\"call_id\":", "<id>");
+        l = replace_number_after(&l, "\"elapsed_ns\":", "<ns>");
+        if let Some(i) = l.find(" elapsed=") {
+            let start = i + " elapsed=".len();
+            let end = l[start..].find(' ').map_or(l.len(), |n| start + n);
+            l.replace_range(start..end, "<elapsed>");
+        }
         if !l.starts_with('{')
             && let Some(open) = l.find(" [")
             && let Some(close) = l[open..].find(']')
@@ -133,4 +143,19 @@ fn decoded_output_matches_golden_files() {
     }
     check_golden("program.jsonl", &normalise(&json));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// An instrumented function that logs, calls another, and returns a `Result`.
+#[ttlog::ttlog(ret, err)]
+fn load(key: &str, shard: u8) -> Result<usize, String> {
+    ttlog::debug!("probing shard {shard}");
+    if key.is_empty() {
+        return Err("empty key".to_owned());
+    }
+    Ok(key_len(key))
+}
+
+#[ttlog::ttlog(level = "trace")]
+fn key_len(key: &str) -> usize {
+    key.len()
 }

@@ -1,8 +1,8 @@
 //! The event macros (`info!` and friends, `event!`): parse, check, generate.
 
-mod codegen;
-mod input;
-mod resolve;
+pub(crate) mod codegen;
+pub(crate) mod input;
+pub(crate) mod resolve;
 
 use proc_macro2::TokenStream;
 

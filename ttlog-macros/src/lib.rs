@@ -1,6 +1,7 @@
 //! Procedural macros of ttlog. Use them through the `ttlog` crate, which documents
 //! them: this crate's items are an implementation detail.
 
+mod attr;
 mod event;
 mod format;
 
@@ -11,4 +12,11 @@ use proc_macro::TokenStream;
 #[proc_macro]
 pub fn event(input: TokenStream) -> TokenStream {
     event::expand(input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// Implementation of `#[ttlog]`; see the `ttlog` crate.
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn ttlog(args: TokenStream, item: TokenStream) -> TokenStream {
+    attr::expand(args.into(), item.into()).into()
 }

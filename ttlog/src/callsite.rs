@@ -82,6 +82,12 @@ pub enum ArgRole {
     /// A named argument that the message does not use: a structured field,
     /// rendered after the message as `name=value`.
     Field = 2,
+    /// The per-call id (a `u64`) that pairs the entry and exit events of one
+    /// call of a `#[ttlog]` function: the first argument of both.
+    CallId = 3,
+    /// How a call of a `#[ttlog]` function ended (a `u8`, see [`Outcome`]): the
+    /// second argument of its exit events.
+    Outcome = 4,
 }
 
 impl ArgRole {
@@ -91,6 +97,35 @@ impl ArgRole {
             0 => Some(Self::Positional),
             1 => Some(Self::Named),
             2 => Some(Self::Field),
+            3 => Some(Self::CallId),
+            4 => Some(Self::Outcome),
+            _ => None,
+        }
+    }
+}
+
+/// How a call of a `#[ttlog]` function ended, as its exit event records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Outcome {
+    /// It returned (by its last expression, `return` or `?`).
+    Returned = 0,
+    /// It returned an `Err` (known only with the `ret` or `err` option).
+    Err = 1,
+    /// A panic unwound out of it.
+    Panicked = 2,
+    /// An `async fn` whose future was dropped before it completed.
+    Cancelled = 3,
+}
+
+impl Outcome {
+    /// The outcome with the given wire value.
+    pub const fn from_u8(v: u8) -> Option<Self> {
+        match v {
+            0 => Some(Self::Returned),
+            1 => Some(Self::Err),
+            2 => Some(Self::Panicked),
+            3 => Some(Self::Cancelled),
             _ => None,
         }
     }

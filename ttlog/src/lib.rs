@@ -60,6 +60,7 @@ pub mod callsite;
 pub mod clock;
 mod config;
 mod crash;
+mod instrument;
 pub mod level;
 mod registry;
 mod snapshot;
@@ -78,6 +79,112 @@ pub use level::{max_level, set_max_level, Level, LevelFilter, ParseLevelError, S
 pub use registry::{buffer_stats, BufferStats};
 pub use snapshot::{snapshot, Snapshot, ThreadSnapshot};
 pub use write::args::{Raw, STR_MAX};
+
+/// Instruments a function: an event when it is entered, with its arguments,
+/// and one when it exits, with how it ended; the decoder pairs them by a
+/// per-call id, prints the time between them, and indents what the call logged
+/// in between.
+///
+/// ```
+/// use ttlog::ttlog;
+///
+/// #[ttlog]
+/// fn handle(id: u64, path: &str) -> usize {
+///     ttlog::info!("looking up {path}");
+///     path.len()
+/// }
+/// # handle(42, "/index.html");
+/// ```
+///
+/// ```text
+/// $ ttlog-decode app.ttlog
+/// ..T12:00:00.000001000Z  INFO [main 4711] app: → app::handle id=42 path="/index.html"
+/// ..T12:00:00.000001200Z  INFO [main 4711]   app: looking up /index.html
+/// ..T12:00:00.000001500Z  INFO [main 4711] app: ← app::handle elapsed=0.500µs
+/// ```
+///
+/// The entry event is at INFO, named `module::function`, with every argument
+/// as a field rendered with `Debug` (recorded raw when its type allows, as the
+/// event macros do; formatted at the call otherwise, so an argument whose type
+/// is not `Debug` must be skipped). Parameters given by pattern record each
+/// binding: `(a, b): (u32, u32)` gives `a` and `b`; `self` is a field too.
+/// The exit event comes on every way out: the end of the body, `return`, `?`,
+/// and a panic unwinding (shown as `panicked`). The elapsed time is computed by
+/// the decoder from the two events' timestamps.
+///
+/// # Options
+///
+/// | option | effect |
+/// | --- | --- |
+/// | `level = "debug"`, `level = Level::DEBUG` | the level of the entry and exit events (default INFO) |
+/// | `name = "..."` | the events' name instead of `module::function` |
+/// | `target = "..."` | the target instead of the module path |
+/// | `skip(a, self)`, `skip_all` | arguments not to record |
+/// | `fields(key = expr, key = ?expr, key = %expr)` | more fields on the entry event, evaluated at entry (`?` renders with `Debug`, `%` or nothing with `Display`) |
+/// | `ret`, `ret(Display)`, `ret(level = "warn")` | record the returned value (`Debug` by default) on the exit event; for a function that returns a `Result`, only an `Ok` value |
+/// | `err`, `err(Debug)`, `err(level = "warn")` | for a function that returns a `Result`, record an `Err` (`Display` by default) on an exit event at ERROR |
+/// | `crate = path` | the path to `ttlog`, when the dependency has another name (`crate = my_ttlog`) |
+///
+/// A function counts as returning a `Result` with `err`, or when its return
+/// type is written `Result<..>` (`io::Result<T>` too). Its exit shows
+/// `ret=<the Ok value>` or `err=<the error>`; with `ret` alone, an `Err` is
+/// shown as `returned Err`.
+///
+/// ```
+/// use ttlog::ttlog;
+///
+/// #[derive(Debug)]
+/// struct Db;
+///
+/// #[ttlog(level = "debug", skip(db), fields(shard = id % 16), ret, err)]
+/// fn load(db: &Db, id: u64) -> Result<String, std::fmt::Error> {
+///     Ok(format!("row {id}"))
+/// }
+/// # load(&Db, 7).unwrap();
+/// ```
+///
+/// # Async functions
+///
+/// On an `async fn`, the entry event is recorded when the future is first
+/// polled and the exit when it completes, so the elapsed time spans its
+/// `.await`s; a future dropped before it completes exits as `cancelled`, one
+/// whose poll panicked as `panicked`. The future stays `Send` when it was.
+///
+/// ```
+/// use ttlog::ttlog;
+///
+/// #[ttlog(ret)]
+/// async fn fetch(key: u32) -> u32 {
+///     key * 2
+/// }
+/// # let _ = fetch(1);
+/// ```
+///
+/// # Cost
+///
+/// When the level is enabled: the entry event (a level check, a per-call id
+/// from thread-local state, the record), and the exit event. When the level is
+/// disabled at run time, one relaxed load; when it is compiled out (the
+/// `max_level_*` features), nothing.
+///
+/// # Where it can be used
+///
+/// Free functions, methods (`self`, `&self`, `&mut self`, `self: Box<Self>`,
+/// ...), trait impl methods and default methods, generic functions, `impl
+/// Trait` arguments and return types, `unsafe fn`, `extern "C" fn` and `async
+/// fn`. Not on a `const fn`, nor on anything that is not a function with a body:
+///
+/// ```compile_fail
+/// #[ttlog::ttlog]
+/// const fn answer() -> u32 {
+///     42
+/// }
+/// ```
+///
+/// With `ret` or `err`, the body runs in a closure (so that the value can be
+/// recorded on every way out), which only `#[track_caller]` can tell: a panic
+/// inside reports the function's own location rather than its caller's.
+pub use ttlog_macros::ttlog;
 
 /// Records an event at a level given as the first argument.
 ///

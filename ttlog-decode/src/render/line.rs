@@ -3,13 +3,25 @@
 //! ```text
 //! 2026-11-26T12:00:00.123456789Z  INFO [worker-1 4711] app::server: request 42 took 250 us on db-1 attempt=3
 //! ```
+//!
+//! The entry and exit events of a `#[ttlog]` function show its name after an
+//! arrow, the exit with the elapsed time and how the call ended; the events of
+//! a thread are indented by two spaces per call open on it:
+//!
+//! ```text
+//! ..Z  INFO [worker-1 4711] app::server: → app::server::handle id=42
+//! ..Z DEBUG [worker-1 4711]   app::db: query took 250 us
+//! ..Z  INFO [worker-1 4711] app::server: ← app::server::handle elapsed=1.250ms ret=5
+//! ```
 
 use super::message::{write_arg, write_fields, write_message};
 use super::time::write_rfc3339;
+use crate::calls::Call;
 use crate::read::{Event, Snapshot};
 use crate::value::Value;
 use std::fmt::Write;
-use ttlog::callsite::ArgRole;
+use ttlog::callsite::{ArgRole, CallsiteKind, Outcome};
+use ttlog::wire::CallsiteInfo;
 
 /// Appends the event's text line (without a newline).
 pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
@@ -34,10 +46,57 @@ pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
         }
     }
     out.push(' ');
+    for _ in 0..e.depth.min(MAX_INDENT) {
+        out.push_str("  ");
+    }
     out.push_str(&cs.target);
     out.push_str(": ");
+    match (cs.kind, &e.call) {
+        (CallsiteKind::Enter, _) => out.push_str("→ "),
+        (CallsiteKind::Exit, _) => out.push_str("← "),
+        (CallsiteKind::Event, _) => {}
+    }
     write_message(out, cs, &e.args);
+    if let (CallsiteKind::Exit, Some(call)) = (cs.kind, &e.call) {
+        write_exit(out, cs, call);
+    }
     write_fields(out, cs, &e.args);
+}
+
+/// Indentation stops growing here: a thread with this many calls open is
+/// deep in recursion, or its exits were lost.
+pub const MAX_INDENT: u32 = 32;
+
+/// Appends an exit's ` elapsed=...` (`?` without its entry) and how the call
+/// ended, unless it returned normally or its value field says it.
+fn write_exit(out: &mut String, cs: &CallsiteInfo, call: &Call) {
+    out.push_str(" elapsed=");
+    match call.elapsed_ns {
+        Some(ns) => write_duration(out, ns),
+        None => out.push('?'),
+    }
+    let has_value = cs.args.iter().any(|a| a.role == ArgRole::Field);
+    match (call.outcome, call.unknown_outcome) {
+        (Some(Outcome::Returned), _) | (None, None) => {}
+        (Some(Outcome::Err), _) if has_value => {}
+        (Some(Outcome::Err), _) => out.push_str(" returned Err"),
+        (Some(Outcome::Panicked), _) => out.push_str(" panicked"),
+        (Some(Outcome::Cancelled), _) => out.push_str(" cancelled"),
+        (None, Some(b)) => {
+            let _ = write!(out, " outcome={b}");
+        }
+    }
+}
+
+/// Appends a duration with three decimals in the largest unit it reaches:
+/// `850ns`, `12.345µs`, `1.250ms`, `2.000s`.
+pub fn write_duration(out: &mut String, ns: u64) {
+    let _ = match ns {
+        0..1_000 => write!(out, "{ns}ns"),
+        1_000..1_000_000 => write!(out, "{}.{:03}µs", ns / 1_000, ns % 1_000),
+        1_000_000..1_000_000_000 => write!(out, "{}.{:03}ms", ns / 1_000_000, ns / 1_000 % 1_000),
+        _ => write!(out, "{}.{:03}s", ns / 1_000_000_000, ns / 1_000_000 % 1_000),
+    };
 }
 
 /// The event's text line.
@@ -121,7 +180,8 @@ pub fn write_json_line(out: &mut String, snap: &Snapshot, e: &Event) {
         _ => out.push_str("null"),
     }
     let Some(cs) = cs else {
-        out.push_str(",\"target\":null,\"file\":null,\"line\":null,\"message\":null,\"fields\":{}}");
+        out.push_str(",\"target\":null,\"file\":null,\"line\":null,\"message\":null,\"fields\":{},\"kind\":null");
+        let _ = write!(out, ",\"depth\":{}}}", e.depth);
         return;
     };
     out.push_str(",\"target\":");
@@ -163,7 +223,40 @@ pub fn write_json_line(out: &mut String, snap: &Snapshot, e: &Event) {
             });
         }
     }
-    out.push_str("}}");
+    out.push('}');
+    out.push_str(match cs.kind {
+        CallsiteKind::Event => ",\"kind\":\"event\"",
+        CallsiteKind::Enter => ",\"kind\":\"enter\"",
+        CallsiteKind::Exit => ",\"kind\":\"exit\"",
+    });
+    let _ = write!(out, ",\"depth\":{}", e.depth);
+    if let Some(call) = &e.call {
+        let _ = write!(out, ",\"call_id\":{}", call.id);
+        if call.kind == CallsiteKind::Exit {
+            out.push_str(",\"elapsed_ns\":");
+            match call.elapsed_ns {
+                Some(ns) => push_display(out, &ns),
+                None => out.push_str("null"),
+            }
+            out.push_str(",\"outcome\":");
+            match (call.outcome, call.unknown_outcome) {
+                (Some(o), _) => push_json_str(out, outcome_name(o)),
+                (None, Some(b)) => push_display(out, &b),
+                (None, None) => out.push_str("null"),
+            }
+        }
+    }
+    out.push('}');
+}
+
+/// The outcome as JSON names it.
+fn outcome_name(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Returned => "returned",
+        Outcome::Err => "err",
+        Outcome::Panicked => "panicked",
+        Outcome::Cancelled => "cancelled",
+    }
 }
 
 /// The event as one JSON object.

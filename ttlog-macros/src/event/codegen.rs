@@ -10,6 +10,21 @@ use crate::format::{Align, FmtType, Sign};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
+/// What tells one callsite apart from the others besides its arguments and
+/// message: shared by the event macros and `#[ttlog]`'s entry and exit events.
+pub(crate) struct Site<'a> {
+    /// Path to the runtime's `__private` module.
+    pub(crate) p: &'a TokenStream,
+    /// An expression of type `Level`.
+    pub(crate) level: TokenStream,
+    /// An expression of type `CallsiteKind`.
+    pub(crate) kind: TokenStream,
+    /// A `&'static str` constant expression: the callsite's name.
+    pub(crate) name: TokenStream,
+    /// A `&'static str` constant expression: the callsite's target.
+    pub(crate) target: TokenStream,
+}
+
 /// The expansion of one event macro.
 pub(crate) fn expand(input: &EventInput, resolved: &Resolved) -> TokenStream {
     let krate = &input.krate;
@@ -19,33 +34,51 @@ pub(crate) fn expand(input: &EventInput, resolved: &Resolved) -> TokenStream {
         Some(t) => quote!(#t),
         None => quote!(#p::module_path!()),
     };
-    let callsite = callsite_static(&p, &quote!(#p::Level::#level), &quote!(#p::CallsiteKind::Event), &target, resolved);
-
-    let exprs = resolved.args.iter().map(|a| &a.expr);
-    let binds: Vec<Ident> = (0..resolved.args.len()).map(|i| arg_ident(i, resolved.args[i].span)).collect();
-    let values: Vec<Ident> = (0..resolved.args.len()).map(|i| format_ident!("__ttlog_v{}", i)).collect();
-    let probes = resolved.args.iter().enumerate().map(|(i, a)| probe(&p, i, a, &resolved.args, &values[i]));
-
+    let site = Site {
+        p: &p,
+        level: quote!(#p::Level::#level),
+        kind: quote!(#p::CallsiteKind::Event),
+        name: quote!(#p::module_path!()),
+        target,
+    };
+    let record = record(&site, resolved);
     let check_level = input.level_path.as_ref().map(|path| quote!(let _: #p::Level = #path;));
     quote! {
         if #p::static_enabled(#p::Level::#level) && #p::enabled(#p::Level::#level) {
             #check_level
-            #callsite
-            match (#(&(#exprs),)*) {
-                (#(#binds,)*) => {
-                    #[allow(unused_imports)]
-                    use #p::{ViaFmt as _, ViaRaw as _};
-                    #(#probes)*
-                    #p::write(
-                        &__TTLOG_CALLSITE,
-                        [#(#p::EncodeArg::tag(&#values),)*],
-                        |__ttlog_b: #p::usize| 0usize #(+ #p::EncodeArg::size(&#values, __ttlog_b))*,
-                        false #(|| #p::EncodeArg::is_fmt(&#values))*,
-                        |__ttlog_w: &mut #p::RecordWriter, __ttlog_b: #p::usize| {
-                            #(#p::EncodeArg::encode(&#values, __ttlog_w, __ttlog_b);)*
-                        },
-                    );
-                }
+            #record
+        }
+    }
+}
+
+/// The callsite static and the code that records one event: what runs once
+/// the caller has found the event's level enabled. Every argument expression
+/// is evaluated once, by reference.
+pub(crate) fn record(site: &Site<'_>, resolved: &Resolved) -> TokenStream {
+    let p = site.p;
+    let callsite = callsite_static(site, &Ident::new("__TTLOG_CALLSITE", Span::call_site()), resolved);
+
+    let exprs = resolved.args.iter().map(|a| &a.expr);
+    let binds: Vec<Ident> = (0..resolved.args.len()).map(|i| arg_ident(i, resolved.args[i].span)).collect();
+    let values: Vec<Ident> = (0..resolved.args.len()).map(|i| format_ident!("__ttlog_v{}", i)).collect();
+    let probes = resolved.args.iter().enumerate().map(|(i, a)| probe(p, i, a, &resolved.args, &values[i]));
+
+    quote! {
+        #callsite
+        match (#(&(#exprs),)*) {
+            (#(#binds,)*) => {
+                #[allow(unused_imports)]
+                use #p::{ViaFmt as _, ViaRaw as _};
+                #(#probes)*
+                #p::write(
+                    &__TTLOG_CALLSITE,
+                    [#(#p::EncodeArg::tag(&#values),)*],
+                    |__ttlog_b: #p::usize| 0usize #(+ #p::EncodeArg::size(&#values, __ttlog_b))*,
+                    false #(|| #p::EncodeArg::is_fmt(&#values))*,
+                    |__ttlog_w: &mut #p::RecordWriter, __ttlog_b: #p::usize| {
+                        #(#p::EncodeArg::encode(&#values, __ttlog_w, __ttlog_b);)*
+                    },
+                );
             }
         }
     }
@@ -57,16 +90,12 @@ fn arg_ident(i: usize, span: Span) -> Ident {
     Ident::new(&format!("__ttlog_a{i}"), span)
 }
 
-/// `static __TTLOG_CALLSITE` and its registration.
-pub(crate) fn callsite_static(
-    p: &TokenStream,
-    level: &TokenStream,
-    kind: &TokenStream,
-    target: &TokenStream,
-    resolved: &Resolved,
-) -> TokenStream {
+/// `static #ident: Callsite` and its registration.
+pub(crate) fn callsite_static(site: &Site<'_>, ident: &Ident, resolved: &Resolved) -> TokenStream {
+    let Site { p, level, kind, name, target } = site;
     let pieces = resolved.pieces.iter().map(|piece| match piece {
         PieceOut::Lit(s) => quote!(#p::Piece::Lit(#s)),
+        PieceOut::Const(e) => quote!(#p::Piece::Lit(#e)),
         PieceOut::Arg { arg, slot } => {
             let arg = *arg as u16;
             let slot = *slot as u16;
@@ -79,22 +108,24 @@ pub(crate) fn callsite_static(
             Role::Positional => quote!(#p::ArgRole::Positional),
             Role::Named => quote!(#p::ArgRole::Named),
             Role::Field => quote!(#p::ArgRole::Field),
+            Role::CallId => quote!(#p::ArgRole::CallId),
+            Role::Outcome => quote!(#p::ArgRole::Outcome),
         };
         let specs = a.specs.iter().map(|s| spec_tokens(p, s));
         quote!(#p::ArgMeta { name: #name, role: #role, specs: &[#(#specs),*] })
     });
     quote! {
-        static __TTLOG_CALLSITE: #p::Callsite = #p::Callsite {
+        static #ident: #p::Callsite = #p::Callsite {
             level: #level,
             kind: #kind,
-            name: #p::module_path!(),
+            name: #name,
             target: #target,
             file: #p::file!(),
             line: #p::line!(),
             pieces: &[#(#pieces),*],
             args: &[#(#args),*],
         };
-        #p::inventory::submit! { #p::Registration(&__TTLOG_CALLSITE) }
+        #p::inventory::submit! { #p::Registration(&#ident) }
     }
 }
 

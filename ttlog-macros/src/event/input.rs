@@ -161,7 +161,7 @@ fn parse_format_literal(input: ParseStream<'_>) -> syn::Result<LitStr> {
 
 /// Accepts `Level::INFO`, `Level::Info`, `ttlog::Level::INFO`, `$crate::Level::INFO`:
 /// any path whose last segment names a level.
-fn level_from_path(path: &syn::Path) -> syn::Result<Ident> {
+pub(crate) fn level_from_path(path: &syn::Path) -> syn::Result<Ident> {
     let last = path.segments.last().map(|s| &s.ident);
     if let Some(id) = last {
         let s = id.to_string();

@@ -16,6 +16,10 @@ pub(crate) enum Role {
     Positional,
     Named,
     Field,
+    /// The per-call id of a `#[ttlog]` function's entry and exit events.
+    CallId,
+    /// How a `#[ttlog]` function's call ended, on its exit events.
+    Outcome,
 }
 
 /// A width or precision after resolution.
@@ -41,7 +45,8 @@ pub(crate) struct SpecOut {
 }
 
 impl SpecOut {
-    fn display() -> SpecOut {
+    /// `{}`.
+    pub(crate) fn display() -> SpecOut {
         SpecOut {
             fill: ' ',
             align: Align::Unknown,
@@ -52,6 +57,11 @@ impl SpecOut {
             precision: CountOut::Implied,
             ty: FmtType::Display,
         }
+    }
+
+    /// `{:?}`.
+    pub(crate) fn debug() -> SpecOut {
+        SpecOut { ty: FmtType::Debug, ..SpecOut::display() }
     }
 }
 
@@ -71,6 +81,12 @@ pub(crate) struct RecArg {
 }
 
 impl RecArg {
+    /// An argument that no format string refers to (the arguments and fields of
+    /// `#[ttlog]`'s entry and exit events), rendered with `spec`.
+    pub(crate) fn unreferenced(expr: TokenStream, span: Span, name: String, role: Role, spec: SpecOut) -> RecArg {
+        RecArg { expr, span, name, role, specs: vec![spec], used: true }
+    }
+
     /// Whether the value must be formatted at the call whatever its type
     /// (`{:p}` needs the address, which only the call has).
     pub(crate) fn force_fmt(&self) -> bool {
@@ -81,6 +97,8 @@ impl RecArg {
 /// A message piece after resolution.
 pub(crate) enum PieceOut {
     Lit(String),
+    /// Literal text given as a `&'static str` constant expression.
+    Const(TokenStream),
     Arg { arg: usize, slot: usize },
 }
 

@@ -1,0 +1,128 @@
+//! Pairs the entry and exit events of `#[ttlog]` functions, and nests events
+//! under the calls that logged them.
+//!
+//! Entry and exit events carry the call's id as their first argument
+//! ([`ArgRole::CallId`]); an exit carries the [`Outcome`] as its second. The
+//! elapsed time of a call is the time between its entry and its exit. The
+//! depth of an event is the number of calls open on its thread when it was
+//! recorded: an entry opens a call on its thread, and its exit closes it, with
+//! any call opened inside it whose exit never came.
+//!
+//! Any input gives an answer: an exit without its entry (overwritten in the
+//! ring, or in a damaged frame) has no elapsed time; an entry without an exit
+//! (the call was still running) stays open; a second entry with the same id
+//! replaces the first; an exit on another thread than its entry (an `async fn`
+//! that moved) closes the call where it was opened.
+
+use crate::read::Snapshot;
+use crate::value::Value;
+use std::collections::HashMap;
+use ttlog::callsite::{ArgRole, CallsiteKind, Outcome};
+use ttlog::wire::CallsiteInfo;
+
+/// What the decoder found out about an entry or exit event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// The call id, 0 when the event does not carry one.
+    pub id: u64,
+    /// [`CallsiteKind::Enter`] or [`CallsiteKind::Exit`].
+    pub kind: CallsiteKind,
+    /// For an exit: how the call ended, if the event says so.
+    pub outcome: Option<Outcome>,
+    /// For an exit: the raw outcome byte, when it is not one this decoder knows.
+    pub unknown_outcome: Option<u8>,
+    /// For an exit: nanoseconds since the entry, when the entry is in the
+    /// snapshot and the clock tells time.
+    pub elapsed_ns: Option<u64>,
+}
+
+/// The call id of an entry or exit event: its [`ArgRole::CallId`] argument.
+pub fn call_id(cs: &CallsiteInfo, args: &[Value]) -> Option<u64> {
+    let i = cs.args.iter().position(|a| a.role == ArgRole::CallId)?;
+    match args.get(i)? {
+        Value::U64(v) => Some(*v),
+        _ => None,
+    }
+}
+
+/// The outcome byte of an exit event: its [`ArgRole::Outcome`] argument.
+pub fn outcome_byte(cs: &CallsiteInfo, args: &[Value]) -> Option<u8> {
+    let i = cs.args.iter().position(|a| a.role == ArgRole::Outcome)?;
+    match args.get(i)? {
+        Value::U8(v) => Some(*v),
+        _ => None,
+    }
+}
+
+/// An entry whose exit has not been seen yet.
+struct Open {
+    thread: u32,
+    ticks: u64,
+}
+
+/// Fills in [`Event::depth`] and [`Event::call`] of events sorted by time.
+pub(crate) fn pair(snap: &mut Snapshot) {
+    let Snapshot { events, callsites, header, .. } = snap;
+    let mut open: HashMap<u64, Open> = HashMap::new();
+    // Ids of the calls open on each thread, innermost last.
+    let mut stacks: HashMap<u32, Vec<u64>> = HashMap::new();
+    let elapsed = |from: u64, to: u64| -> Option<u64> {
+        let h = header.as_ref()?;
+        u64::try_from(h.unix_nanos(to)? - h.unix_nanos(from)?).ok()
+    };
+    for e in events.iter_mut() {
+        let Some(cs) = callsites.get(e.callsite as usize).and_then(Option::as_ref) else {
+            e.depth = depth(&stacks, e.thread);
+            continue;
+        };
+        match cs.kind {
+            CallsiteKind::Event => e.depth = depth(&stacks, e.thread),
+            CallsiteKind::Enter => {
+                let id = call_id(cs, &e.args).unwrap_or(0);
+                e.depth = depth(&stacks, e.thread);
+                e.call = Some(Call { id, kind: cs.kind, outcome: None, unknown_outcome: None, elapsed_ns: None });
+                if id != 0 {
+                    if let Some(prev) = open.insert(id, Open { thread: e.thread, ticks: e.ticks }) {
+                        close(&mut stacks, prev.thread, id, false);
+                    }
+                    stacks.entry(e.thread).or_default().push(id);
+                }
+            }
+            CallsiteKind::Exit => {
+                let id = call_id(cs, &e.args).unwrap_or(0);
+                let byte = outcome_byte(cs, &e.args);
+                let outcome = byte.and_then(Outcome::from_u8);
+                let mut elapsed_ns = None;
+                if let Some(entry) = open.remove(&id).filter(|_| id != 0) {
+                    elapsed_ns = elapsed(entry.ticks, e.ticks);
+                    close(&mut stacks, entry.thread, id, entry.thread == e.thread);
+                }
+                e.depth = depth(&stacks, e.thread);
+                e.call = Some(Call {
+                    id,
+                    kind: cs.kind,
+                    outcome,
+                    unknown_outcome: byte.filter(|_| outcome.is_none()),
+                    elapsed_ns,
+                });
+            }
+        }
+    }
+}
+
+fn depth(stacks: &HashMap<u32, Vec<u64>>, thread: u32) -> u32 {
+    stacks.get(&thread).map_or(0, |s| s.len() as u32)
+}
+
+/// Takes call `id` off `thread`'s stack; with `inner`, the calls opened inside
+/// it go too (their exits did not come before its own).
+fn close(stacks: &mut HashMap<u32, Vec<u64>>, thread: u32, id: u64, inner: bool) {
+    let Some(stack) = stacks.get_mut(&thread) else { return };
+    if let Some(pos) = stack.iter().rposition(|&x| x == id) {
+        if inner {
+            stack.truncate(pos);
+        } else {
+            stack.remove(pos);
+        }
+    }
+}

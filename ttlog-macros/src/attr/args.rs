@@ -1,0 +1,295 @@
+//! Parses the options of `#[ttlog(...)]`.
+//!
+//! ```text
+//! options := option (',' option)* [',']
+//! option  := 'level' '=' level            level := "error" | .. | "trace" | a path such as `Level::INFO`
+//!          | 'name' '=' "text"
+//!          | 'target' '=' "text"
+//!          | 'skip' '(' ident,* ')'       parameters, `self` included
+//!          | 'skip_all'
+//!          | 'fields' '(' field,* ')'     field := ident '=' ['?' | '%'] expr
+//!          | 'ret' ['(' value,* ')']      value := 'Debug' | 'Display' | 'level' '=' level
+//!          | 'err' ['(' value,* ')']
+//!          | 'crate' '=' path             or a string holding the path, as serde's
+//! ```
+//!
+//! Every problem is reported, not only the first: an unknown option is skipped
+//! up to the next comma and parsing goes on.
+
+use crate::event::input::{level_from_path, Sigil, LEVELS};
+use proc_macro2::{Span, TokenTree};
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, LitStr, Path, Token};
+
+/// A level given as an option.
+pub(crate) struct LevelOpt {
+    /// One of [`LEVELS`], spanned at the value.
+    pub(crate) level: Ident,
+    /// The path, when the level was given as one (`Level::DEBUG`): emitted so
+    /// that it is resolved and type-checked.
+    pub(crate) path: Option<Path>,
+}
+
+/// How `ret` or `err` renders the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Debug,
+    Display,
+}
+
+/// `ret` or `err`, with its arguments.
+pub(crate) struct ValueOpt {
+    /// The `ret` or `err` keyword: errors about the value point at it.
+    pub(crate) kw: Ident,
+    /// `Debug` or `Display`, if given.
+    pub(crate) mode: Option<Mode>,
+    /// `level = ...`, if given.
+    pub(crate) level: Option<LevelOpt>,
+}
+
+/// `name = expr` in `fields(...)`.
+pub(crate) struct FieldOpt {
+    pub(crate) name: Ident,
+    pub(crate) sigil: Sigil,
+    pub(crate) expr: Expr,
+}
+
+/// The parsed options; `None` or empty where not given.
+#[derive(Default)]
+pub(crate) struct Options {
+    pub(crate) level: Option<LevelOpt>,
+    pub(crate) name: Option<LitStr>,
+    pub(crate) target: Option<LitStr>,
+    /// The `skip` keyword and the names it lists.
+    pub(crate) skip: Option<(Ident, Vec<Ident>)>,
+    /// The `skip_all` keyword.
+    pub(crate) skip_all: Option<Ident>,
+    /// The `fields` keyword and the fields.
+    pub(crate) fields: Option<(Ident, Vec<FieldOpt>)>,
+    pub(crate) ret: Option<ValueOpt>,
+    pub(crate) err: Option<ValueOpt>,
+    /// The path to the `ttlog` crate.
+    pub(crate) krate: Option<Path>,
+}
+
+const OPTIONS: &str = "`level`, `name`, `target`, `skip`, `skip_all`, `fields`, `ret`, `err` or `crate`";
+
+/// Collects errors so that all of them are reported together.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, e: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(e),
+            None => self.0 = Some(e),
+        }
+    }
+
+    pub(crate) fn finish(self) -> syn::Result<()> {
+        match self.0 {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// "duplicate option" at the second, "first given here" at the first.
+fn duplicate(first: Span, second: &Ident) -> syn::Error {
+    let mut e = syn::Error::new(second.span(), format!("duplicate option `{second}`"));
+    e.combine(syn::Error::new(first, format!("`{second}` first given here")));
+    e
+}
+
+/// Skips tokens up to (not including) the next top-level comma.
+fn skip_to_comma(input: ParseStream<'_>) {
+    while !input.is_empty() && !input.peek(Token![,]) {
+        if input.parse::<TokenTree>().is_err() {
+            return;
+        }
+    }
+}
+
+impl Parse for Options {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut o = Options::default();
+        let mut errors = Errors::default();
+        while !input.is_empty() {
+            let kw = input.call(Ident::parse_any)?;
+            let result = o.option(&kw, input);
+            if let Err(e) = result {
+                errors.push(e);
+                skip_to_comma(input);
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        errors.finish()?;
+        Ok(o)
+    }
+}
+
+impl Options {
+    /// Parses the option that starts with `kw`.
+    fn option(&mut self, kw: &Ident, input: ParseStream<'_>) -> syn::Result<()> {
+        let first = |span: Option<Span>| match span {
+            Some(first) => Err(duplicate(first, kw)),
+            None => Ok(()),
+        };
+        match kw.to_string().as_str() {
+            "level" => {
+                first(self.level.as_ref().map(|l| l.level.span()))?;
+                input.parse::<Token![=]>()?;
+                self.level = Some(parse_level(input)?);
+            }
+            "name" => {
+                first(self.name.as_ref().map(LitStr::span))?;
+                input.parse::<Token![=]>()?;
+                self.name = Some(parse_text(input, "name")?);
+            }
+            "target" => {
+                first(self.target.as_ref().map(LitStr::span))?;
+                input.parse::<Token![=]>()?;
+                self.target = Some(parse_text(input, "target")?);
+            }
+            "skip" => {
+                first(self.skip.as_ref().map(|s| s.0.span()))?;
+                let content;
+                syn::parenthesized!(content in input);
+                let names = content.parse_terminated(Ident::parse_any, Token![,])?;
+                self.skip = Some((kw.clone(), names.into_iter().collect()));
+            }
+            "skip_all" => {
+                first(self.skip_all.as_ref().map(Ident::span))?;
+                self.skip_all = Some(kw.clone());
+            }
+            "fields" => {
+                first(self.fields.as_ref().map(|f| f.0.span()))?;
+                let content;
+                syn::parenthesized!(content in input);
+                let fields = content.parse_terminated(parse_field, Token![,])?;
+                self.fields = Some((kw.clone(), fields.into_iter().collect()));
+            }
+            "ret" => {
+                first(self.ret.as_ref().map(|r| r.kw.span()))?;
+                self.ret = Some(parse_value_opt(kw, input)?);
+            }
+            "err" => {
+                first(self.err.as_ref().map(|r| r.kw.span()))?;
+                self.err = Some(parse_value_opt(kw, input)?);
+            }
+            "crate" => {
+                first(self.krate.as_ref().map(Spanned::span))?;
+                input.parse::<Token![=]>()?;
+                self.krate = Some(if input.peek(LitStr) {
+                    let s: LitStr = input.parse()?;
+                    s.parse_with(Path::parse_mod_style).map_err(|_| {
+                        syn::Error::new(s.span(), format!("expected a path to the `ttlog` crate, found {:?}", s.value()))
+                    })?
+                } else {
+                    input.call(Path::parse_mod_style)?
+                });
+            }
+            _ => {
+                return Err(syn::Error::new(kw.span(), format!("unknown option `{kw}`: expected {OPTIONS}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A string literal: the value of `name` or `target`.
+fn parse_text(input: ParseStream<'_>, what: &str) -> syn::Result<LitStr> {
+    if input.peek(LitStr) {
+        return input.parse();
+    }
+    Err(syn::Error::new(input.span(), format!("expected a string literal: `{what} = \"...\"`")))
+}
+
+/// `"debug"` or `Level::DEBUG` (any path whose last segment names a level).
+fn parse_level(input: ParseStream<'_>) -> syn::Result<LevelOpt> {
+    const EXPECTED: &str = "expected a level: `\"error\"`, `\"warn\"`, `\"info\"`, `\"debug\"`, `\"trace\"`, or a path such as `Level::INFO`";
+    if input.peek(LitStr) {
+        let s: LitStr = input.parse()?;
+        let v = s.value();
+        for l in LEVELS {
+            if v.eq_ignore_ascii_case(l) {
+                return Ok(LevelOpt { level: Ident::new(l, s.span()), path: None });
+            }
+        }
+        return Err(syn::Error::new(s.span(), format!("unknown level {:?}: {EXPECTED}", v)));
+    }
+    if input.peek(Ident) || input.peek(Token![::]) || input.peek(Token![crate]) || input.peek(Token![self]) {
+        let path: Path = input.parse()?;
+        let level = level_from_path(&path)?;
+        return Ok(LevelOpt { level, path: Some(path) });
+    }
+    Err(syn::Error::new(input.span(), EXPECTED))
+}
+
+/// `name = expr`, `name = ?expr` or `name = %expr`.
+fn parse_field(input: ParseStream<'_>) -> syn::Result<FieldOpt> {
+    let name: Ident = input.parse()?;
+    if !input.peek(Token![=]) || input.peek(Token![==]) {
+        return Err(syn::Error::new(name.span(), format!("field `{name}` needs a value: `{name} = expr`")));
+    }
+    input.parse::<Token![=]>()?;
+    let sigil = if input.peek(Token![?]) {
+        input.parse::<Token![?]>()?;
+        Sigil::Debug
+    } else if input.peek(Token![%]) {
+        input.parse::<Token![%]>()?;
+        Sigil::Display
+    } else {
+        Sigil::None
+    };
+    let expr: Expr = input.parse()?;
+    Ok(FieldOpt { name, sigil, expr })
+}
+
+/// `ret`, `ret(Display)`, `ret(level = "warn")`, `err(Debug, level = ...)`.
+fn parse_value_opt(kw: &Ident, input: ParseStream<'_>) -> syn::Result<ValueOpt> {
+    let mut opt = ValueOpt { kw: kw.clone(), mode: None, level: None };
+    if !input.peek(syn::token::Paren) {
+        return Ok(opt);
+    }
+    let content;
+    syn::parenthesized!(content in input);
+    let mut mode_at: Option<Span> = None;
+    while !content.is_empty() {
+        let id = content.call(Ident::parse_any)?;
+        match id.to_string().as_str() {
+            "Debug" | "Display" => {
+                if let Some(first) = mode_at {
+                    let mut e = syn::Error::new(id.span(), format!("`{kw}` takes one mode, `Debug` or `Display`"));
+                    e.combine(syn::Error::new(first, "first mode given here"));
+                    return Err(e);
+                }
+                mode_at = Some(id.span());
+                opt.mode = Some(if id == "Debug" { Mode::Debug } else { Mode::Display });
+            }
+            "level" => {
+                if let Some(l) = &opt.level {
+                    return Err(duplicate(l.level.span(), &id));
+                }
+                content.parse::<Token![=]>()?;
+                opt.level = Some(parse_level(&content)?);
+            }
+            _ => {
+                return Err(syn::Error::new(
+                    id.span(),
+                    format!("unknown mode `{id}` for `{kw}`: expected `Debug`, `Display` or `level = ...`"),
+                ));
+            }
+        }
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(opt)
+}
