@@ -73,10 +73,16 @@ pub(crate) struct Ring {
 pub(crate) struct Cursor {
     /// Logical position where the next record goes.
     pub(crate) pos: u64,
-    /// End of the block `pos` is in (0 before the first block).
-    pub(crate) block_end: u64,
     /// Events written so far by this owner.
     pub(crate) seq: u64,
+}
+
+/// Whether a record of `len` bytes (at most [`MAX_RECORD`]) fits in the open
+/// block at `pos`. At a block boundary it does not: the next block's header
+/// comes first. One compare on the hot path.
+#[inline(always)]
+pub(crate) const fn fits(pos: u64, len: u64) -> bool {
+    (pos & (BLOCK - 1)).wrapping_sub(1) < BLOCK - len
 }
 
 /// The writer's view of a `'static` ring: raw parts, so that the hot path reads
@@ -115,43 +121,56 @@ impl RingWriter {
         unsafe { &*self.head }
     }
 
-    /// Ends the current block and opens the next one: pad word, publish the new
+    /// Ends the open block and opens the next one: pad word, publish the new
     /// block's start, then its header. Cold: once per block.
     #[cold]
     #[inline(never)]
-    pub(crate) fn next_block(self, cur: &mut Cursor) {
-        if cur.pos < cur.block_end {
+    pub(crate) fn next_block(self, cur: Cursor) -> Cursor {
+        if cur.pos % BLOCK != 0 {
             self.word(cur.pos).store(0, Ordering::Relaxed);
         }
-        let start = cur.block_end.max(cur.pos.next_multiple_of(BLOCK));
+        let start = cur.pos.next_multiple_of(BLOCK);
         // Publishing the block start before writing into the block tells a reader
         // that the writer may now be overwriting this block's old contents.
         self.head().store(start, Ordering::Release);
         fence(Ordering::Release);
         self.word(start).store(cur.seq, Ordering::Relaxed);
-        cur.pos = start + 8;
-        cur.block_end = start + BLOCK;
+        Cursor { pos: start + 8, seq: cur.seq }
     }
 
     /// Makes room for a record of `len` bytes (a multiple of 8, at most
-    /// [`MAX_RECORD`]) and returns the position to write it at.
+    /// [`MAX_RECORD`]) and returns the position to write it at. (The writer's
+    /// hot path does the same steps on its thread-local cursor.)
+    #[cfg(test)]
     #[inline(always)]
     pub(crate) fn reserve(self, cur: &mut Cursor, len: u64) -> u64 {
-        if cur.pos + len > cur.block_end {
-            self.next_block(cur);
+        if !fits(cur.pos, len) {
+            *cur = self.next_block(*cur);
         }
-        // Orders the stores of the record after the publication of everything
-        // before it (see the module docs); a compiler barrier on x86.
-        fence(Ordering::Release);
+        self.begin_record();
         cur.pos
     }
 
+    /// Orders the stores of a record after the publication of everything before
+    /// it (see the module docs); a compiler barrier on x86.
+    #[inline(always)]
+    pub(crate) fn begin_record(self) {
+        fence(Ordering::Release);
+    }
+
+    /// Publishes the records up to `end`.
+    #[inline(always)]
+    pub(crate) fn publish(self, end: u64) {
+        self.head().store(end, Ordering::Release);
+    }
+
     /// Publishes a record written at `cur.pos` of `len` bytes.
+    #[cfg(test)]
     #[inline(always)]
     pub(crate) fn commit(self, cur: &mut Cursor, len: u64) {
         cur.pos += len;
         cur.seq += 1;
-        self.head().store(cur.pos, Ordering::Release);
+        self.publish(cur.pos);
     }
 }
 
@@ -180,7 +199,7 @@ impl Ring {
         let h = self.head.load(Ordering::Relaxed);
         let start = h.next_multiple_of(BLOCK);
         self.head.store(start, Ordering::Release);
-        Cursor { pos: start, block_end: start, seq: 0 }
+        Cursor { pos: start, seq: 0 }
     }
 
     /// Copies the records published at the time of the call that belong to the

@@ -36,8 +36,8 @@ const GONE: u8 = 4;
 struct Writer {
     state: Cell<u8>,
     clock: Cell<u8>,
+    /// The cursor: where the next record goes, and the events written so far.
     pos: Cell<u64>,
-    block_end: Cell<u64>,
     seq: Cell<u64>,
     /// Points to this thread's ring in state READY (and only then).
     ring: Cell<RingWriter>,
@@ -54,7 +54,6 @@ impl Writer {
             state: Cell::new(UNINIT),
             clock: Cell::new(0),
             pos: Cell::new(0),
-            block_end: Cell::new(0),
             seq: Cell::new(0),
             ring: Cell::new(RingWriter::DETACHED),
             slot: Cell::new(core::ptr::null()),
@@ -63,16 +62,42 @@ impl Writer {
         }
     }
 
-    #[inline(always)]
     fn cursor(&self) -> Cursor {
-        Cursor { pos: self.pos.get(), block_end: self.block_end.get(), seq: self.seq.get() }
+        Cursor { pos: self.pos.get(), seq: self.seq.get() }
     }
 
-    #[inline(always)]
     fn set_cursor(&self, c: Cursor) {
         self.pos.set(c.pos);
-        self.block_end.set(c.block_end);
         self.seq.set(c.seq);
+    }
+
+    /// Where a record of `len` bytes goes: at `pos` if it fits in the open
+    /// block, else at the start of a new one (cold). Then the release fence
+    /// that must precede the record's stores.
+    #[inline(always)]
+    fn reserve(&self, ring: RingWriter, len: u64) -> u64 {
+        let mut pos = self.pos.get();
+        if !buffer::fits(pos, len) {
+            pos = self.next_block(ring);
+        }
+        ring.begin_record();
+        pos
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn next_block(&self, ring: RingWriter) -> u64 {
+        let c = ring.next_block(self.cursor());
+        self.set_cursor(c);
+        c.pos
+    }
+
+    /// Publishes a record that ends at `end`.
+    #[inline(always)]
+    fn commit(&self, ring: RingWriter, end: u64) {
+        self.pos.set(end);
+        self.seq.set(self.seq.get() + 1);
+        ring.publish(end);
     }
 
     fn slot(&self) -> Option<&'static Slot> {
@@ -163,16 +188,14 @@ pub fn raw_reserve_commit() -> bool {
             return false;
         }
         let ring = w.ring.get();
-        let mut cur = w.cursor();
-        let at = ring.reserve(&mut cur, RECORD_HEADER);
+        let at = w.reserve(ring, RECORD_HEADER);
         let base = ring.word_ptr(at);
         // SAFETY: `reserve` made room for the 16-byte record at `at`.
         unsafe {
             (*base).store(record::header_word(id, RECORD_HEADER / 8, 0), Ordering::Relaxed);
             (*base.add(1)).store(0, Ordering::Relaxed);
         }
-        ring.commit(&mut cur, RECORD_HEADER);
-        w.set_cursor(cur);
+        w.commit(ring, at + RECORD_HEADER);
         true
     })
 }
@@ -249,18 +272,18 @@ where
                 return;
             }
             let ring = w.ring.get();
-            let mut cur = w.cursor();
-            let at = ring.reserve(&mut cur, min_len);
+            let at = w.reserve(ring, min_len);
             let ts = crate::clock::read(w.clock.get());
             let base = ring.word_ptr(at);
+            let block_end = (at | (buffer::BLOCK - 1)) + 1;
             let mut rw = RecordWriter {
                 // SAFETY: `reserve` guarantees at least `min_len` bytes from `at`
                 // inside one block, and blocks are contiguous in `words`; the
                 // argument area starts after the header and extension words.
                 ptr: unsafe { base.add(((RECORD_HEADER + ext) / 8) as usize) },
-                // SAFETY: the block ends at `cur.block_end`, within the same
+                // SAFETY: the block ends at `block_end`, within the same
                 // allocation (a block never straddles the ring's end).
-                end: unsafe { base.add(((cur.block_end - at) / 8) as usize) },
+                end: unsafe { base.add(((block_end - at) / 8) as usize) },
                 acc: 0,
                 bits: 0,
                 overflow: false,
@@ -270,7 +293,7 @@ where
                 encode(&mut rw, bound);
                 drop(guard);
                 if rw.overflow {
-                    if at == cur.block_end - buffer::BLOCK + 8 {
+                    if at == block_end - buffer::BLOCK + 8 {
                         // Cannot happen: argument bounds make every record fit in
                         // an empty block. Drop rather than loop.
                         w.count_dropped();
@@ -279,8 +302,7 @@ where
                     // A formatted value did not fit in the rest of this block:
                     // end the block (the pad word goes where the record began)
                     // and redo the record in the next one.
-                    ring.next_block(&mut cur);
-                    w.set_cursor(cur);
+                    w.next_block(ring);
                     continue;
                 }
                 rw.finish();
@@ -301,8 +323,7 @@ where
                     k += 1;
                 }
             }
-            ring.commit(&mut cur, len);
-            w.set_cursor(cur);
+            w.commit(ring, at + len);
             return;
         }
     })
