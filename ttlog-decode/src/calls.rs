@@ -60,8 +60,11 @@ struct Open {
     ticks: u64,
 }
 
-/// Fills in [`Event::depth`] and [`Event::call`] of events sorted by time.
-pub(crate) fn pair(snap: &mut Snapshot) {
+/// Fills in [`Event::depth`](crate::Event::depth) and
+/// [`Event::call`](crate::Event::call) of the snapshot's events, which must be
+/// in time order. [`from_bytes`](crate::from_bytes) has done it already; call
+/// it again after changing the events.
+pub fn pair(snap: &mut Snapshot) {
     let Snapshot { events, callsites, header, .. } = snap;
     let mut open: HashMap<u64, Open> = HashMap::new();
     // Ids of the calls open on each thread, innermost last.
@@ -71,6 +74,7 @@ pub(crate) fn pair(snap: &mut Snapshot) {
         u64::try_from(h.unix_nanos(to)? - h.unix_nanos(from)?).ok()
     };
     for e in events.iter_mut() {
+        e.call = None;
         let Some(cs) = callsites.get(e.callsite as usize).and_then(Option::as_ref) else {
             e.depth = depth(&stacks, e.thread);
             continue;
@@ -79,14 +83,16 @@ pub(crate) fn pair(snap: &mut Snapshot) {
             CallsiteKind::Event => e.depth = depth(&stacks, e.thread),
             CallsiteKind::Enter => {
                 let id = call_id(cs, &e.args).unwrap_or(0);
-                e.depth = depth(&stacks, e.thread);
                 e.call = Some(Call { id, kind: cs.kind, outcome: None, unknown_outcome: None, elapsed_ns: None });
-                if id != 0 {
-                    if let Some(prev) = open.insert(id, Open { thread: e.thread, ticks: e.ticks }) {
-                        close(&mut stacks, prev.thread, id, false);
-                    }
-                    stacks.entry(e.thread).or_default().push(id);
+                if id == 0 {
+                    e.depth = depth(&stacks, e.thread);
+                    continue;
                 }
+                if let Some(prev) = open.insert(id, Open { thread: e.thread, ticks: e.ticks }) {
+                    close(&mut stacks, prev.thread, id, false);
+                }
+                e.depth = depth(&stacks, e.thread);
+                stacks.entry(e.thread).or_default().push(id);
             }
             CallsiteKind::Exit => {
                 let id = call_id(cs, &e.args).unwrap_or(0);

@@ -24,26 +24,24 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             None
         }
     };
-    let options = match syn::parse2::<args::Options>(args) {
-        Ok(o) => Some(o),
+    let (options, option_errors) = args::parse(args);
+    errors.extend(option_errors);
+    let plan = func.as_ref().and_then(|func| match check::check(func, &options) {
+        Ok(plan) => Some(plan),
         Err(e) => {
             errors.push(e);
             None
         }
-    };
-    let result = errors.finish().and_then(|()| match (func, options) {
-        (Some(func), Some(options)) => {
-            let plan = check::check(&func, &options)?;
-            Ok(codegen::expand(&func, &plan))
-        }
-        _ => unreachable!("an error was recorded for each missing part"),
     });
-    match result {
-        Ok(out) => out,
+    match errors.finish() {
         Err(e) => {
             let mut out = e.into_compile_error();
             out.extend(item);
             out
         }
+        Ok(()) => match (func, plan) {
+            (Some(func), Some(plan)) => codegen::expand(&func, &plan),
+            _ => unreachable!("a missing function or plan comes with an error"),
+        },
     }
 }

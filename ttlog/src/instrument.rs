@@ -101,6 +101,24 @@ fn record_exit(cs: &'static Callsite, id: u64, outcome: Outcome) {
     );
 }
 
+/// The returned value of a function that `#[ttlog]` treats as returning a
+/// `Result` (with `err`, or `ret` on a return type written `Result<..>`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `Result`: this option of `#[ttlog]` needs a function that returns one",
+    label = "needs a function that returns `Result`"
+)]
+pub trait AsResult<T, E> {
+    /// The value as a `Result` of references.
+    fn __ttlog_as_result(&self) -> Result<&T, &E>;
+}
+
+impl<T, E> AsResult<T, E> for Result<T, E> {
+    #[inline(always)]
+    fn __ttlog_as_result(&self) -> Result<&T, &E> {
+        self.as_ref()
+    }
+}
+
 /// Runs the body of an instrumented function that records its returned value.
 ///
 /// The body is a closure, so that `return` and `?` leave it with the value; a
@@ -166,7 +184,12 @@ impl<F: Future, const ON: bool> Future for FnFuture<F, ON> {
                 Poll::Pending
             }
             Poll::Ready(out) => {
-                let exit = FnExit { cs: this.exit.cs, id: this.exit.id, outcome: Outcome::Returned, unwinding_means_panic: false };
+                let exit = FnExit {
+                    cs: this.exit.cs,
+                    id: this.exit.id,
+                    outcome: Outcome::Returned,
+                    unwinding_means_panic: false,
+                };
                 this.exit.id = 0;
                 Poll::Ready((out, exit))
             }

@@ -2,13 +2,12 @@
 //! changes with every release, which is why `ttlog` pins `ttlog-macros` exactly.
 
 pub use crate::callsite::{Align, ArgMeta, ArgRole, Callsite, CallsiteKind, Count, FmtType, Outcome, Piece, Sign, Spec};
-pub use crate::instrument::{call_once, FnExit, FnFuture};
+pub use crate::instrument::{call_once, AsResult, FnExit, FnFuture};
 pub use crate::level::Level;
 pub use crate::write::args::{EncodeArg, FmtArg, FmtSink, Probe, ViaFmt, ViaRaw, MAX_ARGS};
 pub use crate::write::{call_id, raw_reserve_commit, write, RecordWriter};
 pub use core::fmt::{Result as FmtResult, Write as FmtWrite};
 pub use core::primitive::{str, u64, u8, usize};
-pub use core::result::Result;
 pub use core::result::Result::{Err, Ok};
 pub use core::{concat, file, format_args, line, module_path, unreachable};
 pub use inventory;

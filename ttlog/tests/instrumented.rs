@@ -134,7 +134,11 @@ fn entry_has_the_arguments_and_exit_the_elapsed_time() {
         [("id", "42"), ("name", "\"ana\""), ("tags", "Some(3)"), ("at", "Point { x: 1, y: -2 }")]
             .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
-    assert_eq!(enter.line, "INFO [t-args] instrumented: → instrumented::describe id=42 name=\"ana\" tags=Some(3) at=Point { x: 1, y: -2 }".replace("[t-args]", &thread_tag(&enter.line)));
+    assert_eq!(
+        enter.line,
+        "INFO [t-args] instrumented: → instrumented::describe id=42 name=\"ana\" tags=Some(3) at=Point { x: 1, y: -2 }"
+            .replace("[t-args]", &thread_tag(&enter.line))
+    );
     assert_eq!(exit.call().outcome, Some(Outcome::Returned));
     assert!(exit.fields.is_empty());
     assert!(exit.line.contains("instrumented: ← instrumented::describe elapsed="), "{}", exit.line);

@@ -17,10 +17,9 @@
 //! up to the next comma and parsing goes on.
 
 use crate::event::input::{level_from_path, Sigil, LEVELS};
-use proc_macro2::{Span, TokenTree};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
-use syn::parse::{Parse, ParseStream};
-use syn::spanned::Spanned;
+use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Ident, LitStr, Path, Token};
 
 /// A level given as an option.
@@ -72,6 +71,8 @@ pub(crate) struct Options {
     pub(crate) err: Option<ValueOpt>,
     /// The path to the `ttlog` crate.
     pub(crate) krate: Option<Path>,
+    /// The options given so far, to report duplicates.
+    seen: Vec<Ident>,
 }
 
 const OPTIONS: &str = "`level`, `name`, `target`, `skip`, `skip_all`, `fields`, `ret`, `err` or `crate`";
@@ -85,6 +86,12 @@ impl Errors {
         match &mut self.0 {
             Some(all) => all.combine(e),
             None => self.0 = Some(e),
+        }
+    }
+
+    pub(crate) fn extend(&mut self, other: Errors) {
+        if let Some(e) = other.0 {
+            self.push(e);
         }
     }
 
@@ -112,14 +119,15 @@ fn skip_to_comma(input: ParseStream<'_>) {
     }
 }
 
-impl Parse for Options {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut o = Options::default();
-        let mut errors = Errors::default();
+/// Parses the options: every one that parses, and an error for each that
+/// does not.
+pub(crate) fn parse(args: TokenStream) -> (Options, Errors) {
+    let mut o = Options::default();
+    let mut errors = Errors::default();
+    let result = (|input: ParseStream<'_>| -> syn::Result<()> {
         while !input.is_empty() {
             let kw = input.call(Ident::parse_any)?;
-            let result = o.option(&kw, input);
-            if let Err(e) = result {
+            if let Err(e) = o.option(&kw, input) {
                 errors.push(e);
                 skip_to_comma(input);
             }
@@ -128,73 +136,66 @@ impl Parse for Options {
             }
             input.parse::<Token![,]>()?;
         }
-        errors.finish()?;
-        Ok(o)
+        Ok(())
+    })
+    .parse2(args);
+    if let Err(e) = result {
+        errors.push(e);
     }
+    (o, errors)
 }
 
 impl Options {
     /// Parses the option that starts with `kw`.
     fn option(&mut self, kw: &Ident, input: ParseStream<'_>) -> syn::Result<()> {
-        let first = |span: Option<Span>| match span {
-            Some(first) => Err(duplicate(first, kw)),
-            None => Ok(()),
-        };
+        if let Some(first) = self.seen.iter().find(|k| *k == kw) {
+            return Err(duplicate(first.span(), kw));
+        }
+        self.seen.push(kw.clone());
         match kw.to_string().as_str() {
             "level" => {
-                first(self.level.as_ref().map(|l| l.level.span()))?;
                 input.parse::<Token![=]>()?;
                 self.level = Some(parse_level(input)?);
             }
             "name" => {
-                first(self.name.as_ref().map(LitStr::span))?;
                 input.parse::<Token![=]>()?;
                 self.name = Some(parse_text(input, "name")?);
             }
             "target" => {
-                first(self.target.as_ref().map(LitStr::span))?;
                 input.parse::<Token![=]>()?;
                 self.target = Some(parse_text(input, "target")?);
             }
             "skip" => {
-                first(self.skip.as_ref().map(|s| s.0.span()))?;
                 let content;
                 syn::parenthesized!(content in input);
                 let names = content.parse_terminated(Ident::parse_any, Token![,])?;
                 self.skip = Some((kw.clone(), names.into_iter().collect()));
             }
-            "skip_all" => {
-                first(self.skip_all.as_ref().map(Ident::span))?;
-                self.skip_all = Some(kw.clone());
-            }
+            "skip_all" => self.skip_all = Some(kw.clone()),
             "fields" => {
-                first(self.fields.as_ref().map(|f| f.0.span()))?;
                 let content;
                 syn::parenthesized!(content in input);
                 let fields = content.parse_terminated(parse_field, Token![,])?;
                 self.fields = Some((kw.clone(), fields.into_iter().collect()));
             }
-            "ret" => {
-                first(self.ret.as_ref().map(|r| r.kw.span()))?;
-                self.ret = Some(parse_value_opt(kw, input)?);
-            }
-            "err" => {
-                first(self.err.as_ref().map(|r| r.kw.span()))?;
-                self.err = Some(parse_value_opt(kw, input)?);
-            }
+            "ret" => self.ret = Some(parse_value_opt(kw, input)?),
+            "err" => self.err = Some(parse_value_opt(kw, input)?),
             "crate" => {
-                first(self.krate.as_ref().map(Spanned::span))?;
                 input.parse::<Token![=]>()?;
                 self.krate = Some(if input.peek(LitStr) {
                     let s: LitStr = input.parse()?;
                     s.parse_with(Path::parse_mod_style).map_err(|_| {
-                        syn::Error::new(s.span(), format!("expected a path to the `ttlog` crate, found {:?}", s.value()))
+                        syn::Error::new(
+                            s.span(),
+                            format!("expected a path to the `ttlog` crate, found {:?}", s.value()),
+                        )
                     })?
                 } else {
                     input.call(Path::parse_mod_style)?
                 });
             }
             _ => {
+                self.seen.pop();
                 return Err(syn::Error::new(kw.span(), format!("unknown option `{kw}`: expected {OPTIONS}")));
             }
         }
@@ -212,7 +213,8 @@ fn parse_text(input: ParseStream<'_>, what: &str) -> syn::Result<LitStr> {
 
 /// `"debug"` or `Level::DEBUG` (any path whose last segment names a level).
 fn parse_level(input: ParseStream<'_>) -> syn::Result<LevelOpt> {
-    const EXPECTED: &str = "expected a level: `\"error\"`, `\"warn\"`, `\"info\"`, `\"debug\"`, `\"trace\"`, or a path such as `Level::INFO`";
+    const EXPECTED: &str =
+        "expected `\"error\"`, `\"warn\"`, `\"info\"`, `\"debug\"`, `\"trace\"` or a path such as `Level::INFO`";
     if input.peek(LitStr) {
         let s: LitStr = input.parse()?;
         let v = s.value();
@@ -221,14 +223,14 @@ fn parse_level(input: ParseStream<'_>) -> syn::Result<LevelOpt> {
                 return Ok(LevelOpt { level: Ident::new(l, s.span()), path: None });
             }
         }
-        return Err(syn::Error::new(s.span(), format!("unknown level {:?}: {EXPECTED}", v)));
+        return Err(syn::Error::new(s.span(), format!("unknown level `{:?}`: {EXPECTED}", v)));
     }
     if input.peek(Ident) || input.peek(Token![::]) || input.peek(Token![crate]) || input.peek(Token![self]) {
         let path: Path = input.parse()?;
         let level = level_from_path(&path)?;
         return Ok(LevelOpt { level, path: Some(path) });
     }
-    Err(syn::Error::new(input.span(), EXPECTED))
+    Err(syn::Error::new(input.span(), format!("expected a level: {EXPECTED}")))
 }
 
 /// `name = expr`, `name = ?expr` or `name = %expr`.
@@ -260,6 +262,7 @@ fn parse_value_opt(kw: &Ident, input: ParseStream<'_>) -> syn::Result<ValueOpt> 
     let content;
     syn::parenthesized!(content in input);
     let mut mode_at: Option<Span> = None;
+    let mut level_at: Option<Span> = None;
     while !content.is_empty() {
         let id = content.call(Ident::parse_any)?;
         match id.to_string().as_str() {
@@ -273,9 +276,10 @@ fn parse_value_opt(kw: &Ident, input: ParseStream<'_>) -> syn::Result<ValueOpt> 
                 opt.mode = Some(if id == "Debug" { Mode::Debug } else { Mode::Display });
             }
             "level" => {
-                if let Some(l) = &opt.level {
-                    return Err(duplicate(l.level.span(), &id));
+                if let Some(first) = &level_at {
+                    return Err(duplicate(*first, &id));
                 }
+                level_at = Some(id.span());
                 content.parse::<Token![=]>()?;
                 opt.level = Some(parse_level(&content)?);
             }

@@ -183,7 +183,11 @@ pub(crate) fn check(func: &Func, options: &Options) -> syn::Result<Plan> {
     if fields.len() + 1 > MAX_ARGS {
         errors.push(syn::Error::new(
             func.sig.ident.span(),
-            format!("`#[ttlog]` may record at most {} parameters and fields, this function has {}", MAX_ARGS - 1, fields.len()),
+            format!(
+                "`#[ttlog]` may record at most {} parameters and fields, this function has {}",
+                MAX_ARGS - 1,
+                fields.len()
+            ),
         ));
     }
 

@@ -46,7 +46,11 @@ fn outcome_arg(expr: TokenStream) -> RecArg {
 }
 
 fn spec(debug: bool) -> SpecOut {
-    if debug { SpecOut::debug() } else { SpecOut::display() }
+    if debug {
+        SpecOut::debug()
+    } else {
+        SpecOut::display()
+    }
 }
 
 /// The callsite of one of the function's events.
@@ -77,8 +81,11 @@ pub(crate) fn expand(func: &Func, plan: &Plan) -> TokenStream {
     }
     let entry = record(&site(plan, &plan.level, "Enter"), &Resolved { args: entry_args, pieces: pieces() });
     let exit_resolved = Resolved { args: vec![call_id_arg(), outcome_arg(quote!(0u8))], pieces: pieces() };
-    let exit_static =
-        callsite_static(&site(plan, &plan.level, "Exit"), &Ident::new("__TTLOG_EXIT", Span::call_site()), &exit_resolved);
+    let exit_static = callsite_static(
+        &site(plan, &plan.level, "Exit"),
+        &Ident::new("__TTLOG_EXIT", Span::call_site()),
+        &exit_resolved,
+    );
 
     let level = &plan.level;
     let lvl = quote!(#p::Level::#level);
@@ -104,8 +111,8 @@ pub(crate) fn expand(func: &Func, plan: &Plan) -> TokenStream {
     let body = &func.body;
     let rest = if !records_value && !is_async {
         quote! {
-            let __ttlog_exit = #p::FnExit::new(&__TTLOG_EXIT, __ttlog_id);
-            #body        }
+        let __ttlog_exit = #p::FnExit::new(&__TTLOG_EXIT, __ttlog_id);
+        #body        }
     } else {
         let fake_return = fake_return(p, &func.sig.output);
         let exit_mut = if records_value { quote!(mut) } else { quote!() };
@@ -185,12 +192,17 @@ fn record_value(plan: &Plan) -> TokenStream {
     // A return type that is not a `Result` is an error at the option that
     // made it one.
     let kw = plan.err.as_ref().or(plan.ret.as_ref()).map(|v| v.kw.span()).unwrap_or_else(Span::call_site);
+    // The scrutinee and the patterns carry the option's location, so that the
+    // error for a value that is not a `Result` is one error, there.
     let value = Ident::new("__ttlog_r", at(kw));
-    let as_ref = quote_spanned!(at(kw)=> #p::Result::as_ref(&#value));
+    let as_result = quote_spanned!(at(kw)=> #p::AsResult::__ttlog_as_result(&#value));
+    let x = Ident::new("__ttlog_x", at(kw));
+    let ok_pat = quote_spanned!(at(kw)=> #p::Ok(#x));
+    let err_pat = quote_spanned!(at(kw)=> #p::Err(#x));
     quote! {
-        match #as_ref {
-            #p::Ok(__ttlog_x) => { #ok }
-            #p::Err(__ttlog_x) => {
+        match #as_result {
+            #ok_pat => { #ok }
+            #err_pat => {
                 __ttlog_exit.set_outcome(#p::Outcome::Err);
                 #err
             }
@@ -222,7 +234,9 @@ fn fake_return(p: &TokenStream, output: &ReturnType) -> TokenStream {
 /// Replaces every `impl Trait` inside `ty` with `_`, which a `let` accepts.
 fn erase_impl_trait(ty: &mut Type) {
     match ty {
-        Type::ImplTrait(t) => *ty = Type::Infer(syn::TypeInfer { attrs: Vec::new(), underscore_token: syn::Token![_](t.impl_token.span) }),
+        Type::ImplTrait(t) => {
+            *ty = Type::Infer(syn::TypeInfer { attrs: Vec::new(), underscore_token: syn::Token![_](t.impl_token.span) })
+        }
         Type::Array(t) => erase_impl_trait(&mut t.elem),
         Type::Group(t) => erase_impl_trait(&mut t.elem),
         Type::Paren(t) => erase_impl_trait(&mut t.elem),

@@ -7,7 +7,7 @@
 //! signature does not parse is given back untouched, for the same reason.
 
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
-use syn::parse::{Parse, ParseStream};
+use syn::parse::{Parse, ParseStream, Parser};
 use syn::{Attribute, Signature, Token, Visibility};
 
 /// A function under `#[ttlog]`.
@@ -80,32 +80,33 @@ impl Parse for Item {
             };
             return Err(syn::Error::new(span, format!("`#[ttlog]` can only be used on a function{found}")));
         }
-        let defaultness: Option<Token![default]> = input.parse()?;
-        let sig: Signature = match input.parse() {
-            Ok(sig) => sig,
-            Err(_) => {
-                // Let rustc say what is wrong with it.
-                input.parse::<TokenStream>()?;
-                return Ok(Item(Parsed::Broken));
-            }
+        let rest: TokenStream = input.parse()?;
+        // Parsed apart, so that a signature that does not parse leaves no trace
+        // in this parser's state: rustc reports it, from the untouched item.
+        let parsed = (|input: ParseStream<'_>| {
+            let defaultness: Option<Token![default]> = input.parse()?;
+            let sig: Signature = input.parse()?;
+            let rest: TokenStream = input.parse()?;
+            Ok((defaultness, sig, rest))
+        })
+        .parse2(rest);
+        let Ok((defaultness, sig, rest)) = parsed else {
+            return Ok(Item(Parsed::Broken));
         };
         if let Some(c) = &sig.constness {
             return Err(syn::Error::new(c.span, "`#[ttlog]` cannot be used on a `const fn`"));
         }
-        if input.peek(Token![;]) {
-            let semi: Token![;] = input.parse()?;
-            return Err(syn::Error::new(
-                semi.span,
-                "`#[ttlog]` needs a function body: expected `{ ... }` after the signature",
-            ));
-        }
-        let body = match input.parse::<TokenTree>() {
-            Ok(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => g,
+        let mut rest = rest.into_iter();
+        let body = match (rest.next(), rest.next()) {
+            (Some(TokenTree::Group(g)), None) if g.delimiter() == Delimiter::Brace => g,
+            (Some(TokenTree::Punct(semi)), None) if semi.as_char() == ';' => {
+                return Err(syn::Error::new(
+                    semi.span(),
+                    "`#[ttlog]` needs a function body: expected `{ ... }` after the signature",
+                ));
+            }
             _ => return Ok(Item(Parsed::Broken)),
         };
-        if !input.is_empty() {
-            return Ok(Item(Parsed::Broken));
-        }
         let (inner_attrs, rest) = split_inner_attrs(body.stream());
         Ok(Item(Parsed::Func(Box::new(Func {
             attrs,

@@ -1,20 +1,34 @@
 //! `renamed_ttlog` is ttlog under another name (see this crate's Cargo.toml):
 //! the macros reach their runtime through `$crate`, not through the name
-//! `ttlog`. Built and run by `cargo test --workspace`.
-use renamed_ttlog::Level;
+//! `ttlog`, and `#[ttlog]`, which has no `$crate`, through its `crate = ...`
+//! option. Built and run by `cargo test --workspace`.
+use renamed_ttlog::{ttlog, Level};
 
 fn log() {
     renamed_ttlog::info!("through a renamed dependency: {}", 1u8);
     renamed_ttlog::event!(Level::WARN, "event! too {:?}", Some(2));
 }
 
+#[ttlog(crate = renamed_ttlog, ret)]
+fn instrumented(a: u32) -> u32 {
+    a + 1
+}
+
+#[ttlog(crate = "renamed_ttlog", err)]
+async fn instrumented_async(s: &str) -> Result<u32, std::num::ParseIntError> {
+    s.parse()
+}
+
 fn main() {
     log();
+    instrumented(1);
+    drop(instrumented_async("1"));
     println!("{} events", renamed_ttlog::snapshot("renamed").event_count());
 }
 
 #[test]
 fn macros_work_through_a_renamed_dependency() {
     log();
-    assert!(renamed_ttlog::snapshot("renamed").event_count() >= 2);
+    assert_eq!(instrumented(41), 42);
+    assert!(renamed_ttlog::snapshot("renamed").event_count() >= 4);
 }
