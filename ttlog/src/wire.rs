@@ -80,6 +80,28 @@
 //! The CALLSITE frame carries the *concrete* argument types: one callsite whose
 //! arguments had different types (a generic function) gets one frame per
 //! combination, so events need no type bytes.
+//!
+//! # Functions instrumented with `#[ttlog]`
+//!
+//! A call writes an entry event (callsite kind 1, `Enter`) and an exit event
+//! (kind 2, `Exit`); both callsites are named after the function, and their
+//! message is that name. Roles (`role: u8` above): 0 positional, 1 named,
+//! 2 field, 3 call id, 4 outcome.
+//!
+//! ```text
+//!  entry   call id (role 3, u64), then the parameters and `fields(..)` (role 2)
+//!  exit    call id (role 3, u64), outcome (role 4, u8), then `ret` or `err` (role 2), if recorded
+//!          outcome: 0 returned, 1 returned `Err`, 2 a panic unwound out of the call,
+//!                   3 an `async fn` future dropped before completing
+//! ```
+//!
+//! The call id is unique in the process (the thread's number in the high 32
+//! bits, a count of the thread's calls in the low 32); 0 means that the entry
+//! was not recorded (an `err` exit recorded at a level the entry's level was
+//! not). A reader pairs an exit with the entry of the same call id; the elapsed
+//! time is the difference of their timestamps. A reader that does not know
+//! these roles cannot decode the callsite (roles 3 and 4 came with `#[ttlog]`,
+//! within version 1, before its release).
 
 pub mod record;
 
