@@ -435,7 +435,7 @@ fn decode_ring(
             return;
         }
     };
-    if !block.is_power_of_two() || !(64..=1 << 20).contains(&block) || r.remaining() % 8 != 0 {
+    if !block.is_power_of_two() || !(64..=1 << 20).contains(&block) || !r.remaining().is_multiple_of(8) {
         snap.problems.push(Problem {
             offset: base,
             message: format!("ring frame with block size {block} and {} bytes of words: skipped", r.remaining()),

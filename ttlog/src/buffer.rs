@@ -126,7 +126,7 @@ impl RingWriter {
     #[cold]
     #[inline(never)]
     pub(crate) fn next_block(self, cur: Cursor) -> Cursor {
-        if cur.pos % BLOCK != 0 {
+        if !cur.pos.is_multiple_of(BLOCK) {
             self.word(cur.pos).store(0, Ordering::Relaxed);
         }
         let start = cur.pos.next_multiple_of(BLOCK);

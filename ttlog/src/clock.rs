@@ -45,6 +45,18 @@ impl Clock {
     }
 }
 
+/// Whether [`read_inline`] can read `clock`: no call, no system call.
+#[inline(always)]
+pub(crate) fn inline(clock: u8) -> bool {
+    clock == Clock::Tsc as u8 || clock == Clock::None as u8
+}
+
+/// Reads `clock`, which [`inline`] accepted.
+#[inline(always)]
+pub(crate) fn read_inline(clock: u8) -> u64 {
+    if clock == Clock::Tsc as u8 { rdtsc() } else { 0 }
+}
+
 /// Reads `clock` now. `Clock::None` reads 0.
 #[inline(always)]
 pub(crate) fn read(clock: u8) -> u64 {

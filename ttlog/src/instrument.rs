@@ -15,7 +15,7 @@
 //! one whose poll panicked.
 
 use crate::callsite::{Callsite, Outcome};
-use crate::write::args::{EncodeArg, Raw, RawArg};
+
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
@@ -87,18 +87,7 @@ impl Drop for FnExit {
 /// `cs`'s arguments declare.
 #[inline]
 fn record_exit(cs: &'static Callsite, id: u64, outcome: Outcome) {
-    let outcome = outcome as u8;
-    let (id, outcome) = (RawArg(&id), RawArg(&outcome));
-    crate::write::write(
-        cs,
-        [<u64 as Raw>::TYPE as u8, <u8 as Raw>::TYPE as u8],
-        |bound| id.size(bound) + outcome.size(bound),
-        false,
-        |w, bound| {
-            id.encode(w, bound);
-            outcome.encode(w, bound);
-        },
-    );
+    crate::write::write_event(cs, (id, outcome as u8));
 }
 
 /// The returned value of a function that `#[ttlog]` treats as returning a

@@ -10,6 +10,8 @@
 
 pub mod args;
 
+use args::Args;
+
 use crate::buffer::{self, Cursor, RingWriter};
 use crate::wire::record::{self, INLINE_TAGS, RECORD_HEADER, TAGS_PER_WORD};
 use crate::callsite::Callsite;
@@ -127,6 +129,18 @@ thread_local! {
     static EXIT: ExitGuard = const { ExitGuard };
 }
 
+/// The calling thread's writer, without a closure around the code that uses
+/// it: the write path is long, and the compiler would not always inline it
+/// into `LocalKey::with`'s closure.
+#[inline(always)]
+fn writer() -> &'static Writer {
+    // SAFETY: `WRITER` is const-initialised and has no destructor, so its
+    // storage is valid for as long as the thread runs; `Writer` holds `Cell`s
+    // and is neither `Send` nor `Sync`, so the reference cannot leave this
+    // thread, and every use of it ends before the thread does.
+    WRITER.with(|w| unsafe { &*(w as *const Writer) })
+}
+
 struct ExitGuard;
 
 impl Drop for ExitGuard {
@@ -149,7 +163,8 @@ static OWNERS: StdAtomicU64 = StdAtomicU64::new(0);
 /// 0 when the thread cannot record (`level` disabled, no buffer).
 #[inline]
 pub fn call_id(level: Level) -> u64 {
-    WRITER.with(|w| {
+    let w = writer();
+    {
         if w.state.get() == UNINIT {
             // Sets up the buffer; the entry event that follows needs it anyway.
             let _ = cold_prepare(w, level);
@@ -161,7 +176,7 @@ pub fn call_id(level: Level) -> u64 {
         let c = w.calls.get().wrapping_add(1);
         w.calls.set(c);
         (owner << 32) | c as u64
-    })
+    }
 }
 
 /// The callsite of [`raw_reserve_commit`]'s records.
@@ -183,7 +198,8 @@ inventory::submit! { crate::__private::Registration(&RAW_CALLSITE) }
 /// level check or arguments. For the benchmarks; returns whether it wrote.
 pub fn raw_reserve_commit() -> bool {
     let id = callsite_id(&RAW_CALLSITE);
-    WRITER.with(|w| {
+    let w = writer();
+    {
         if w.state.get() != READY && !cold_prepare(w, Level::Error) {
             return false;
         }
@@ -197,7 +213,7 @@ pub fn raw_reserve_commit() -> bool {
         }
         w.commit(ring, at + RECORD_HEADER);
         true
-    })
+    }
 }
 
 /// Events dropped by threads that had no slot (logging while their thread-local
@@ -224,10 +240,10 @@ pub fn callsite_id(cs: &'static Callsite) -> u32 {
 /// Packs argument type tags: the first five into header bits, the rest into
 /// extension words.
 #[inline(always)]
-const fn inline_tags<const N: usize>(tags: &[u8; N]) -> u64 {
+const fn inline_tags(tags: &[u8]) -> u64 {
     let mut t = 0u64;
     let mut i = 0;
-    while i < N && i < INLINE_TAGS {
+    while i < tags.len() && i < INLINE_TAGS {
         t |= ((tags[i] & 0xf) as u64) << (4 * i);
         i += 1;
     }
@@ -235,17 +251,26 @@ const fn inline_tags<const N: usize>(tags: &[u8; N]) -> u64 {
 }
 
 #[inline(always)]
-const fn ext_tag_word<const N: usize>(tags: &[u8; N], word: usize) -> u64 {
+const fn ext_tag_word(tags: &[u8], word: usize) -> u64 {
     let mut t = 0u64;
     let mut k = 0;
     while k < TAGS_PER_WORD {
         let i = INLINE_TAGS + word * TAGS_PER_WORD + k;
-        if i < N {
+        if i < tags.len() {
             t |= ((tags[i] & 0xf) as u64) << (4 * k);
         }
         k += 1;
     }
     t
+}
+
+/// Records one event whose arguments are a tuple (up to 12): not inlined, and
+/// generic over the tuple's type only, so that every callsite with the same
+/// argument types calls the same code. The event macros use it; events with
+/// more arguments inline [`write`] instead.
+#[inline(never)]
+pub fn write_event<A: Args>(cs: &'static Callsite, args: A) {
+    write_args(cs, &args);
 }
 
 /// Records one event. Called by the event macros after the level check.
@@ -254,79 +279,123 @@ const fn ext_tag_word<const N: usize>(tags: &[u8; N], word: usize) -> u64 {
 /// the bytes their encodings take when strings keep at most `bound` bytes,
 /// `has_fmt` whether any is formatted at the call, and `encode` writes them.
 #[inline(always)]
-pub fn write<const N: usize, S, E>(cs: &'static Callsite, tags: [u8; N], size: S, has_fmt: bool, encode: E)
+pub fn write<S, E>(cs: &'static Callsite, tags: &[u8], size: S, has_fmt: bool, encode: E)
 where
     S: Fn(usize) -> usize,
     E: Fn(&mut RecordWriter, usize),
 {
-    let bound = args::str_bound(N);
-    let ext = record::ext_tag_bytes(N);
-    let min_len = (RECORD_HEADER + ext + size(bound) as u64).next_multiple_of(8);
+    write_args(cs, &args::Dyn { tags, size, has_fmt, encode });
+}
+
+#[inline(always)]
+fn write_args<A: Args>(cs: &'static Callsite, args: &A) {
+    let tags = args.tags();
+    let tags = tags.as_ref();
+    let bound = args::str_bound(tags.len());
+    let ext = record::ext_tag_bytes(tags.len());
+    let len = (RECORD_HEADER + ext + args.size(bound) as u64).next_multiple_of(8);
+    let w = writer();
+    let pos = w.pos.get();
+    let clock = w.clock.get();
+    // The fast path calls nothing, so that it saves no registers: raw
+    // arguments only, a thread that is set up, room in the open block, and a
+    // clock read inline. Everything else takes the slower path below.
+    if !args.has_fmt() && w.state.get() == READY && buffer::fits(pos, len) && crate::clock::inline(clock) {
+        let ring = w.ring.get();
+        ring.begin_record();
+        let ts = crate::clock::read_inline(clock);
+        // At most `len` bytes: a cut string may take a few bytes less.
+        let written = put_record(ring, pos, callsite_id(cs), ts, tags, |rw| {
+            args.encode(rw, bound);
+            rw.finish();
+        });
+        w.commit(ring, pos + written);
+        return;
+    }
+    write_slow(cs, args, len);
+}
+
+/// Writes a record's header, timestamp and type-extension words at `at`, and
+/// its arguments with `args`; returns the record's length, which its header
+/// gives.
+#[inline(always)]
+fn put_record(ring: RingWriter, at: u64, id: u32, ts: u64, tags: &[u8], args: impl FnOnce(&mut RecordWriter)) -> u64 {
+    let ext = record::ext_tag_bytes(tags.len());
+    let base = ring.word_ptr(at);
+    let block_end = (at | (buffer::BLOCK - 1)) + 1;
+    let mut rw = RecordWriter {
+        // SAFETY: the caller reserved the record's space from `at` inside one
+        // block, and blocks are contiguous in the ring's words; the argument
+        // area starts after the header and extension words.
+        ptr: unsafe { base.add(((RECORD_HEADER + ext) / 8) as usize) },
+        // SAFETY: the block ends at `block_end`, within the same allocation (a
+        // block never straddles the ring's end).
+        end: unsafe { base.add(((block_end - at) / 8) as usize) },
+        acc: 0,
+        bits: 0,
+        overflow: false,
+    };
+    args(&mut rw);
+    let len = rw.offset_from(base);
+    // SAFETY: the header and extension words are inside the reserved space.
+    unsafe {
+        (*base).store(record::header_word(id, len / 8, inline_tags(tags)), Ordering::Relaxed);
+        (*base.add(1)).store(ts, Ordering::Relaxed);
+        let mut k = 0;
+        while (k as u64) < ext / 8 {
+            (*base.add(2 + k)).store(ext_tag_word(tags, k), Ordering::Relaxed);
+            k += 1;
+        }
+    }
+    len
+}
+
+/// Every case the fast path of [`write`] leaves out: the thread's first event,
+/// a new block, a clock read through a system call, arguments formatted at the
+/// call, and events that cannot be recorded.
+#[inline(never)]
+fn write_slow<A: Args>(cs: &'static Callsite, args: &A, min_len: u64) {
+    let tags = args.tags();
+    let tags = tags.as_ref();
+    let bound = args::str_bound(tags.len());
+    let has_fmt = args.has_fmt();
     let id = callsite_id(cs);
-    WRITER.with(|w| {
-        loop {
-            if w.state.get() != READY {
-                if cold_prepare(w, cs.level) {
-                    continue;
-                }
-                return;
+    let w = writer();
+    loop {
+        if w.state.get() != READY {
+            if cold_prepare(w, cs.level) {
+                continue;
             }
-            let ring = w.ring.get();
-            let at = w.reserve(ring, min_len);
-            let ts = crate::clock::read(w.clock.get());
-            let base = ring.word_ptr(at);
-            let block_end = (at | (buffer::BLOCK - 1)) + 1;
-            let mut rw = RecordWriter {
-                // SAFETY: `reserve` guarantees at least `min_len` bytes from `at`
-                // inside one block, and blocks are contiguous in `words`; the
-                // argument area starts after the header and extension words.
-                ptr: unsafe { base.add(((RECORD_HEADER + ext) / 8) as usize) },
-                // SAFETY: the block ends at `block_end`, within the same
-                // allocation (a block never straddles the ring's end).
-                end: unsafe { base.add(((block_end - at) / 8) as usize) },
-                acc: 0,
-                bits: 0,
-                overflow: false,
-            };
-            let len = if has_fmt {
-                let guard = Busy::enter(w);
-                encode(&mut rw, bound);
-                drop(guard);
-                if rw.overflow {
-                    if at == block_end - buffer::BLOCK + 8 {
-                        // Cannot happen: argument bounds make every record fit in
-                        // an empty block. Drop rather than loop.
-                        w.count_dropped();
-                        return;
-                    }
-                    // A formatted value did not fit in the rest of this block:
-                    // end the block (the pad word goes where the record began)
-                    // and redo the record in the next one.
-                    w.next_block(ring);
-                    continue;
-                }
-                rw.finish();
-                rw.offset_from(base)
-            } else {
-                encode(&mut rw, bound);
-                rw.finish();
-                min_len
-            };
-            // SAFETY: as above, the header and extension words are inside the
-            // reserved space.
-            unsafe {
-                (*base).store(record::header_word(id, len / 8, inline_tags(&tags)), Ordering::Relaxed);
-                (*base.add(1)).store(ts, Ordering::Relaxed);
-                let mut k = 0;
-                while (k as u64) < ext / 8 {
-                    (*base.add(2 + k)).store(ext_tag_word(&tags, k), Ordering::Relaxed);
-                    k += 1;
-                }
-            }
-            w.commit(ring, at + len);
             return;
         }
-    })
+        let ring = w.ring.get();
+        let at = w.reserve(ring, min_len);
+        let ts = crate::clock::read(w.clock.get());
+        let block_end = (at | (buffer::BLOCK - 1)) + 1;
+        let mut overflow = false;
+        let len = put_record(ring, at, id, ts, tags, |rw| {
+            let guard = has_fmt.then(|| Busy::enter(w));
+            args.encode(rw, bound);
+            drop(guard);
+            overflow = rw.overflow;
+            rw.finish();
+        });
+        if overflow {
+            if at == block_end - buffer::BLOCK + 8 {
+                // Cannot happen: argument bounds make every record fit in an
+                // empty block. Drop rather than loop.
+                w.count_dropped();
+                return;
+            }
+            // A formatted value did not fit in the rest of this block: end the
+            // block (the pad word goes where the record began) and redo the
+            // record in the next one.
+            w.next_block(ring);
+            continue;
+        }
+        w.commit(ring, at + len);
+        return;
+    }
 }
 
 /// Marks the thread as inside an event while arguments are formatted, and clears
@@ -423,6 +492,24 @@ pub struct RecordWriter {
     overflow: bool,
 }
 
+/// The bytes of a slice of 1 to 7 bytes as a little-endian integer, with two
+/// overlapping loads rather than a copy loop (the overlap ORs equal bytes).
+#[inline(always)]
+fn load_short(b: &[u8]) -> u64 {
+    let n = b.len();
+    if n >= 4 {
+        let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64;
+        let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]) as u64;
+        lo | hi << ((n - 4) * 8)
+    } else if n >= 2 {
+        let lo = u16::from_le_bytes([b[0], b[1]]) as u64;
+        let hi = u16::from_le_bytes([b[n - 2], b[n - 1]]) as u64;
+        lo | hi << ((n - 2) * 8)
+    } else {
+        b[0] as u64
+    }
+}
+
 impl core::fmt::Debug for RecordWriter {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("RecordWriter").field("bits", &self.bits).finish_non_exhaustive()
@@ -454,19 +541,15 @@ impl RecordWriter {
     }
 
     /// Appends bytes. The caller has reserved room for them.
-    #[inline]
+    #[inline(always)]
     pub fn put_bytes(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(c);
-            self.put_le(u64::from_le_bytes(a) as u128, 8);
+        let mut rest = bytes;
+        while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
+            self.put_le(u64::from_le_bytes(*chunk) as u128, 8);
+            rest = tail;
         }
-        let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut a = [0u8; 8];
-            a[..rest.len()].copy_from_slice(rest);
-            self.put_le(u64::from_le_bytes(a) as u128, rest.len());
+            self.put_le(load_short(rest) as u128, rest.len());
         }
     }
 

@@ -83,9 +83,8 @@ fn ten_thousand_threads_every_event_accounted_for() {
     let last = decoded
         .events
         .iter()
-        .filter(|e| decoded.thread(e).is_some_and(|t| t.name == "t-4242"))
-        .map(|e| ttlog_decode::render::message::message(decoded.callsite(e).unwrap(), &e.args))
-        .last();
+        .rfind(|e| decoded.thread(e).is_some_and(|t| t.name == "t-4242"))
+        .map(|e| ttlog_decode::render::message::message(decoded.callsite(e).unwrap(), &e.args));
     assert_eq!(last.as_deref(), Some("thread 4242 event 999"));
 
     println!(

@@ -51,6 +51,9 @@ pub(crate) fn expand(input: &EventInput, resolved: &Resolved) -> TokenStream {
     }
 }
 
+/// The most arguments `ttlog::__private::write_event` takes as a tuple.
+const MAX_TUPLE: usize = 12;
+
 /// The callsite static and the code that records one event: what runs once
 /// the caller has found the event's level enabled. Every argument expression
 /// is evaluated once, by reference.
@@ -63,6 +66,23 @@ pub(crate) fn record(site: &Site<'_>, resolved: &Resolved) -> TokenStream {
     let values: Vec<Ident> = (0..resolved.args.len()).map(|i| format_ident!("__ttlog_v{}", i)).collect();
     let probes = resolved.args.iter().enumerate().map(|(i, a)| probe(p, i, a, &resolved.args, &values[i]));
 
+    // Up to 12 arguments go as a tuple to a write path shared by every
+    // callsite with the same argument types; more are written inline.
+    let write = if values.len() <= MAX_TUPLE {
+        quote!(#p::write_event(&__TTLOG_CALLSITE, (#(#values,)*));)
+    } else {
+        quote! {
+            #p::write(
+                &__TTLOG_CALLSITE,
+                &[#(#p::EncodeArg::tag(&#values),)*],
+                |__ttlog_b: #p::usize| 0usize #(+ #p::EncodeArg::size(&#values, __ttlog_b))*,
+                false #(|| #p::EncodeArg::is_fmt(&#values))*,
+                |__ttlog_w: &mut #p::RecordWriter, __ttlog_b: #p::usize| {
+                    #(#p::EncodeArg::encode(&#values, __ttlog_w, __ttlog_b);)*
+                },
+            );
+        }
+    };
     quote! {
         #callsite
         match (#(&(#exprs),)*) {
@@ -70,15 +90,7 @@ pub(crate) fn record(site: &Site<'_>, resolved: &Resolved) -> TokenStream {
                 #[allow(unused_imports)]
                 use #p::{ViaFmt as _, ViaRaw as _};
                 #(#probes)*
-                #p::write(
-                    &__TTLOG_CALLSITE,
-                    [#(#p::EncodeArg::tag(&#values),)*],
-                    |__ttlog_b: #p::usize| 0usize #(+ #p::EncodeArg::size(&#values, __ttlog_b))*,
-                    false #(|| #p::EncodeArg::is_fmt(&#values))*,
-                    |__ttlog_w: &mut #p::RecordWriter, __ttlog_b: #p::usize| {
-                        #(#p::EncodeArg::encode(&#values, __ttlog_w, __ttlog_b);)*
-                    },
-                );
+                #write
             }
         }
     }

@@ -38,32 +38,61 @@ pub const fn str_bound(nargs: usize) -> usize {
     if b < STR_MAX { b } else { STR_MAX }
 }
 
-/// A type recorded as raw bytes and formatted by the decoder.
-///
-/// Implemented for the integer types, `f32`, `f64`, `bool`, `char`, `str`,
-/// `String`, `Box<str>`, `Cow<str>`, and references and smart pointers to them.
-/// Their `Display`, `Debug` and numeric formatting is reproduced exactly by the
-/// decoder from the bytes and the type.
-pub trait Raw {
+/// A value recorded as raw bytes: the integer types (`usize`/`isize` as their
+/// fixed-width equivalent), `f32`, `f64`, `bool`, `char` and `&str`. Every raw
+/// argument is turned into one of these by [`Raw`], so that all callsites whose
+/// arguments have the same raw types share one instance of the write path.
+pub trait RawValue: Copy + sealed::Value {
     /// The type the decoder renders the bytes as.
     const TYPE: ArgType;
-    /// Bytes this value takes in a record when strings keep at most `bound` bytes.
-    fn raw_size(&self, bound: usize) -> usize;
+    /// Bytes this value takes in a record when strings keep at most `bound`
+    /// bytes (for a cut string, possibly up to 3 bytes more than it writes).
+    fn raw_size(self, bound: usize) -> usize;
     /// Writes the value; the writer has room for `raw_size(bound)` bytes.
-    fn raw_encode(&self, w: &mut RecordWriter, bound: usize);
+    fn raw_encode(self, w: &mut RecordWriter, bound: usize);
+}
+
+mod sealed {
+    /// Only ttlog's raw value types.
+    pub trait Value {}
+    /// Only the types ttlog knows how to record raw.
+    pub trait Raw {}
+}
+
+/// A type recorded as raw bytes and formatted by the decoder: integers of every
+/// width, `f32`, `f64`, `bool`, `char`, `str`, `String`, `Box<str>`,
+/// `Cow<str>`, and references and smart pointers to them. Their `Display`,
+/// `Debug` and numeric formatting is reproduced exactly by the decoder from the
+/// bytes and the type. Sealed: a type of yours is formatted at the call.
+pub trait Raw: sealed::Raw {
+    /// What the value is recorded as.
+    type Value<'a>: RawValue
+    where
+        Self: 'a;
+    /// The value to record.
+    fn raw_value(&self) -> Self::Value<'_>;
 }
 
 macro_rules! raw_int {
     ($($t:ty => $tag:ident as $wire:ty),* $(,)?) => {$(
-        impl Raw for $t {
+        impl sealed::Value for $t {}
+        impl sealed::Raw for $t {}
+        impl RawValue for $t {
             const TYPE: ArgType = ArgType::$tag;
             #[inline(always)]
-            fn raw_size(&self, _: usize) -> usize {
+            fn raw_size(self, _: usize) -> usize {
                 core::mem::size_of::<$wire>()
             }
             #[inline(always)]
-            fn raw_encode(&self, w: &mut RecordWriter, _: usize) {
-                w.put_le(*self as $wire as u128, core::mem::size_of::<$wire>());
+            fn raw_encode(self, w: &mut RecordWriter, _: usize) {
+                w.put_le(self as $wire as u128, core::mem::size_of::<$wire>());
+            }
+        }
+        impl Raw for $t {
+            type Value<'a> = $t;
+            #[inline(always)]
+            fn raw_value(&self) -> $t {
+                *self
             }
         }
     )*};
@@ -74,69 +103,63 @@ raw_int! {
     i8 => I8 as u8, i16 => I16 as u16, i32 => I32 as u32, i64 => I64 as u64, i128 => I128 as u128,
 }
 
+/// `usize` and `isize` are recorded as the fixed-width integers of the target:
+/// their formatting is the same.
+macro_rules! raw_size_int {
+    ($($t:ty => $as:ty),* $(,)?) => {$(
+        impl sealed::Raw for $t {}
+        impl Raw for $t {
+            type Value<'a> = $as;
+            #[inline(always)]
+            fn raw_value(&self) -> $as {
+                *self as $as
+            }
+        }
+    )*};
+}
+
 #[cfg(target_pointer_width = "64")]
-raw_int! { usize => U64 as u64, isize => I64 as u64 }
+raw_size_int! { usize => u64, isize => i64 }
 #[cfg(target_pointer_width = "32")]
-raw_int! { usize => U32 as u32, isize => I32 as u32 }
+raw_size_int! { usize => u32, isize => i32 }
 #[cfg(target_pointer_width = "16")]
-raw_int! { usize => U16 as u16, isize => I16 as u16 }
+raw_size_int! { usize => u16, isize => i16 }
 
-impl Raw for f32 {
-    const TYPE: ArgType = ArgType::F32;
-    #[inline(always)]
-    fn raw_size(&self, _: usize) -> usize {
-        4
-    }
-    #[inline(always)]
-    fn raw_encode(&self, w: &mut RecordWriter, _: usize) {
-        w.put_le(self.to_bits() as u128, 4);
-    }
+macro_rules! raw_bits {
+    ($($t:ty => $tag:ident, $n:expr, $bits:expr),* $(,)?) => {$(
+        impl sealed::Value for $t {}
+        impl sealed::Raw for $t {}
+        impl RawValue for $t {
+            const TYPE: ArgType = ArgType::$tag;
+            #[inline(always)]
+            fn raw_size(self, _: usize) -> usize {
+                $n
+            }
+            #[inline(always)]
+            fn raw_encode(self, w: &mut RecordWriter, _: usize) {
+                let bits: fn($t) -> u128 = $bits;
+                w.put_le(bits(self), $n);
+            }
+        }
+        impl Raw for $t {
+            type Value<'a> = $t;
+            #[inline(always)]
+            fn raw_value(&self) -> $t {
+                *self
+            }
+        }
+    )*};
 }
 
-impl Raw for f64 {
-    const TYPE: ArgType = ArgType::F64;
-    #[inline(always)]
-    fn raw_size(&self, _: usize) -> usize {
-        8
-    }
-    #[inline(always)]
-    fn raw_encode(&self, w: &mut RecordWriter, _: usize) {
-        w.put_le(self.to_bits() as u128, 8);
-    }
-}
-
-impl Raw for bool {
-    const TYPE: ArgType = ArgType::Bool;
-    #[inline(always)]
-    fn raw_size(&self, _: usize) -> usize {
-        1
-    }
-    #[inline(always)]
-    fn raw_encode(&self, w: &mut RecordWriter, _: usize) {
-        w.put_le(*self as u128, 1);
-    }
-}
-
-impl Raw for char {
-    const TYPE: ArgType = ArgType::Char;
-    #[inline(always)]
-    fn raw_size(&self, _: usize) -> usize {
-        4
-    }
-    #[inline(always)]
-    fn raw_encode(&self, w: &mut RecordWriter, _: usize) {
-        w.put_le(*self as u32 as u128, 4);
-    }
-}
-
-/// Bytes of `s` kept under `bound`: all of it, or a prefix ending on a char
-/// boundary.
-#[inline(always)]
-fn kept_len(s: &str, bound: usize) -> usize {
-    if s.len() <= bound { s.len() } else { floor_boundary(s, bound) }
+raw_bits! {
+    f32 => F32, 4, |v| v.to_bits() as u128,
+    f64 => F64, 8, |v| v.to_bits() as u128,
+    bool => Bool, 1, |v| v as u128,
+    char => Char, 4, |v| v as u32 as u128,
 }
 
 #[cold]
+#[inline(never)]
 fn floor_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -144,44 +167,49 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-impl Raw for str {
+impl sealed::Value for &str {}
+impl RawValue for &str {
     const TYPE: ArgType = ArgType::Str;
     #[inline(always)]
-    fn raw_size(&self, bound: usize) -> usize {
-        if self.len() <= bound { 2 + self.len() } else { 6 + kept_len(self, bound) }
+    fn raw_size(self, bound: usize) -> usize {
+        // A cut string keeps at most `bound` bytes (fewer if `bound` falls
+        // inside a character) and adds 4 bytes of cut count.
+        if self.len() <= bound { 2 + self.len() } else { 6 + bound }
     }
     #[inline(always)]
-    fn raw_encode(&self, w: &mut RecordWriter, bound: usize) {
+    fn raw_encode(self, w: &mut RecordWriter, bound: usize) {
         if self.len() <= bound {
             w.put_le(self.len() as u128, 2);
             w.put_bytes(self.as_bytes());
         } else {
-            put_truncated(w, self, bound);
+            // Out of line only the search for a char boundary: the writer
+            // stays in registers.
+            let n = floor_boundary(self, bound);
+            w.put_le((n | 0x8000) as u128, 2);
+            w.put_le((self.len() - n).min(u32::MAX as usize) as u128, 4);
+            w.put_bytes(&self.as_bytes()[..n]);
         }
     }
 }
 
-#[cold]
-#[inline(never)]
-fn put_truncated(w: &mut RecordWriter, s: &str, bound: usize) {
-    let n = kept_len(s, bound);
-    w.put_le((n | 0x8000) as u128, 2);
-    w.put_le((s.len() - n).min(u32::MAX as usize) as u128, 4);
-    w.put_bytes(&s.as_bytes()[..n]);
+impl sealed::Raw for str {}
+impl Raw for str {
+    type Value<'a> = &'a str;
+    #[inline(always)]
+    fn raw_value(&self) -> &str {
+        self
+    }
 }
 
 macro_rules! raw_via_deref {
     ($($(#[$m:meta])* [$($g:tt)*] $t:ty),* $(,)?) => {$(
         $(#[$m])*
+        impl<$($g)*> sealed::Raw for $t {}
         impl<$($g)*> Raw for $t {
-            const TYPE: ArgType = <<$t as core::ops::Deref>::Target as Raw>::TYPE;
+            type Value<'v> = <<$t as core::ops::Deref>::Target as Raw>::Value<'v> where Self: 'v;
             #[inline(always)]
-            fn raw_size(&self, bound: usize) -> usize {
-                (**self).raw_size(bound)
-            }
-            #[inline(always)]
-            fn raw_encode(&self, w: &mut RecordWriter, bound: usize) {
-                (**self).raw_encode(w, bound)
+            fn raw_value(&self) -> Self::Value<'_> {
+                (**self).raw_value()
             }
         }
     )*};
@@ -197,7 +225,7 @@ raw_via_deref! {
     ['a] std::borrow::Cow<'a, str>,
 }
 
-/// How the macros record one argument. Implemented by [`RawArg`] and [`FmtArg`].
+/// How the macros record one argument: a [`RawValue`], or an [`FmtArg`].
 pub trait EncodeArg {
     /// The argument's type tag.
     fn tag(&self) -> u8;
@@ -209,11 +237,7 @@ pub trait EncodeArg {
     fn encode(&self, w: &mut RecordWriter, bound: usize);
 }
 
-/// An argument of a raw type.
-#[derive(Debug)]
-pub struct RawArg<'a, T: ?Sized>(pub &'a T);
-
-impl<T: Raw + ?Sized> EncodeArg for RawArg<'_, T> {
+impl<T: RawValue> EncodeArg for T {
     #[inline(always)]
     fn tag(&self) -> u8 {
         T::TYPE as u8
@@ -224,12 +248,106 @@ impl<T: Raw + ?Sized> EncodeArg for RawArg<'_, T> {
     }
     #[inline(always)]
     fn size(&self, bound: usize) -> usize {
-        self.0.raw_size(bound)
+        self.raw_size(bound)
     }
     #[inline(always)]
     fn encode(&self, w: &mut RecordWriter, bound: usize) {
-        self.0.raw_encode(w, bound)
+        self.raw_encode(w, bound)
     }
+}
+
+/// The arguments of one event, as a tuple: the write path is instantiated once
+/// per tuple type, that is once per combination of argument types, whatever
+/// the number of callsites that use it.
+pub trait Args {
+    /// An array of the type tags.
+    type Tags: AsRef<[u8]>;
+    /// The type tags.
+    fn tags(&self) -> Self::Tags;
+    /// See [`EncodeArg::size`].
+    fn size(&self, bound: usize) -> usize;
+    /// See [`EncodeArg::is_fmt`].
+    fn has_fmt(&self) -> bool;
+    /// Writes every argument.
+    fn encode(&self, w: &mut RecordWriter, bound: usize);
+}
+
+/// The arguments of an event with more than 12, as closures over the
+/// expansion's locals.
+#[derive(Debug)]
+pub struct Dyn<'t, S, E> {
+    /// The type tags.
+    pub tags: &'t [u8],
+    /// `size(bound)`: bytes the arguments take.
+    pub size: S,
+    /// Whether any is formatted at the call.
+    pub has_fmt: bool,
+    /// Writes them.
+    pub encode: E,
+}
+
+impl<'t, S, E> Args for Dyn<'t, S, E>
+where
+    S: Fn(usize) -> usize,
+    E: Fn(&mut RecordWriter, usize),
+{
+    type Tags = &'t [u8];
+    #[inline(always)]
+    fn tags(&self) -> &'t [u8] {
+        self.tags
+    }
+    #[inline(always)]
+    fn size(&self, bound: usize) -> usize {
+        (self.size)(bound)
+    }
+    #[inline(always)]
+    fn has_fmt(&self) -> bool {
+        self.has_fmt
+    }
+    #[inline(always)]
+    fn encode(&self, w: &mut RecordWriter, bound: usize) {
+        (self.encode)(w, bound)
+    }
+}
+
+macro_rules! tuple_args {
+    ($($n:literal: ($($t:ident $i:tt),*);)*) => {$(
+        impl<$($t: EncodeArg),*> Args for ($($t,)*) {
+            type Tags = [u8; $n];
+            #[inline(always)]
+            fn tags(&self) -> [u8; $n] {
+                [$(self.$i.tag()),*]
+            }
+            #[inline(always)]
+            fn size(&self, _bound: usize) -> usize {
+                0 $(+ self.$i.size(_bound))*
+            }
+            #[inline(always)]
+            fn has_fmt(&self) -> bool {
+                false $(|| self.$i.is_fmt())*
+            }
+            #[inline(always)]
+            fn encode(&self, _w: &mut RecordWriter, _bound: usize) {
+                $(self.$i.encode(_w, _bound);)*
+            }
+        }
+    )*};
+}
+
+tuple_args! {
+    0: ();
+    1: (A 0);
+    2: (A 0, B 1);
+    3: (A 0, B 1, C 2);
+    4: (A 0, B 1, C 2, D 3);
+    5: (A 0, B 1, C 2, D 3, E 4);
+    6: (A 0, B 1, C 2, D 3, E 4, F 5);
+    7: (A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+    8: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+    9: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+    10: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+    11: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+    12: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
 }
 
 /// An argument formatted at the call: `F(sink, slot)` writes the value formatted
@@ -349,20 +467,20 @@ impl<T: ?Sized> fmt::Debug for Probe<'_, T> {
 
 /// Chosen for arguments of raw types: the value is copied, `f` is only
 /// type-checked (so that a spec the type cannot take is still a compile error).
-pub trait ViaRaw<'a, T: ?Sized> {
+pub trait ViaRaw<'a, T: Raw + ?Sized + 'a> {
     /// Records the argument raw.
-    fn __ttlog_arg<F>(self, slots: usize, f: F) -> RawArg<'a, T>
+    fn __ttlog_arg<F>(self, slots: usize, f: F) -> T::Value<'a>
     where
         F: Fn(&mut FmtSink<'_>, usize) -> fmt::Result;
 }
 
 impl<'a, T: Raw + ?Sized> ViaRaw<'a, T> for &Probe<'a, T> {
     #[inline(always)]
-    fn __ttlog_arg<F>(self, _slots: usize, _f: F) -> RawArg<'a, T>
+    fn __ttlog_arg<F>(self, _slots: usize, _f: F) -> T::Value<'a>
     where
         F: Fn(&mut FmtSink<'_>, usize) -> fmt::Result,
     {
-        RawArg(self.0)
+        self.0.raw_value()
     }
 }
 
