@@ -15,7 +15,9 @@
 //! callsites (with their parsed format pieces), the threads and the events of
 //! all threads merged into timestamp order, each with its typed argument
 //! [`Value`]s. [`render`] turns an event into the text `format!` would have
-//! produced at the call, a text line, or a JSON object.
+//! produced at the call, a text line, or a JSON object. [`calls`] pairs the
+//! entry and exit events of `#[ttlog]` functions: each event knows how many
+//! calls were open on its thread, and each exit the elapsed time of its call.
 //!
 //! Decoding never panics. Input that is not a snapshot is an [`Error`] that
 //! names the byte offset; a damaged or truncated snapshot decodes to every event

@@ -244,6 +244,11 @@ async fn async_impl_ret(n: u32) -> impl Debug {
     n
 }
 
+#[ttlog(ret)]
+async fn async_generic<T: Debug + Send, const N: usize>(items: [T; N]) -> [T; N] {
+    items
+}
+
 #[ttlog]
 unsafe fn unsafe_generic<T: Copy + Debug>(p: *const T) -> T {
     // SAFETY: the callers pass readable pointers.
@@ -303,6 +308,7 @@ fn main() {
     let _ = assert_send(async_borrow("x"));
     let _ = assert_send(async_question("1"));
     let _ = async_impl_ret(1);
+    let _ = assert_send(async_generic([1u8, 2]));
     // SAFETY: `b` is readable.
     unsafe { unsafe_generic(&b) };
     public(1, 2, 3, 4, 5, 6, 7.0, 'x', true, String::new());
