@@ -98,7 +98,7 @@ fn main() {
             3..5 => medians[3],
             _ => 0.0,
         };
-        println!("  {name:<44} {:>7.2} ns   (+{:.2} ns)", medians[i], medians[i] - base);
+        println!("  {name:<44} {:>7.2} ns   ({:+.2} ns)", medians[i], medians[i] - base);
     }
     let snap = ttlog::snapshot("instrument_cost");
     println!("{} events in the snapshot", snap.event_count());
