@@ -217,3 +217,56 @@ pub(crate) fn check(func: &Func, options: &Options) -> syn::Result<Plan> {
     errors.finish()?;
     Ok(Plan { p, level, level_paths, name, target, fields, ret, err, is_result })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(pat: &str) -> Vec<String> {
+        let pat: Pat = syn::parse::Parser::parse_str(Pat::parse_single, pat).unwrap();
+        let mut out = Vec::new();
+        bindings(&pat, &mut out);
+        out.into_iter().map(|p| p.name).collect()
+    }
+
+    #[test]
+    fn every_binding_of_a_pattern_is_a_field() {
+        let cases: &[(&str, &[&str])] = &[
+            ("a", &["a"]),
+            ("mut a", &["a"]),
+            ("ref a", &["a"]),
+            ("r#type", &["type"]),
+            ("_", &[]),
+            ("_a", &["_a"]),
+            ("(a, b)", &["a", "b"]),
+            ("(a, (b, _), ..)", &["a", "b"]),
+            ("Point { x, y: why, .. }", &["x", "why"]),
+            ("Wrapper(inner)", &["inner"]),
+            ("[first, .., last]", &["first", "last"]),
+            ("&(a, b)", &["a", "b"]),
+            ("whole @ Point { x, .. }", &["whole", "x"]),
+            ("(A(x) | B(x))", &["x"]),
+        ];
+        for (pat, expected) in cases {
+            assert_eq!(names(pat), *expected, "{pat}");
+        }
+    }
+
+    #[test]
+    fn result_return_types_are_recognised_by_their_last_segment() {
+        let cases = [
+            ("-> Result<u32, E>", true),
+            ("-> io::Result<()>", true),
+            ("-> ::std::result::Result<u8, u8>", true),
+            ("-> (Result<u8, u8>)", true),
+            ("-> Option<Result<u8, u8>>", false),
+            ("-> MyResult", false),
+            ("-> <T as Tr>::Result", false),
+            ("", false),
+        ];
+        for (output, expected) in cases {
+            let parsed: ReturnType = syn::parse_str(output).unwrap();
+            assert_eq!(returns_result(&parsed), expected, "{output}");
+        }
+    }
+}

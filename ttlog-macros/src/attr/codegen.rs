@@ -111,8 +111,9 @@ pub(crate) fn expand(func: &Func, plan: &Plan) -> TokenStream {
     let body = &func.body;
     let rest = if !records_value && !is_async {
         quote! {
-        let __ttlog_exit = #p::FnExit::new(&__TTLOG_EXIT, __ttlog_id);
-        #body        }
+            let __ttlog_exit = #p::FnExit::new(&__TTLOG_EXIT, __ttlog_id);
+            #body
+        }
     } else {
         let fake_return = fake_return(p, &func.sig.output);
         let exit_mut = if records_value { quote!(mut) } else { quote!() };
@@ -256,5 +257,27 @@ fn erase_impl_trait(ty: &mut Type) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn impl_trait_becomes_an_inferred_type() {
+        let cases = [
+            ("impl Debug", "_"),
+            ("Vec<impl Debug>", "Vec < _ >"),
+            ("(u8, &'a impl Fn() -> u8)", "(u8 , & 'a _)"),
+            ("Box<dyn Fn() -> u8>", "Box < dyn Fn () -> u8 >"),
+            ("[impl Copy; 2]", "[_ ; 2]"),
+            ("Result<Option<impl Clone>, E>", "Result < Option < _ > , E >"),
+        ];
+        for (ty, expected) in cases {
+            let mut ty: Type = syn::parse_str(ty).unwrap();
+            erase_impl_trait(&mut ty);
+            assert_eq!(ty.to_token_stream().to_string(), expected);
+        }
     }
 }

@@ -135,3 +135,43 @@ fn split_inner_attrs(body: TokenStream) -> (TokenStream, TokenStream) {
     let (attrs, rest) = tokens.split_at(i);
     (attrs.iter().cloned().collect(), rest.iter().cloned().collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(src: &str) -> syn::Result<Parsed> {
+        parse(src.parse().unwrap())
+    }
+
+    fn error(src: &str) -> String {
+        match parsed(src) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{src} parsed"),
+        }
+    }
+
+    #[test]
+    fn functions_and_their_bodies() {
+        let Ok(Parsed::Func(f)) =
+            parsed("#[inline] pub(crate) unsafe extern \"C\" fn f(a: u8) -> u8 { #![allow(x)] #![deny(y)] a }")
+        else {
+            panic!()
+        };
+        assert_eq!(f.attrs.len(), 1);
+        assert_eq!(f.inner_attrs.to_string().replace(' ', ""), "#![allow(x)]#![deny(y)]");
+        assert_eq!(f.body.to_string(), "a");
+        assert!(matches!(parsed("async fn f() { let x = ; }"), Ok(Parsed::Func(_))));
+        assert!(matches!(parsed("fn f(a u8) {}"), Ok(Parsed::Broken)));
+        assert!(matches!(parsed("fn f() -> {}"), Ok(Parsed::Broken)));
+    }
+
+    #[test]
+    fn what_is_not_a_function_with_a_body() {
+        assert_eq!(error("const fn f() {}"), "`#[ttlog]` cannot be used on a `const fn`");
+        assert_eq!(error("fn f();"), "`#[ttlog]` needs a function body: expected `{ ... }` after the signature");
+        assert_eq!(error("struct S;"), "`#[ttlog]` can only be used on a function, found `struct`");
+        assert_eq!(error("pub const X: u8 = 1;"), "`#[ttlog]` can only be used on a function, found `const`");
+        assert_eq!(error("impl S {}"), "`#[ttlog]` can only be used on a function, found `impl`");
+    }
+}
