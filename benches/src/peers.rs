@@ -18,7 +18,7 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 use tracing::Dispatch;
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::non_blocking::{ErrorCounter, WorkerGuard};
 
 /// A `log` logger that formats each record into a thread-local `String`.
 ///
@@ -80,6 +80,7 @@ pub struct TracingAppender {
     /// The file the background thread writes.
     pub path: PathBuf,
     file: File,
+    dropped: ErrorCounter,
     _guard: WorkerGuard,
 }
 
@@ -92,17 +93,24 @@ impl TracingAppender {
         let file = OpenOptions::new().create(true).append(true).open(path)?;
         file.set_len(0)?;
         let (writer, guard) = tracing_appender::non_blocking(file.try_clone()?);
+        let dropped = writer.error_counter();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::INFO)
             .with_writer(writer)
             .finish();
-        Ok(TracingAppender { dispatch: Dispatch::new(subscriber), path: path.to_owned(), file, _guard: guard })
+        Ok(TracingAppender { dispatch: Dispatch::new(subscriber), path: path.to_owned(), file, dropped, _guard: guard })
     }
 
     /// Empties the file, so that long runs do not fill the disk. Call it between
     /// measurements, not inside one.
     pub fn truncate(&self) -> io::Result<()> {
         self.file.set_len(0)
+    }
+
+    /// Lines the writer dropped because its queue was full (the default,
+    /// lossy, behaviour): those were formatted, but never written.
+    pub fn dropped_lines(&self) -> usize {
+        self.dropped.dropped_lines()
     }
 
     /// Bytes in the file now.
