@@ -65,7 +65,15 @@ struct Open {
 /// in time order. [`from_bytes`](crate::from_bytes) has done it already; call
 /// it again after changing the events.
 pub fn pair(snap: &mut Snapshot) {
-    let Snapshot { events, callsites, header, .. } = snap;
+    let Snapshot { events, callsites, header, values, .. } = snap;
+    // Most snapshots hold no `#[ttlog]` call: nothing to pair.
+    if !callsites.iter().flatten().any(|cs| cs.kind != CallsiteKind::Event) {
+        for e in events.iter_mut() {
+            e.depth = 0;
+            e.call = None;
+        }
+        return;
+    }
     let mut open: HashMap<u64, Open> = HashMap::new();
     // Ids of the calls open on each thread, innermost last.
     let mut stacks: HashMap<u32, Vec<u64>> = HashMap::new();
@@ -82,7 +90,7 @@ pub fn pair(snap: &mut Snapshot) {
         match cs.kind {
             CallsiteKind::Event => e.depth = depth(&stacks, e.thread),
             CallsiteKind::Enter => {
-                let id = call_id(cs, &e.args).unwrap_or(0);
+                let id = call_id(cs, values.get(e.args.range()).unwrap_or(&[])).unwrap_or(0);
                 e.call = Some(Call { id, kind: cs.kind, outcome: None, unknown_outcome: None, elapsed_ns: None });
                 if id == 0 {
                     e.depth = depth(&stacks, e.thread);
@@ -95,8 +103,9 @@ pub fn pair(snap: &mut Snapshot) {
                 stacks.entry(e.thread).or_default().push(id);
             }
             CallsiteKind::Exit => {
-                let id = call_id(cs, &e.args).unwrap_or(0);
-                let byte = outcome_byte(cs, &e.args);
+                let args = values.get(e.args.range()).unwrap_or(&[]);
+                let id = call_id(cs, args).unwrap_or(0);
+                let byte = outcome_byte(cs, args);
                 let outcome = byte.and_then(Outcome::from_u8);
                 let mut elapsed_ns = None;
                 if let Some(entry) = open.remove(&id).filter(|_| id != 0) {

@@ -91,14 +91,28 @@ pub struct Event {
     pub thread: u32,
     /// Index into [`Snapshot::callsites`].
     pub callsite: u32,
-    /// The arguments, in the callsite's order.
-    pub args: Vec<Value>,
+    /// Where the arguments are in [`Snapshot::values`]: see [`Snapshot::args`].
+    pub args: ArgRange,
     /// How many `#[ttlog]` calls were open on the event's thread when it was
     /// recorded (an entry and its exit are at the depth of the caller).
     pub depth: u32,
     /// For the entry or exit event of a `#[ttlog]` function: its call id and,
     /// for an exit, the outcome and elapsed time.
     pub call: Option<crate::calls::Call>,
+}
+
+/// The place of an event's arguments in [`Snapshot::values`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArgRange {
+    start: u32,
+    len: u32,
+}
+
+impl ArgRange {
+    /// The range, as indices into [`Snapshot::values`].
+    pub fn range(self) -> core::ops::Range<usize> {
+        self.start as usize..self.start as usize + self.len as usize
+    }
 }
 
 /// A decoded snapshot.
@@ -112,6 +126,9 @@ pub struct Snapshot {
     pub threads: Vec<Option<ThreadInfo>>,
     /// Events of all threads, in timestamp order (each thread's own order kept).
     pub events: Vec<Event>,
+    /// The arguments of all events, one after the other (one allocation for
+    /// all of them rather than one per event): see [`Snapshot::args`].
+    pub values: Vec<Value>,
     /// The END frame, if the file was complete.
     pub end: Option<End>,
     /// What could not be read.
@@ -119,6 +136,20 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Appends an event with these arguments (for tools that build or filter
+    /// snapshots; [`calls::pair`](crate::calls::pair) recomputes the nesting).
+    pub fn push_event(&mut self, ticks: u64, thread: u32, callsite: u32, args: impl IntoIterator<Item = Value>) {
+        let start = self.values.len();
+        self.values.extend(args);
+        let args = ArgRange { start: start as u32, len: (self.values.len() - start) as u32 };
+        self.events.push(Event { ticks, thread, callsite, args, depth: 0, call: None });
+    }
+
+    /// An event's arguments, in its callsite's order.
+    pub fn args(&self, e: &Event) -> &[Value] {
+        self.values.get(e.args.range()).unwrap_or(&[])
+    }
+
     /// The callsite of an event, if its frame was intact.
     pub fn callsite(&self, e: &Event) -> Option<&CallsiteInfo> {
         self.callsites.get(e.callsite as usize)?.as_ref()
@@ -501,28 +532,49 @@ fn decode_ring(
             };
             let Some(Some(typed)) = snap.callsites.get(index as usize) else { continue };
             let mut cr = Reader::new(&compact, at);
-            let args: Result<Vec<Value>, WireError> =
-                typed.args.iter().map(|a| read_value(&mut cr, a.ty, a.specs.len())).collect();
-            match args {
-                Ok(args) => snap.events.push(Event { ticks: rec.ticks(), thread, callsite: index, args, depth: 0, call: None }),
-                Err(e) => snap.problems.push(Problem { offset: at, message: format!("record: {e}"), lost_events: 1 }),
+            let start = snap.values.len();
+            let mut failed = None;
+            for a in &typed.args {
+                match read_value(&mut cr, a.ty, a.specs.len()) {
+                    Ok(v) => snap.values.push(v),
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            match failed {
+                None => {
+                    let args = ArgRange { start: start as u32, len: typed.args.len() as u32 };
+                    snap.events.push(Event { ticks: rec.ticks(), thread, callsite: index, args, depth: 0, call: None });
+                }
+                Some(e) => {
+                    snap.values.truncate(start);
+                    snap.problems.push(Problem { offset: at, message: format!("record: {e}"), lost_events: 1 });
+                }
             }
         }
     }
 }
 
-fn decode_event(snap: &Snapshot, r: &mut Reader<'_>, ticks: &mut u64) -> Result<(u32, Vec<Value>), WireError> {
+fn decode_event(snap: &mut Snapshot, r: &mut Reader<'_>, ticks: &mut u64) -> Result<(u32, ArgRange), WireError> {
     let at = r.offset();
     let callsite = r.varint_u32()?;
     let Some(Some(cs)) = snap.callsites.get(callsite as usize) else {
         return Err(WireError::malformed(at, format!("event refers to callsite {callsite}, which is missing")));
     };
     *ticks = ticks.wrapping_add(r.varint()?);
-    let mut args = Vec::with_capacity(cs.args.len());
+    let start = snap.values.len();
     for a in &cs.args {
-        args.push(read_value(r, a.ty, a.specs.len())?);
+        match read_value(r, a.ty, a.specs.len()) {
+            Ok(v) => snap.values.push(v),
+            Err(e) => {
+                snap.values.truncate(start);
+                return Err(e);
+            }
+        }
     }
-    Ok((callsite, args))
+    Ok((callsite, ArgRange { start: start as u32, len: cs.args.len() as u32 }))
 }
 
 /// Reads one argument value of type `ty` (with `slots` texts when formatted).

@@ -111,17 +111,10 @@ fn made_up(events: Vec<(u64, u32, u32, Vec<Value>)>) -> Snapshot {
         })
         .collect();
     let anchor = snap.header.as_ref().unwrap().anchor.ticks;
-    snap.events = events
-        .into_iter()
-        .map(|(ticks, thread, callsite, args)| Event {
-            ticks: anchor + ticks,
-            thread,
-            callsite,
-            args,
-            depth: 0,
-            call: None,
-        })
-        .collect();
+    snap.values.clear();
+    for (ticks, thread, callsite, args) in events {
+        snap.push_event(anchor + ticks, thread, callsite, args);
+    }
     pair(&mut snap);
     snap
 }

@@ -114,7 +114,7 @@ fn run_child(kind: &str) -> (ExitStatus, String, PathBuf, ttlog_decode::Snapshot
 fn messages(snap: &ttlog_decode::Snapshot) -> Vec<String> {
     snap.events
         .iter()
-        .filter_map(|e| snap.callsite(e).map(|c| ttlog_decode::render::message::message(c, &e.args)))
+        .filter_map(|e| snap.callsite(e).map(|c| ttlog_decode::render::message::message(c, snap.args(e))))
         .collect()
 }
 

@@ -57,7 +57,7 @@ fn events_in_frame(bytes: &[u8], off: usize) -> u64 {
 fn lines(snap: &ttlog_decode::Snapshot) -> HashMap<String, usize> {
     let mut m = HashMap::new();
     for e in &snap.events {
-        let cs = snap.callsite(e).map(|c| ttlog_decode::render::message::message(c, &e.args));
+        let cs = snap.callsite(e).map(|c| ttlog_decode::render::message::message(c, snap.args(e)));
         *m.entry(format!("{}|{:?}|{}", e.thread, cs, e.ticks)).or_insert(0) += 1;
     }
     m
@@ -73,7 +73,7 @@ fn assert_subset(part: &HashMap<String, usize>, whole: &HashMap<String, usize>) 
 fn decode_and_expect(bytes: &[u8], expected: &str) {
     let snap = from_bytes(bytes).expect("decodes");
     let found = snap.events.iter().any(|e| {
-        snap.callsite(e).is_some_and(|c| ttlog_decode::render::message::message(c, &e.args) == expected)
+        snap.callsite(e).is_some_and(|c| ttlog_decode::render::message::message(c, snap.args(e)) == expected)
     });
     assert!(found, "no event renders as {expected:?}");
 }

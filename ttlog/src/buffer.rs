@@ -207,7 +207,7 @@ impl Ring {
     /// have been overwriting during the copy. `None` if the writer lapped the
     /// whole copy.
     pub(crate) fn copy(&self, owner_start: u64) -> Option<RingCopy> {
-        let mut words = Vec::new();
+        let mut words = Vec::with_capacity(self.words.len());
         let skip = self.copy_with(owner_start, usize::MAX, |run| {
             words.extend(run.iter().map(|w| w.load(Ordering::Relaxed)));
         })?;

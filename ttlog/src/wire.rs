@@ -164,12 +164,21 @@ pub const SPEC_ZERO: u8 = 2;
 pub trait Out {
     /// Appends bytes.
     fn put(&mut self, bytes: &[u8]);
+    /// Appends one byte.
+    #[inline]
+    fn put_byte(&mut self, b: u8) {
+        self.put(&[b]);
+    }
 }
 
 impl Out for Vec<u8> {
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
+    }
+    #[inline(always)]
+    fn put_byte(&mut self, b: u8) {
+        self.push(b);
     }
 }
 
@@ -209,28 +218,20 @@ impl Out for SliceOut<'_> {
 /// Appends `v` as unsigned LEB128.
 #[inline]
 pub fn put_varint(out: &mut impl Out, mut v: u64) {
-    let mut b = [0u8; 10];
-    let mut n = 0;
     while v >= 0x80 {
-        b[n] = v as u8 | 0x80;
+        out.put_byte(v as u8 | 0x80);
         v >>= 7;
-        n += 1;
     }
-    b[n] = v as u8;
-    out.put(&b[..=n]);
+    out.put_byte(v as u8);
 }
 
 /// Appends a `u128` as unsigned LEB128.
 pub fn put_varint128(out: &mut impl Out, mut v: u128) {
-    let mut b = [0u8; 19];
-    let mut n = 0;
     while v >= 0x80 {
-        b[n] = v as u8 | 0x80;
+        out.put_byte(v as u8 | 0x80);
         v >>= 7;
-        n += 1;
     }
-    b[n] = v as u8;
-    out.put(&b[..=n]);
+    out.put_byte(v as u8);
 }
 
 /// Zigzag-maps a signed value.

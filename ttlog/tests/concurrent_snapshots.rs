@@ -65,7 +65,7 @@ fn snapshot_and_check(logged: &[AtomicU64]) -> (u64, u64) {
     let mut per_thread: HashMap<u64, Vec<u64>> = HashMap::new();
     for e in &decoded.events {
         let cs = decoded.callsite(e).unwrap();
-        let msg = ttlog_decode::render::message::message(cs, &e.args);
+        let msg = ttlog_decode::render::message::message(cs, decoded.args(e));
         let (t, s) = parse(&msg);
         assert_eq!(msg, expected(t, s), "torn or wrong event");
         let name = &decoded.thread(e).unwrap().name;

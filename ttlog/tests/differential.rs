@@ -132,7 +132,7 @@ fn decoded_messages_equal_format() {
         .events
         .iter()
         .filter(|e| decoded.callsite(e).is_some_and(|c| c.file.ends_with("differential.rs")))
-        .map(|e| ttlog_decode::render::message::message(decoded.callsite(e).unwrap(), &e.args))
+        .map(|e| ttlog_decode::render::message::message(decoded.callsite(e).unwrap(), decoded.args(e)))
         .collect();
     assert_eq!(got.len(), expected.len(), "events decoded vs cases logged");
     let mut failures = Vec::new();

@@ -72,7 +72,7 @@ fn events_of(thread: &str) -> Vec<Ev> {
         for (i, a) in cs.args.iter().enumerate() {
             if a.role == ttlog::callsite::ArgRole::Field {
                 let mut v = String::new();
-                ttlog_decode::render::message::write_arg(&mut v, cs, &e.args, i, 0);
+                ttlog_decode::render::message::write_arg(&mut v, cs, snap.args(e), i, 0);
                 fields.push((a.name.clone(), v));
             }
         }
@@ -83,7 +83,7 @@ fn events_of(thread: &str) -> Vec<Ev> {
             kind: cs.kind,
             depth: e.depth,
             target: cs.target.clone(),
-            message: ttlog_decode::render::message::message(cs, &e.args),
+            message: ttlog_decode::render::message::message(cs, snap.args(e)),
             fields,
             call: e.call,
             line,

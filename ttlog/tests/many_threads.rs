@@ -84,7 +84,7 @@ fn ten_thousand_threads_every_event_accounted_for() {
         .events
         .iter()
         .rfind(|e| decoded.thread(e).is_some_and(|t| t.name == "t-4242"))
-        .map(|e| ttlog_decode::render::message::message(decoded.callsite(e).unwrap(), &e.args));
+        .map(|e| ttlog_decode::render::message::message(decoded.callsite(e).unwrap(), decoded.args(e)));
     assert_eq!(last.as_deref(), Some("thread 4242 event 999"));
 
     println!(

@@ -32,7 +32,7 @@ fn check(snap: &ttlog::Snapshot) -> usize {
     for e in &decoded.events {
         let th = decoded.thread(e).unwrap();
         let Some(id) = th.name.strip_prefix("churn-") else { continue };
-        let msg = ttlog_decode::render::message::message(decoded.callsite(e).unwrap(), &e.args);
+        let msg = ttlog_decode::render::message::message(decoded.callsite(e).unwrap(), decoded.args(e));
         let (who, seq) = msg.strip_prefix("churn thread ").and_then(|r| r.split_once(" event ")).unwrap();
         assert_eq!(who, id, "an event of thread {who} attributed to thread {id}");
         per_thread.entry(e.thread).or_default().push(seq.parse().unwrap());

@@ -14,7 +14,7 @@
 //! ..Z  INFO [worker-1 4711] app::server: ← app::server::handle elapsed=1.250ms ret=5
 //! ```
 
-use super::message::{write_arg, write_fields, write_message};
+use super::message::{push_u64, write_arg, write_fields, write_message};
 use super::time::write_rfc3339;
 use crate::calls::Call;
 use crate::read::{Event, Snapshot};
@@ -33,18 +33,27 @@ pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
         let _ = write!(out, " ????? [callsite {} missing]", e.callsite);
         return;
     };
-    let _ = write!(out, " {:>5} ", cs.level.as_str());
+    out.push_str(match cs.level {
+        ttlog::Level::Error => " ERROR [",
+        ttlog::Level::Warn => "  WARN [",
+        ttlog::Level::Info => "  INFO [",
+        ttlog::Level::Debug => " DEBUG [",
+        ttlog::Level::Trace => " TRACE [",
+    });
     match snap.thread(e) {
-        Some(t) if !t.name.is_empty() => {
-            let _ = write!(out, "[{} {}]", t.name, t.tid);
-        }
         Some(t) => {
-            let _ = write!(out, "[{}]", t.tid);
+            if !t.name.is_empty() {
+                out.push_str(&t.name);
+                out.push(' ');
+            }
+            push_u64(out, t.tid);
         }
         None => {
-            let _ = write!(out, "[thread #{}]", e.thread);
+            out.push_str("thread #");
+            push_u64(out, e.thread as u64);
         }
     }
+    out.push(']');
     out.push(' ');
     for _ in 0..e.depth.min(MAX_INDENT) {
         out.push_str("  ");
@@ -56,11 +65,11 @@ pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
         (CallsiteKind::Exit, _) => out.push_str("← "),
         (CallsiteKind::Event, _) => {}
     }
-    write_message(out, cs, &e.args);
+    write_message(out, cs, snap.args(e));
     if let (CallsiteKind::Exit, Some(call)) = (cs.kind, &e.call) {
         write_exit(out, cs, call);
     }
-    write_fields(out, cs, &e.args);
+    write_fields(out, cs, snap.args(e));
 }
 
 /// Indentation stops growing here: a thread with this many calls open is
@@ -192,7 +201,7 @@ pub fn write_json_line(out: &mut String, snap: &Snapshot, e: &Event) {
     push_display(out, &cs.line);
     out.push_str(",\"message\":");
     let mut msg = String::new();
-    write_message(&mut msg, cs, &e.args);
+    write_message(&mut msg, cs, snap.args(e));
     push_json_str(out, &msg);
     out.push_str(",\"fields\":{");
     let mut first = true;
@@ -206,19 +215,19 @@ pub fn write_json_line(out: &mut String, snap: &Snapshot, e: &Event) {
         first = false;
         push_json_str(out, &a.name);
         out.push(':');
-        let Some(v) = e.args.get(i) else {
+        let Some(v) = snap.args(e).get(i) else {
             out.push_str("null");
             continue;
         };
         let is_debug = a.specs.first().is_some_and(|s| s.ty != ttlog::callsite::FmtType::Display);
         if is_debug {
             let mut s = String::new();
-            write_arg(&mut s, cs, &e.args, i, 0);
+            write_arg(&mut s, cs, snap.args(e), i, 0);
             push_json_str(out, &s);
         } else {
             push_json_value(out, v, || {
                 let mut s = String::new();
-                write_arg(&mut s, cs, &e.args, i, 0);
+                write_arg(&mut s, cs, snap.args(e), i, 0);
                 s
             });
         }

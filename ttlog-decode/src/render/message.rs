@@ -14,9 +14,30 @@ pub fn write_cut_marker(out: &mut String, cut: u64) {
     }
 }
 
-fn push_u64(out: &mut String, v: u64) {
-    use std::fmt::Write;
-    let _ = write!(out, "{v}");
+/// Appends `v` in decimal, without the formatting machinery: the decoder
+/// writes a few numbers on every line.
+pub(crate) fn push_u64(out: &mut String, mut v: u64) {
+    let mut b = [0u8; 20];
+    let mut i = b.len();
+    loop {
+        i -= 1;
+        b[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if let Ok(s) = core::str::from_utf8(&b[i..]) {
+        out.push_str(s);
+    }
+}
+
+/// Appends `v` in decimal.
+pub(crate) fn push_i64(out: &mut String, v: i64) {
+    if v < 0 {
+        out.push('-');
+    }
+    push_u64(out, v.unsigned_abs());
 }
 
 fn count_value(c: Count, args: &[Value]) -> Option<usize> {

@@ -95,6 +95,13 @@ pub fn render_value(
         }
         return;
     }
+    // `{}` and `{:?}` without width, precision or flags: most placeholders.
+    // Written directly, without the formatting machinery (fill, alignment and
+    // the `0` flag do nothing without a width).
+    if width.is_none() && precision.is_none() && spec.sign == Sign::None && !spec.alternate && plain(out, value, spec.ty)
+    {
+        return;
+    }
     let how = How::select(value, spec.ty);
     let float = matches!(value, Value::F32(_) | Value::F64(_));
     let max_precision = match how {
@@ -124,6 +131,31 @@ pub fn render_value(
         write_std(&mut marked, &arg, &opts);
         merge_fill(out, &plain, &marked, spec.fill);
     }
+}
+
+/// Writes the values whose plain `{}` (or `{:?}`) needs no formatter; false for
+/// the others.
+fn plain(out: &mut String, value: &Value, ty: FmtType) -> bool {
+    use crate::render::message::{push_i64, push_u64};
+    let display = ty == FmtType::Display;
+    if !display && ty != FmtType::Debug {
+        return false;
+    }
+    match value {
+        Value::U8(v) => push_u64(out, *v as u64),
+        Value::U16(v) => push_u64(out, *v as u64),
+        Value::U32(v) => push_u64(out, *v as u64),
+        Value::U64(v) => push_u64(out, *v),
+        Value::I8(v) => push_i64(out, *v as i64),
+        Value::I16(v) => push_i64(out, *v as i64),
+        Value::I32(v) => push_i64(out, *v as i64),
+        Value::I64(v) => push_i64(out, *v),
+        Value::Bool(v) => out.push_str(if *v { "true" } else { "false" }),
+        Value::Str(t) if display => out.push_str(&t.text),
+        Value::Char(c) if display => out.push(*c),
+        _ => return false,
+    }
+    true
 }
 
 /// Appends `plain` to `out` with the spec's `fill` at every position where

@@ -44,15 +44,35 @@ pub fn write_rfc3339(out: &mut String, unix_nanos: i128) {
         return;
     }
     let secs = unix_nanos.div_euclid(NANOS_PER_SEC);
-    let nanos = unix_nanos.rem_euclid(NANOS_PER_SEC);
-    let days = secs.div_euclid(SECS_PER_DAY);
-    let secs_of_day = secs.rem_euclid(SECS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
+    let nanos = unix_nanos.rem_euclid(NANOS_PER_SEC) as u32;
+    // In range, seconds fit an i64: the rest of the arithmetic is 64-bit.
+    let secs = secs as i64;
+    let days = secs.div_euclid(SECS_PER_DAY as i64);
+    let secs_of_day = secs.rem_euclid(SECS_PER_DAY as i64) as u32;
+    let (year, month, day) = civil_from_days(days as i128);
     let (hour, minute, second) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
-    let _ = write!(
-        out,
-        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{nanos:09}Z"
-    );
+    // YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ, digits written in place: this runs once
+    // per decoded line.
+    let mut b = *b"0000-00-00T00:00:00.000000000Z";
+    digits(&mut b[0..4], year as u32);
+    digits(&mut b[5..7], month as u32);
+    digits(&mut b[8..10], day as u32);
+    digits(&mut b[11..13], hour);
+    digits(&mut b[14..16], minute);
+    digits(&mut b[17..19], second);
+    digits(&mut b[20..29], nanos);
+    if let Ok(text) = core::str::from_utf8(&b) {
+        out.push_str(text);
+    }
+}
+
+/// Writes `v`'s last `dst.len()` decimal digits into `dst`.
+#[inline]
+fn digits(dst: &mut [u8], mut v: u32) {
+    for d in dst.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
 }
 
 /// The (year, month, day) of the day `days` after 1970-01-01, on the proleptic

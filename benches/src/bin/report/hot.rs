@@ -184,7 +184,7 @@ fn same_text_check(out: &mut Output, clock: &str, inputs: &Inputs) {
             let last = &mine[mine.len() - recorded.len()..];
             ttlog_ok = last.iter().zip(&recorded).all(|(e, &m)| {
                 snap.callsite(e)
-                    .is_some_and(|cs| ttlog_decode::render::message::message(cs, &e.args) == expected_text(m, inputs))
+                    .is_some_and(|cs| ttlog_decode::render::message::message(cs, snap.args(e)) == expected_text(m, inputs))
             });
         }
     }
