@@ -267,20 +267,65 @@ impl Encoded {
 }
 
 /// Maps callsite ids to the statics registered through `inventory`.
-fn callsite_table() -> HashMap<u32, &'static Callsite> {
+fn callsite_table() -> HashMap<u32, &'static Callsite, Fx> {
     inventory::iter::<crate::__private::Registration>
         .into_iter()
         .map(|r| (crate::write::callsite_id(r.0), r.0))
         .collect()
 }
 
+/// A fast hash for the encoder's small integer keys (multiply and rotate, as
+/// in rustc's FxHash): SipHash's resistance to chosen keys buys nothing for
+/// callsite ids, and costs much of the per-event budget.
+type Fx = std::hash::BuildHasherDefault<FxHasher>;
+
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut a = [0u8; 8];
+            a[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(a));
+        }
+    }
+    #[inline]
+    fn write_u32(&mut self, v: u32) {
+        self.add(v as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.add(v);
+    }
+    #[inline]
+    fn write_usize(&mut self, v: usize) {
+        self.add(v as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Re-encodes records: interns (callsite, types) pairs and writes events frames.
 struct Encoder {
-    table: HashMap<u32, &'static Callsite>,
+    table: HashMap<u32, &'static Callsite, Fx>,
     /// (callsite, concrete types) in index order.
     signatures: Vec<(&'static Callsite, Vec<ArgType>)>,
-    /// (id, packed type words) -> index into `signatures`.
-    index: HashMap<(u32, Vec<u64>), u32>,
+    /// (id, packed type words) -> index into `signatures`: the header word's
+    /// types alone for callsites of at most five arguments, which need no
+    /// allocation to look up.
+    index: HashMap<(u32, u64), u32, Fx>,
+    index_ext: HashMap<(u32, Vec<u64>), u32, Fx>,
     /// Bytes of the record being decoded.
     scratch: Vec<u8>,
 }
@@ -290,14 +335,19 @@ impl Encoder {
         Encoder {
             table: callsite_table(),
             signatures: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
+            index_ext: HashMap::default(),
             scratch: Vec::with_capacity(buffer::BLOCK as usize),
         }
     }
 
     /// The signature index of a record, interning it on first sight.
     fn signature(&mut self, id: u32, type_words: &[u64]) -> Option<u32> {
-        if let Some(&i) = self.index.get(&(id, type_words.to_vec())) {
+        let found = match type_words {
+            [inline] => self.index.get(&(id, *inline)),
+            _ => self.index_ext.get(&(id, type_words.to_vec())),
+        };
+        if let Some(&i) = found {
             return Some(i);
         }
         let cs = *self.table.get(&id)?;
@@ -314,7 +364,10 @@ impl Encoder {
         }
         let idx = self.signatures.len() as u32;
         self.signatures.push((cs, types));
-        self.index.insert((id, type_words.to_vec()), idx);
+        match type_words {
+            [inline] => self.index.insert((id, *inline), idx),
+            _ => self.index_ext.insert((id, type_words.to_vec()), idx),
+        };
         Some(idx)
     }
 
@@ -341,6 +394,8 @@ impl Encoder {
                     let ext_words = (record::ext_tag_bytes(nargs) / 8) as usize;
                     if 2 + ext_words > words.len() {
                         None
+                    } else if ext_words == 0 {
+                        self.signature(id, &[inline])
                     } else {
                         let mut tw = Vec::with_capacity(1 + ext_words);
                         tw.push(inline);
@@ -364,18 +419,24 @@ impl Encoder {
                 prev = ts;
                 (start, count_at, 0)
             });
-            let mark = out.len();
-            wire::put_varint(out, sig as u64);
-            wire::put_varint(out, ts.wrapping_sub(prev));
             let (cs, types) = &self.signatures[sig as usize];
             let ext_words = (record::ext_tag_bytes(types.len()) / 8) as usize;
             let args = le_bytes(&words[2 + ext_words..], &mut self.scratch);
             let slots = |i: usize| cs.args.get(i).map(|a| a.specs.len());
-            if wire::transcode_args(types, slots, args, out).is_none() {
-                out.truncate(mark);
+            // The event goes straight into spare capacity reserved for its
+            // largest encoding: no capacity check per byte.
+            out.reserve(2 * 10 + wire::transcode_bound(args.len()));
+            let mut spare = Spare::new(out.spare_capacity_mut());
+            wire::put_varint(&mut spare, sig as u64);
+            wire::put_varint(&mut spare, ts.wrapping_sub(prev));
+            if wire::transcode_args(types, slots, args, &mut spare).is_none() || spare.overflowed {
                 skipped += 1;
                 continue;
             }
+            let n = spare.len;
+            // SAFETY: `Spare` initialised the first `n` bytes of the spare
+            // capacity (it never writes past it, and `overflowed` is false).
+            unsafe { out.set_len(out.len() + n) };
             prev = ts;
             written += 1;
             frame = Some((start, count_at, count + 1));
@@ -389,6 +450,46 @@ impl Encoder {
 
     fn nargs(&self, sig: u32) -> usize {
         self.signatures[sig as usize].1.len()
+    }
+}
+
+/// Writes bytes into a vector's spare capacity, checking against its end but
+/// not growing it.
+struct Spare<'a> {
+    buf: &'a mut [core::mem::MaybeUninit<u8>],
+    len: usize,
+    overflowed: bool,
+}
+
+impl<'a> Spare<'a> {
+    fn new(buf: &'a mut [core::mem::MaybeUninit<u8>]) -> Spare<'a> {
+        Spare { buf, len: 0, overflowed: false }
+    }
+}
+
+impl wire::Out for Spare<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(dst) => {
+                for (d, s) in dst.iter_mut().zip(bytes) {
+                    d.write(*s);
+                }
+                self.len += bytes.len();
+            }
+            None => self.overflowed = true,
+        }
+    }
+
+    #[inline(always)]
+    fn put_byte(&mut self, b: u8) {
+        match self.buf.get_mut(self.len) {
+            Some(d) => {
+                d.write(b);
+                self.len += 1;
+            }
+            None => self.overflowed = true,
+        }
     }
 }
 

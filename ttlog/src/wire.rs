@@ -755,58 +755,62 @@ impl End {
 /// the compact encoding of EVENTS frames. `slots(i)` is the number of specs of
 /// argument `i` (the number of texts a formatted argument has). `None` if the
 /// bytes do not match the types.
+#[inline]
 pub fn transcode_args(
     types: &[ArgType],
     slots: impl Fn(usize) -> Option<usize>,
-    mut b: &[u8],
-    out: &mut Vec<u8>,
+    b: &[u8],
+    out: &mut impl Out,
 ) -> Option<()> {
-    fn take<'a>(b: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
-        if b.len() < n {
-            return None;
-        }
-        let (h, t) = b.split_at(n);
-        *b = t;
-        Some(h)
+    /// The `N` bytes at `*at`, advancing it.
+    #[inline(always)]
+    fn take<const N: usize>(b: &[u8], at: &mut usize) -> Option<[u8; N]> {
+        let v = b.get(*at..*at + N)?.try_into().ok()?;
+        *at += N;
+        Some(v)
     }
-    fn le(b: &mut &[u8], n: usize) -> Option<u128> {
-        let s = take(b, n)?;
-        let mut a = [0u8; 16];
-        a[..n].copy_from_slice(s);
-        Some(u128::from_le_bytes(a))
-    }
+    let mut at = 0;
     for (i, ty) in types.iter().enumerate() {
         match ty {
-            ArgType::U8 | ArgType::Bool => out.push(le(&mut b, 1)? as u8),
-            ArgType::U16 => put_varint(out, le(&mut b, 2)? as u64),
-            ArgType::U32 | ArgType::Char => put_varint(out, le(&mut b, 4)? as u64),
-            ArgType::U64 => put_varint(out, le(&mut b, 8)? as u64),
-            ArgType::U128 => put_varint128(out, le(&mut b, 16)?),
-            ArgType::I8 => put_varint(out, zigzag(le(&mut b, 1)? as u8 as i8 as i64)),
-            ArgType::I16 => put_varint(out, zigzag(le(&mut b, 2)? as u16 as i16 as i64)),
-            ArgType::I32 => put_varint(out, zigzag(le(&mut b, 4)? as u32 as i32 as i64)),
-            ArgType::I64 => put_varint(out, zigzag(le(&mut b, 8)? as u64 as i64)),
-            ArgType::I128 => put_varint128(out, zigzag128(le(&mut b, 16)? as i128)),
-            ArgType::F32 => out.extend_from_slice(take(&mut b, 4)?),
-            ArgType::F64 => out.extend_from_slice(take(&mut b, 8)?),
+            ArgType::U8 | ArgType::Bool => out.put_byte(take::<1>(b, &mut at)?[0]),
+            ArgType::U16 => put_varint(out, u16::from_le_bytes(take(b, &mut at)?) as u64),
+            ArgType::U32 | ArgType::Char => put_varint(out, u32::from_le_bytes(take(b, &mut at)?) as u64),
+            ArgType::U64 => put_varint(out, u64::from_le_bytes(take(b, &mut at)?)),
+            ArgType::U128 => put_varint128(out, u128::from_le_bytes(take(b, &mut at)?)),
+            ArgType::I8 => put_varint(out, zigzag(i8::from_le_bytes(take(b, &mut at)?) as i64)),
+            ArgType::I16 => put_varint(out, zigzag(i16::from_le_bytes(take(b, &mut at)?) as i64)),
+            ArgType::I32 => put_varint(out, zigzag(i32::from_le_bytes(take(b, &mut at)?) as i64)),
+            ArgType::I64 => put_varint(out, zigzag(i64::from_le_bytes(take(b, &mut at)?))),
+            ArgType::I128 => put_varint128(out, zigzag128(i128::from_le_bytes(take(b, &mut at)?))),
+            ArgType::F32 => out.put(&take::<4>(b, &mut at)?),
+            ArgType::F64 => out.put(&take::<8>(b, &mut at)?),
             ArgType::Str => {
-                let head = le(&mut b, 2)? as usize;
-                let cut = if head & 0x8000 != 0 { le(&mut b, 4)? as u64 } else { 0 };
-                let s = take(&mut b, head & 0x7fff)?;
-                put_arg_str(out, s, cut);
+                let head = u16::from_le_bytes(take(b, &mut at)?) as usize;
+                let cut = if head & 0x8000 != 0 { u32::from_le_bytes(take(b, &mut at)?) as u64 } else { 0 };
+                let n = head & 0x7fff;
+                put_arg_str(out, b.get(at..at + n)?, cut);
+                at += n;
             }
             ArgType::Formatted => {
                 for _ in 0..slots(i)? {
-                    let end = b.iter().position(|&c| c >= 0xFE)?;
-                    let s = take(&mut b, end)?;
-                    let marker = take(&mut b, 1)?[0];
-                    let cut = if marker == 0xFE { le(&mut b, 4)? as u64 } else { 0 };
+                    let end = b.get(at..)?.iter().position(|&c| c >= 0xFE)?;
+                    let s = &b[at..at + end];
+                    at += end;
+                    let marker = take::<1>(b, &mut at)?[0];
+                    let cut = if marker == 0xFE { u32::from_le_bytes(take(b, &mut at)?) as u64 } else { 0 };
                     put_arg_str(out, s, cut);
                 }
             }
         }
     }
     Some(())
+}
+
+/// The most bytes [`transcode_args`] writes for `n` bytes of a record: a
+/// 16-byte integer becomes at most 19, a string's 2-byte length at most 3
+/// (its cut count 5 for 4): never more than twice the input, plus slack.
+pub const fn transcode_bound(n: usize) -> usize {
+    2 * n + 16
 }
 
 // ---------------------------------------------------------------------------
