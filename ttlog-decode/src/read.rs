@@ -266,8 +266,21 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, Error> {
         });
     }
 
+    // The END frame tells how many events follow (a hint only: it may lie).
+    if let Some(end) = snap.end {
+        let n = (end.events as usize).min(bytes.len());
+        snap.events.reserve(n);
+        snap.values.reserve(2 * n);
+    }
+    // Each callsite's argument types and slot counts, packed: the event loop
+    // reads these rather than the callsites' full metadata.
+    let shapes: Vec<Option<Vec<(ArgType, usize)>>> = snap
+        .callsites
+        .iter()
+        .map(|c| c.as_ref().map(|c| c.args.iter().map(|a| (a.ty, a.specs.len())).collect()))
+        .collect();
     for (base, payload) in event_frames {
-        decode_events(&mut snap, base, payload);
+        decode_events(&mut snap, &shapes, base, payload);
     }
     let mut signatures = HashMap::new();
     for (base, payload) in ring_frames {
@@ -404,7 +417,7 @@ fn place<T: PartialEq>(table: &mut Vec<Option<T>>, index: u32, item: T, offset: 
 
 /// Decodes one EVENTS frame. An event that cannot be decoded ends the frame
 /// (events have no length prefix); the rest of the frame is reported lost.
-fn decode_events(snap: &mut Snapshot, base: u64, payload: &[u8]) {
+fn decode_events(snap: &mut Snapshot, shapes: &[Option<Vec<(ArgType, usize)>>], base: u64, payload: &[u8]) {
     let mut r = Reader::new(payload, base);
     let header = (|| -> Result<(u32, u64, u64), WireError> {
         Ok((r.varint_u32()?, u32::from_le_bytes(r.array()?) as u64, r.varint()?))
@@ -425,7 +438,7 @@ fn decode_events(snap: &mut Snapshot, base: u64, payload: &[u8]) {
     }
     for i in 0..count {
         let at = r.offset();
-        match decode_event(snap, &mut r, &mut ticks) {
+        match decode_event(&mut snap.values, shapes, &mut r, &mut ticks) {
             Ok((callsite, args)) => snap.events.push(Event { ticks, thread, callsite, args, depth: 0, call: None }),
             Err(e) => {
                 let lost = count - i;
@@ -557,24 +570,29 @@ fn decode_ring(
     }
 }
 
-fn decode_event(snap: &mut Snapshot, r: &mut Reader<'_>, ticks: &mut u64) -> Result<(u32, ArgRange), WireError> {
+fn decode_event(
+    values: &mut Vec<Value>,
+    shapes: &[Option<Vec<(ArgType, usize)>>],
+    r: &mut Reader<'_>,
+    ticks: &mut u64,
+) -> Result<(u32, ArgRange), WireError> {
     let at = r.offset();
     let callsite = r.varint_u32()?;
-    let Some(Some(cs)) = snap.callsites.get(callsite as usize) else {
+    let Some(Some(shape)) = shapes.get(callsite as usize) else {
         return Err(WireError::malformed(at, format!("event refers to callsite {callsite}, which is missing")));
     };
     *ticks = ticks.wrapping_add(r.varint()?);
-    let start = snap.values.len();
-    for a in &cs.args {
-        match read_value(r, a.ty, a.specs.len()) {
-            Ok(v) => snap.values.push(v),
+    let start = values.len();
+    for &(ty, slots) in shape {
+        match read_value(r, ty, slots) {
+            Ok(v) => values.push(v),
             Err(e) => {
-                snap.values.truncate(start);
+                values.truncate(start);
                 return Err(e);
             }
         }
     }
-    Ok((callsite, ArgRange { start: start as u32, len: cs.args.len() as u32 }))
+    Ok((callsite, ArgRange { start: start as u32, len: shape.len() as u32 }))
 }
 
 /// Reads one argument value of type `ty` (with `slots` texts when formatted).

@@ -326,6 +326,9 @@ struct Encoder {
     /// allocation to look up.
     index: HashMap<(u32, u64), u32, Fx>,
     index_ext: HashMap<(u32, Vec<u64>), u32, Fx>,
+    /// Direct-mapped cache in front of `index`: (id, header types, signature)
+    /// of callsites with at most five arguments; interleaved callsites hit it.
+    recent: [(u32, u64, u32); 64],
     /// Bytes of the record being decoded.
     scratch: Vec<u8>,
 }
@@ -337,6 +340,7 @@ impl Encoder {
             signatures: Vec::new(),
             index: HashMap::default(),
             index_ext: HashMap::default(),
+            recent: [(0, 0, 0); 64],
             scratch: Vec::with_capacity(buffer::BLOCK as usize),
         }
     }
@@ -384,18 +388,26 @@ impl Encoder {
             let words = rec.words;
             let (id, _, inline) = record::split_header(words[0]);
             let ts = words[1];
-            // Fast path: the same callsite and types as the previous record.
+            // Fast path: a callsite (with its types) seen recently. Id 0 is
+            // never a callsite, so an empty cache entry never matches.
+            let slot = ((id as u64 ^ inline.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
+            let (cid, ctags, csig) = self.recent[slot];
             let sig = match last {
                 Some((lid, ltags, sig)) if lid == id && ltags == inline && self.nargs(sig) <= record::INLINE_TAGS => {
                     Some(sig)
                 }
+                _ if cid == id && ctags == inline => Some(csig),
                 _ => {
                     let nargs = self.table.get(&id).map_or(0, |c| c.args.len());
                     let ext_words = (record::ext_tag_bytes(nargs) / 8) as usize;
                     if 2 + ext_words > words.len() {
                         None
                     } else if ext_words == 0 {
-                        self.signature(id, &[inline])
+                        let sig = self.signature(id, &[inline]);
+                        if let Some(sig) = sig {
+                            self.recent[slot] = (id, inline, sig);
+                        }
+                        sig
                     } else {
                         let mut tw = Vec::with_capacity(1 + ext_words);
                         tw.push(inline);

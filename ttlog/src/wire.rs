@@ -497,17 +497,20 @@ impl Header {
         match self.clock {
             Clock::None => None,
             _ => {
-                let dt = self.taken.ticks as i128 - self.anchor.ticks as i128;
-                let dm = self.taken.mono_ns as i128 - self.anchor.mono_ns as i128;
-                let since = ticks as i128 - self.taken.ticks as i128;
+                // Differences of u64 readings, as i64: exact for spans under
+                // 292 years. 64-bit arithmetic only: the decoder does this for
+                // every line.
+                let dt = self.taken.ticks.wrapping_sub(self.anchor.ticks) as i64;
+                let dm = self.taken.mono_ns.wrapping_sub(self.anchor.mono_ns) as i64;
+                let since = ticks.wrapping_sub(self.taken.ticks) as i64;
                 let ns = if dt > 0 && dm > 0 {
                     // ns = since * dm / dt, in floating point: both spans fit an f64
                     // with sub-nanosecond error for any realistic process life.
-                    (since as f64 * (dm as f64 / dt as f64)).round() as i128
+                    (since as f64 * (dm as f64 / dt as f64)).round() as i64
                 } else {
                     since
                 };
-                Some(self.taken.real_ns as i128 + ns)
+                Some(self.taken.real_ns as i128 + ns as i128)
             }
         }
     }
@@ -920,6 +923,34 @@ impl<'a> Reader<'a> {
     /// Reads an unsigned LEB128 `u64`.
     #[inline]
     pub fn varint(&mut self) -> Result<u64, WireError> {
+        // Most varints in a snapshot are one byte: callsite indexes, time
+        // deltas, small numbers.
+        if let Some(&b) = self.buf.get(self.pos)
+            && b < 0x80
+        {
+            self.pos += 1;
+            return Ok(b as u64);
+        }
+        self.varint_long()
+    }
+
+    #[inline(never)]
+    fn varint_long(&mut self) -> Result<u64, WireError> {
+        // With ten bytes at hand (the longest u64 varint), no check per byte.
+        if let Some(b) = self.buf.get(self.pos..self.pos + 10) {
+            let mut v = 0u64;
+            for (i, &byte) in b.iter().enumerate() {
+                v |= ((byte & 0x7f) as u64) << (7 * i);
+                if byte < 0x80 {
+                    if i == 9 && byte > 1 {
+                        break;
+                    }
+                    self.pos += i + 1;
+                    return Ok(v);
+                }
+            }
+            return Err(WireError::malformed(self.offset(), "varint overflows 64 bits"));
+        }
         let start = self.offset();
         let mut v = 0u64;
         let mut shift = 0u32;

@@ -19,17 +19,43 @@ pub fn write_cut_marker(out: &mut String, cut: u64) {
 pub(crate) fn push_u64(out: &mut String, mut v: u64) {
     let mut b = [0u8; 20];
     let mut i = b.len();
-    loop {
+    // Two digits at a time.
+    while v >= 100 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        b[i..i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+    }
+    if v >= 10 {
+        let d = v as usize * 2;
+        i -= 2;
+        b[i..i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+    } else {
         i -= 1;
-        b[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+        b[i] = b'0' + v as u8;
     }
-    if let Ok(s) = core::str::from_utf8(&b[i..]) {
-        out.push_str(s);
+    push_ascii(out, &b[i..]);
+}
+
+/// "00", "01", .. "99".
+pub(crate) const DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
     }
+    t
+};
+
+/// Appends bytes that are ASCII digits and punctuation by construction: every
+/// caller writes them from `b'0' + digit`, [`DIGIT_PAIRS`] and literals.
+#[inline]
+pub(crate) fn push_ascii(out: &mut String, bytes: &[u8]) {
+    debug_assert!(bytes.is_ascii());
+    // SAFETY: the callers only pass ASCII (see above), and ASCII is UTF-8.
+    out.push_str(unsafe { core::str::from_utf8_unchecked(bytes) });
 }
 
 /// Appends `v` in decimal.

@@ -43,35 +43,56 @@ pub fn write_rfc3339(out: &mut String, unix_nanos: i128) {
         let _ = write!(out, "{unix_nanos:+}{OUT_OF_RANGE_SUFFIX}");
         return;
     }
-    let secs = unix_nanos.div_euclid(NANOS_PER_SEC);
-    let nanos = unix_nanos.rem_euclid(NANOS_PER_SEC) as u32;
-    // In range, seconds fit an i64: the rest of the arithmetic is 64-bit.
-    let secs = secs as i64;
-    let days = secs.div_euclid(SECS_PER_DAY as i64);
-    let secs_of_day = secs.rem_euclid(SECS_PER_DAY as i64) as u32;
-    let (year, month, day) = civil_from_days(days as i128);
-    let (hour, minute, second) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
-    // YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ, digits written in place: this runs once
-    // per decoded line.
+    // In range the nanoseconds fit an i64 until 2262, the seconds always: the
+    // arithmetic is 64-bit (this runs once per decoded line).
+    let (secs, nanos) = match i64::try_from(unix_nanos) {
+        Ok(ns) => (ns.div_euclid(NANOS_PER_SEC as i64), ns.rem_euclid(NANOS_PER_SEC as i64) as u32),
+        Err(_) => (unix_nanos.div_euclid(NANOS_PER_SEC) as i64, unix_nanos.rem_euclid(NANOS_PER_SEC) as u32),
+    };
     let mut b = *b"0000-00-00T00:00:00.000000000Z";
-    digits(&mut b[0..4], year as u32);
-    digits(&mut b[5..7], month as u32);
-    digits(&mut b[8..10], day as u32);
-    digits(&mut b[11..13], hour);
-    digits(&mut b[14..16], minute);
-    digits(&mut b[17..19], second);
+    LAST_SECOND.with(|last| {
+        let (cached, prefix) = last.get();
+        if cached == secs {
+            b[..19].copy_from_slice(&prefix);
+        } else {
+            let days = secs.div_euclid(SECS_PER_DAY as i64);
+            let secs_of_day = secs.rem_euclid(SECS_PER_DAY as i64) as u32;
+            let (year, month, day) = civil_from_days(days as i128);
+            let (hour, minute, second) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
+            digits(&mut b[0..4], year as u32);
+            digits(&mut b[5..7], month as u32);
+            digits(&mut b[8..10], day as u32);
+            digits(&mut b[11..13], hour);
+            digits(&mut b[14..16], minute);
+            digits(&mut b[17..19], second);
+            let mut prefix = [0u8; 19];
+            prefix.copy_from_slice(&b[..19]);
+            last.set((secs, prefix));
+        }
+    });
     digits(&mut b[20..29], nanos);
-    if let Ok(text) = core::str::from_utf8(&b) {
-        out.push_str(text);
-    }
+    crate::render::message::push_ascii(out, &b);
 }
 
-/// Writes `v`'s last `dst.len()` decimal digits into `dst`.
+thread_local! {
+    /// The date and time of the last second written: consecutive lines of a
+    /// snapshot mostly fall in the same second.
+    static LAST_SECOND: core::cell::Cell<(i64, [u8; 19])> = const { core::cell::Cell::new((i64::MIN, [0; 19])) };
+}
+
+/// Writes `v`'s last `dst.len()` decimal digits into `dst`, ASCII only (see
+/// `push_ascii`).
 #[inline]
 fn digits(dst: &mut [u8], mut v: u32) {
-    for d in dst.iter_mut().rev() {
-        *d = b'0' + (v % 10) as u8;
-        v /= 10;
+    let mut i = dst.len();
+    while i >= 2 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        dst[i..i + 2].copy_from_slice(&crate::render::message::DIGIT_PAIRS[d..d + 2]);
+    }
+    if i == 1 {
+        dst[0] = b'0' + (v % 10) as u8;
     }
 }
 
