@@ -22,11 +22,12 @@ pub enum Message {
     StringConcat,
     /// `Backup storage speeds (min): {} MB/s read` with an `i32`.
     SingleInteger,
-    /// `buffer has consumed {} bytes of extra storage, current allocation: {} bytes`, two `u64`.
+    /// `buffer has consumed {} bytes of extra storage, current allocation: {} bytes`, two `u32`
+    /// (NanoLog's `%u`: C's 32-bit `unsigned int`).
     TwoIntegers,
     /// `Using tombstone ratio balancer with ratio = {:.6}` with an `f64`.
     SingleDouble,
-    /// `Initialized InfUdDriver buffers: ...`: a `u64`, three `u32` and an `f64`.
+    /// `Initialized InfUdDriver buffers: ...`: four `u32` (NanoLog's `%u`) and an `f64`.
     ComplexFormat,
     /// A DEBUG event while the maximum level is INFO: the disabled path.
     Disabled,
@@ -102,14 +103,14 @@ pub struct Inputs {
     pub coordinator: &'static str,
     /// singleInteger's argument.
     pub speed_mb: i32,
-    /// twoIntegers' arguments.
-    pub consumed: u64,
+    /// twoIntegers' arguments (`%u` in NanoLog: 32-bit).
+    pub consumed: u32,
     /// twoIntegers' second argument.
-    pub allocation: u64,
+    pub allocation: u32,
     /// singleDouble's argument.
     pub ratio: f64,
-    /// complexFormat's arguments.
-    pub rx_buffers: u64,
+    /// complexFormat's arguments (`%u` in NanoLog: 32-bit).
+    pub rx_buffers: u32,
     /// complexFormat: receive MB.
     pub rx_mb: u32,
     /// complexFormat: transmit buffers.

@@ -45,18 +45,6 @@ impl Clock {
     }
 }
 
-/// Whether [`read_inline`] can read `clock`: no call, no system call.
-#[inline(always)]
-pub(crate) fn inline(clock: u8) -> bool {
-    clock == Clock::Tsc as u8 || clock == Clock::None as u8
-}
-
-/// Reads `clock`, which [`inline`] accepted.
-#[inline(always)]
-pub(crate) fn read_inline(clock: u8) -> u64 {
-    if clock == Clock::Tsc as u8 { rdtsc() } else { 0 }
-}
-
 /// Reads `clock` now. `Clock::None` reads 0.
 #[inline(always)]
 pub(crate) fn read(clock: u8) -> u64 {
@@ -81,7 +69,7 @@ fn read_slow(clock: u8) -> u64 {
 
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn rdtsc() -> u64 {
+pub(crate) fn rdtsc() -> u64 {
     // SAFETY: `rdtsc` exists on every x86-64 CPU and has no preconditions; it is
     // only selected when `tsc_is_invariant` said the counter is usable.
     unsafe { core::arch::x86_64::_rdtsc() }
@@ -89,7 +77,7 @@ fn rdtsc() -> u64 {
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-fn rdtsc() -> u64 {
+pub(crate) fn rdtsc() -> u64 {
     monotonic_ns()
 }
 

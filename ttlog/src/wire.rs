@@ -791,6 +791,8 @@ pub fn transcode_args(
                 let head = u16::from_le_bytes(take(b, &mut at)?) as usize;
                 let cut = if head & 0x8000 != 0 { u32::from_le_bytes(take(b, &mut at)?) as u64 } else { 0 };
                 let n = head & 0x7fff;
+                // The bytes start at the next word boundary.
+                at = at.next_multiple_of(8);
                 put_arg_str(out, b.get(at..at + n)?, cut);
                 at += n;
             }
@@ -811,7 +813,8 @@ pub fn transcode_args(
 
 /// The most bytes [`transcode_args`] writes for `n` bytes of a record: a
 /// 16-byte integer becomes at most 19, a string's 2-byte length at most 3
-/// (its cut count 5 for 4): never more than twice the input, plus slack.
+/// (its cut count 5 for 4, its padding nothing): never more than twice the
+/// input, plus slack.
 pub const fn transcode_bound(n: usize) -> usize {
     2 * n + 16
 }

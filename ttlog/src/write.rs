@@ -24,8 +24,11 @@ use std::sync::atomic::AtomicU64 as StdAtomicU64;
 
 /// The thread has not logged yet.
 const UNINIT: u8 = 0;
-/// The thread has a ring and is not inside an event.
+/// The thread has a ring and is not inside an event, and events are stamped
+/// with the time-stamp counter: the fast path.
 const READY: u8 = 1;
+/// As READY, with a clock that needs a call (or no clock): the slower path.
+const READY_SLOW_CLOCK: u8 = 5;
 /// The thread is formatting an argument of an event; an event logged from inside
 /// that formatting (a `Display` impl that logs) is dropped and counted.
 const BUSY: u8 = 2;
@@ -200,7 +203,7 @@ pub fn raw_reserve_commit() -> bool {
     let id = callsite_id(&RAW_CALLSITE);
     let w = writer();
     {
-        if w.state.get() != READY && !cold_prepare(w, Level::Error) {
+        if !is_ready(w.state.get()) && !cold_prepare(w, Level::Error) {
             return false;
         }
         let ring = w.ring.get();
@@ -296,14 +299,14 @@ fn write_args<A: Args>(cs: &'static Callsite, args: &A) {
     let len = (RECORD_HEADER + ext + args.size(bound) as u64).next_multiple_of(8);
     let w = writer();
     let pos = w.pos.get();
-    let clock = w.clock.get();
     // The fast path calls nothing, so that it saves no registers: raw
-    // arguments only, a thread that is set up, room in the open block, and a
-    // clock read inline. Everything else takes the slower path below.
-    if !args.has_fmt() && w.state.get() == READY && buffer::fits(pos, len) && crate::clock::inline(clock) {
+    // arguments only, a thread that is set up and stamps events with the
+    // counter (one state byte says both), and room in the open block.
+    // Everything else takes the slower path below.
+    if !args.has_fmt() && w.state.get() == READY && buffer::fits(pos, len) {
         let ring = w.ring.get();
         ring.begin_record();
-        let ts = crate::clock::read_inline(clock);
+        let ts = crate::clock::rdtsc();
         // At most `len` bytes: a cut string may take a few bytes less.
         let written = put_record(ring, pos, callsite_id(cs), ts, tags, |rw| {
             args.encode(rw, bound);
@@ -362,7 +365,7 @@ fn write_slow<A: Args>(cs: &'static Callsite, args: &A, min_len: u64) {
     let id = callsite_id(cs);
     let w = writer();
     loop {
-        if w.state.get() != READY {
+        if !is_ready(w.state.get()) {
             if cold_prepare(w, cs.level) {
                 continue;
             }
@@ -398,22 +401,28 @@ fn write_slow<A: Args>(cs: &'static Callsite, args: &A, min_len: u64) {
     }
 }
 
-/// Marks the thread as inside an event while arguments are formatted, and clears
-/// the mark even if a `Display` impl panics.
-struct Busy<'a>(&'a Writer);
+/// Whether the thread can record (with whichever clock).
+#[inline(always)]
+fn is_ready(state: u8) -> bool {
+    state == READY || state == READY_SLOW_CLOCK
+}
+
+/// Marks the thread as inside an event while arguments are formatted, and
+/// restores its state even if a `Display` impl panics.
+struct Busy<'a>(&'a Writer, u8);
 
 impl<'a> Busy<'a> {
     #[inline(always)]
     fn enter(w: &'a Writer) -> Self {
-        w.state.set(BUSY);
-        Busy(w)
+        let state = w.state.replace(BUSY);
+        Busy(w, state)
     }
 }
 
 impl Drop for Busy<'_> {
     #[inline(always)]
     fn drop(&mut self) {
-        self.0.state.set(READY);
+        self.0.state.set(self.1);
     }
 }
 
@@ -446,7 +455,7 @@ fn cold_prepare(w: &Writer, level: Level) -> bool {
                 Some(ring) => {
                     w.ring.set(ring.writer());
                     w.set_cursor(cur);
-                    w.state.set(READY);
+                    w.state.set(if clock == crate::clock::Clock::Tsc as u8 { READY } else { READY_SLOW_CLOCK });
                     true
                 }
                 None => {
@@ -537,6 +546,34 @@ impl RecordWriter {
         } else {
             self.acc = wide as u64;
             self.bits = bits;
+        }
+    }
+
+    /// Pads with zero bytes to the next word boundary.
+    #[inline(always)]
+    pub fn align_word(&mut self) {
+        if self.bits > 0 {
+            let acc = self.acc;
+            self.store(acc);
+            self.acc = 0;
+            self.bits = 0;
+        }
+    }
+
+    /// Appends bytes at a word boundary (after [`Self::align_word`]): whole
+    /// words are stored as they are loaded, without shifting. The caller has
+    /// reserved room for them.
+    #[inline(always)]
+    pub fn put_aligned_bytes(&mut self, bytes: &[u8]) {
+        debug_assert_eq!(self.bits, 0);
+        let mut rest = bytes;
+        while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
+            self.store(u64::from_le_bytes(*chunk));
+            rest = tail;
+        }
+        if !rest.is_empty() {
+            self.acc = load_short(rest);
+            self.bits = 8 * rest.len() as u32;
         }
     }
 

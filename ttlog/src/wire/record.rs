@@ -12,7 +12,8 @@
 //!          [ceil((nargs - 5) / 16) words of further argument types, if nargs > 5]
 //!          argument bytes, packed without alignment, zero-padded to a whole word:
 //!            integers, floats, char: little-endian (char as u32, bool 1 byte)
-//!            str: u16 length (bit 15: cut) [u32 bytes cut, if cut] bytes
+//!            str: u16 length (bit 15: cut) [u32 bytes cut, if cut],
+//!                 zero bytes up to a word boundary, then the bytes
 //!            formatted: per spec slot: UTF-8 bytes then 0xFF, or bytes then
 //!                       0xFE and a u32 count of bytes cut (never in UTF-8)
 //! ```

@@ -33,8 +33,9 @@ pub const fn arg_budget(nargs: usize) -> usize {
 /// The most bytes a string argument of an event with `nargs` arguments keeps:
 /// [`STR_MAX`], or less when the arguments together could not fit in a record.
 pub const fn str_bound(nargs: usize) -> usize {
-    // A string costs its bytes plus at most 6 bytes of length and cut count.
-    let b = arg_budget(nargs).saturating_sub(6);
+    // A string costs its bytes plus at most 6 bytes of length and cut count,
+    // and 7 of padding.
+    let b = arg_budget(nargs).saturating_sub(13);
     if b < STR_MAX { b } else { STR_MAX }
 }
 
@@ -172,23 +173,27 @@ impl RawValue for &str {
     const TYPE: ArgType = ArgType::Str;
     #[inline(always)]
     fn raw_size(self, bound: usize) -> usize {
-        // A cut string keeps at most `bound` bytes (fewer if `bound` falls
-        // inside a character) and adds 4 bytes of cut count.
-        if self.len() <= bound { 2 + self.len() } else { 6 + bound }
+        // The length, up to 7 bytes of padding (the bytes start at a word
+        // boundary, so that they are copied a word at a time), the bytes; a cut
+        // string keeps at most `bound` bytes (fewer if `bound` falls inside a
+        // character) and adds 4 bytes of cut count.
+        if self.len() <= bound { 9 + self.len() } else { 13 + bound }
     }
     #[inline(always)]
     fn raw_encode(self, w: &mut RecordWriter, bound: usize) {
-        if self.len() <= bound {
+        let bytes = if self.len() <= bound {
             w.put_le(self.len() as u128, 2);
-            w.put_bytes(self.as_bytes());
+            self.as_bytes()
         } else {
             // Out of line only the search for a char boundary: the writer
             // stays in registers.
             let n = floor_boundary(self, bound);
             w.put_le((n | 0x8000) as u128, 2);
             w.put_le((self.len() - n).min(u32::MAX as usize) as u128, 4);
-            w.put_bytes(&self.as_bytes()[..n]);
-        }
+            &self.as_bytes()[..n]
+        };
+        w.align_word();
+        w.put_aligned_bytes(bytes);
     }
 }
 
