@@ -240,15 +240,7 @@ fn parse_field(input: ParseStream<'_>) -> syn::Result<FieldOpt> {
         return Err(syn::Error::new(name.span(), format!("field `{name}` needs a value: `{name} = expr`")));
     }
     input.parse::<Token![=]>()?;
-    let sigil = if input.peek(Token![?]) {
-        input.parse::<Token![?]>()?;
-        Sigil::Debug
-    } else if input.peek(Token![%]) {
-        input.parse::<Token![%]>()?;
-        Sigil::Display
-    } else {
-        Sigil::None
-    };
+    let sigil = Sigil::parse_optional(input)?;
     let expr: Expr = input.parse()?;
     Ok(FieldOpt { name, sigil, expr })
 }

@@ -258,6 +258,17 @@ fn spec_format_string(spec: &SpecOut) -> String {
     s
 }
 
+/// The probe method of an argument used once, as a plain `{}` or `{:?}` (or
+/// only as a width or precision, which is a `usize` and so `Display`).
+fn plain_method(a: &RecArg) -> Option<&'static str> {
+    match a.specs.as_slice() {
+        [] => Some("__ttlog_display"),
+        [s] if *s == SpecOut::display() => Some("__ttlog_display"),
+        [s] if *s == SpecOut::debug() => Some("__ttlog_debug"),
+        _ => None,
+    }
+}
+
 /// Chooses how argument `i` is recorded: raw when its type allows, formatted at
 /// the call otherwise. The formatting closure is generated either way, so that
 /// a spec the type cannot take is a compile error at the argument.
@@ -298,6 +309,14 @@ fn probe(p: &TokenStream, i: usize, a: &RecArg, all: &[RecArg], value: &Ident) -
         quote! {
             let #value = #p::FmtArg::new(#nslots, #closure);
         }
+    } else if let Some(method) = plain_method(a) {
+        // One plain `{}` or `{:?}` (or only a width or precision): no closure,
+        // code shared by type. The call carries the argument's span, so that a
+        // missing `Display` or `Debug` is reported at the argument.
+        let method = Ident::new(method, span);
+        quote_spanned! {span=>
+            let #value = (&#p::Probe(#bind)).#method();
+        }
     } else {
         quote! {
             let #value = (&#p::Probe(#bind)).__ttlog_arg(#nslots, #closure);
@@ -310,16 +329,7 @@ mod tests {
     use super::*;
 
     fn spec() -> SpecOut {
-        SpecOut {
-            fill: ' ',
-            align: Align::Unknown,
-            sign: Sign::None,
-            alternate: false,
-            zero: false,
-            width: CountOut::Implied,
-            precision: CountOut::Implied,
-            ty: FmtType::Display,
-        }
+        SpecOut::display()
     }
 
     #[test]

@@ -51,6 +51,21 @@ pub(crate) enum Sigil {
     Display,
 }
 
+impl Sigil {
+    /// Parses the optional `?` or `%` before a field's value.
+    pub(crate) fn parse_optional(input: ParseStream<'_>) -> syn::Result<Sigil> {
+        Ok(if input.peek(Token![?]) {
+            input.parse::<Token![?]>()?;
+            Sigil::Debug
+        } else if input.peek(Token![%]) {
+            input.parse::<Token![%]>()?;
+            Sigil::Display
+        } else {
+            Sigil::None
+        })
+    }
+}
+
 impl Parse for EventInput {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let call_span = input.span();
@@ -113,15 +128,7 @@ impl Parse for EventInput {
             if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
                 let name: Ident = input.parse()?;
                 input.parse::<Token![=]>()?;
-                let sigil = if input.peek(Token![?]) {
-                    input.parse::<Token![?]>()?;
-                    Sigil::Debug
-                } else if input.peek(Token![%]) {
-                    input.parse::<Token![%]>()?;
-                    Sigil::Display
-                } else {
-                    Sigil::None
-                };
+                let sigil = Sigil::parse_optional(input)?;
                 let expr: Expr = input.parse()?;
                 if let Some(prev) = named.iter().find(|n| n.name == name) {
                     let mut e = syn::Error::new(name.span(), format!("duplicate argument named `{name}`"));

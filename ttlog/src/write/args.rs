@@ -399,12 +399,60 @@ where
     fn encode(&self, w: &mut RecordWriter, bound: usize) {
         let per_slot = (bound / self.slots.max(1)).max(1);
         for slot in 0..self.slots {
-            let mut sink = FmtSink { w: &mut *w, left: per_slot, cut: 0 };
-            // A `Display` impl that fails leaves what it wrote; `format!` would
-            // panic here instead.
-            let _ = (self.f)(&mut sink, slot);
-            sink.finish();
+            format_slot(w, per_slot, |sink| (self.f)(sink, slot));
         }
+    }
+}
+
+/// Formats one slot of an argument into the record, cut after `left` bytes.
+#[inline]
+fn format_slot(w: &mut RecordWriter, left: usize, f: impl FnOnce(&mut FmtSink<'_>) -> fmt::Result) {
+    let mut sink = FmtSink { w, left, cut: 0 };
+    // A `Display` impl that fails leaves what it wrote; `format!` would panic
+    // here instead.
+    let _ = f(&mut sink);
+    sink.finish();
+}
+
+/// An argument placed as a plain `{}` or `{:?}` (one spec, no options) of a
+/// type that is not raw: formatted at the call with the `Display` or `Debug`
+/// impl it holds. Generic over the type only, so every callsite that logs the
+/// same type shares its code; holding the impl (rather than bounding the type)
+/// keeps a missing impl to one error, at the argument.
+pub struct FmtPlain<'a, T: ?Sized> {
+    value: &'a T,
+    fmt: fn(&T, &mut fmt::Formatter<'_>) -> fmt::Result,
+}
+
+impl<T: ?Sized> fmt::Debug for FmtPlain<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FmtPlain")
+    }
+}
+
+impl<T: ?Sized> fmt::Display for FmtPlain<'_, T> {
+    #[inline]
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.fmt)(self.value, f)
+    }
+}
+
+impl<T: ?Sized> EncodeArg for FmtPlain<'_, T> {
+    #[inline(always)]
+    fn tag(&self) -> u8 {
+        ArgType::Formatted as u8
+    }
+    #[inline(always)]
+    fn is_fmt(&self) -> bool {
+        true
+    }
+    #[inline(always)]
+    fn size(&self, _: usize) -> usize {
+        1
+    }
+    #[inline(always)]
+    fn encode(&self, w: &mut RecordWriter, bound: usize) {
+        format_slot(w, bound.max(1), |sink| fmt::Write::write_fmt(sink, format_args!("{self}")));
     }
 }
 
@@ -477,6 +525,12 @@ pub trait ViaRaw<'a, T: Raw + ?Sized + 'a> {
     fn __ttlog_arg<F>(self, slots: usize, f: F) -> T::Value<'a>
     where
         F: Fn(&mut FmtSink<'_>, usize) -> fmt::Result;
+
+    /// Records the argument of a plain `{}` raw (every raw type is `Display`).
+    fn __ttlog_display(self) -> T::Value<'a>;
+
+    /// Records the argument of a plain `{:?}` raw (every raw type is `Debug`).
+    fn __ttlog_debug(self) -> T::Value<'a>;
 }
 
 impl<'a, T: Raw + ?Sized> ViaRaw<'a, T> for &Probe<'a, T> {
@@ -487,22 +541,58 @@ impl<'a, T: Raw + ?Sized> ViaRaw<'a, T> for &Probe<'a, T> {
     {
         self.0.raw_value()
     }
+
+    #[inline(always)]
+    fn __ttlog_display(self) -> T::Value<'a> {
+        self.0.raw_value()
+    }
+
+    #[inline(always)]
+    fn __ttlog_debug(self) -> T::Value<'a> {
+        self.0.raw_value()
+    }
 }
 
 /// Chosen for every other argument: formatted at the call with `f`.
-pub trait ViaFmt {
+pub trait ViaFmt<'a, T: ?Sized> {
     /// Records the argument formatted.
     fn __ttlog_arg<F>(self, slots: usize, f: F) -> FmtArg<F>
     where
         F: Fn(&mut FmtSink<'_>, usize) -> fmt::Result;
+
+    /// Records the argument of a plain `{}` formatted.
+    fn __ttlog_display(self) -> FmtPlain<'a, T>
+    where
+        T: fmt::Display;
+
+    /// Records the argument of a plain `{:?}` formatted.
+    fn __ttlog_debug(self) -> FmtPlain<'a, T>
+    where
+        T: fmt::Debug;
 }
 
-impl<T: ?Sized> ViaFmt for Probe<'_, T> {
+impl<'a, T: ?Sized> ViaFmt<'a, T> for Probe<'a, T> {
     #[inline(always)]
     fn __ttlog_arg<F>(self, slots: usize, f: F) -> FmtArg<F>
     where
         F: Fn(&mut FmtSink<'_>, usize) -> fmt::Result,
     {
         FmtArg { f, slots }
+    }
+
+    #[inline(always)]
+    fn __ttlog_display(self) -> FmtPlain<'a, T>
+    where
+        T: fmt::Display,
+    {
+        FmtPlain { value: self.0, fmt: <T as fmt::Display>::fmt }
+    }
+
+    #[inline(always)]
+    fn __ttlog_debug(self) -> FmtPlain<'a, T>
+    where
+        T: fmt::Debug,
+    {
+        FmtPlain { value: self.0, fmt: <T as fmt::Debug>::fmt }
     }
 }
