@@ -51,7 +51,7 @@ pub fn parse_clock(name: &str) -> Result<ttlog::Clock, String> {
     match name {
         "tsc" => Ok(ttlog::Clock::Tsc),
         "monotonic" => Ok(ttlog::Clock::Monotonic),
-        "coarse" => Ok(ttlog::Clock::MonotonicCoarse),
+        "coarse" => Ok(ttlog::Clock::Coarse),
         "none" => Ok(ttlog::Clock::None),
         other => Err(format!("unknown clock `{other}`: expected `tsc`, `monotonic`, `coarse` or `none`")),
     }
@@ -62,7 +62,7 @@ pub fn clock_name(clock: ttlog::Clock) -> &'static str {
     match clock {
         ttlog::Clock::Tsc => "tsc",
         ttlog::Clock::Monotonic => "monotonic",
-        ttlog::Clock::MonotonicCoarse => "coarse",
+        ttlog::Clock::Coarse => "coarse",
         ttlog::Clock::None => "none",
     }
 }

@@ -7,7 +7,7 @@
 //! snapshot) and the wall-clock time at the snapshot, from which the decoder maps
 //! counter values to nanoseconds since the Unix epoch.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 /// The clock that timestamps events.
@@ -19,9 +19,11 @@ pub enum Clock {
     Tsc = 1,
     /// `CLOCK_MONOTONIC`, in nanoseconds. The default elsewhere.
     Monotonic = 2,
-    /// `CLOCK_MONOTONIC_COARSE`: cheaper, with the resolution of the kernel tick
-    /// (typically 1-4 ms). Linux only; elsewhere the same as `Monotonic`.
-    MonotonicCoarse = 3,
+    /// A millisecond clock: a background thread (started by the first event)
+    /// stores `CLOCK_MONOTONIC` in memory once a millisecond, and events read
+    /// that memory: the cost of a load, a resolution of about a millisecond
+    /// (more when that thread waits for a core). Not kept across `fork`.
+    Coarse = 3,
     /// No clock: events keep their order within a thread, and carry no time.
     None = 4,
 }
@@ -32,7 +34,7 @@ impl Clock {
         match v {
             1 => Some(Clock::Tsc),
             2 => Some(Clock::Monotonic),
-            3 => Some(Clock::MonotonicCoarse),
+            3 => Some(Clock::Coarse),
             4 => Some(Clock::None),
             _ => None,
         }
@@ -60,11 +62,33 @@ pub(crate) fn read(clock: u8) -> u64 {
 
 #[inline(never)]
 fn read_slow(clock: u8) -> u64 {
-    if clock == Clock::MonotonicCoarse as u8 {
-        monotonic_coarse_ns()
-    } else {
-        monotonic_ns()
-    }
+    if clock == Clock::Coarse as u8 { coarse() } else { monotonic_ns() }
+}
+
+/// The millisecond clock's memory (see [`Clock::Coarse`]).
+static TICKER: AtomicU64 = AtomicU64::new(0);
+
+/// Reads [`Clock::Coarse`]: one relaxed load.
+#[inline(always)]
+pub(crate) fn coarse() -> u64 {
+    TICKER.load(Ordering::Relaxed)
+}
+
+/// Starts the thread that keeps [`Clock::Coarse`], once.
+fn start_ticker() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        TICKER.store(monotonic_ns(), Ordering::Relaxed);
+        let spawned = std::thread::Builder::new().name("ttlog-clock".into()).spawn(|| {
+            loop {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                TICKER.store(monotonic_ns(), Ordering::Relaxed);
+            }
+        });
+        if let Err(e) = spawned {
+            eprintln!("ttlog: cannot start the coarse clock's thread ({e}): events keep the time of the first one");
+        }
+    });
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -117,16 +141,6 @@ pub(crate) fn monotonic_ns() -> u64 {
     clock_gettime_ns(libc::CLOCK_MONOTONIC)
 }
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn monotonic_coarse_ns() -> u64 {
-    clock_gettime_ns(libc::CLOCK_MONOTONIC_COARSE)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn monotonic_coarse_ns() -> u64 {
-    monotonic_ns()
-}
-
 /// `CLOCK_REALTIME` in nanoseconds since the Unix epoch.
 pub(crate) fn realtime_ns() -> u64 {
     clock_gettime_ns(libc::CLOCK_REALTIME)
@@ -151,17 +165,16 @@ impl ClockPoint {
         let m0 = monotonic_ns();
         let ticks = match clock {
             Clock::Tsc => read(clock as u8),
-            Clock::Monotonic | Clock::MonotonicCoarse => 0,
-            Clock::None => 0,
+            Clock::Monotonic | Clock::Coarse | Clock::None => 0,
         };
         let m1 = monotonic_ns();
         let real_ns = realtime_ns();
         let mono_ns = m0 + (m1.saturating_sub(m0)) / 2;
         let ticks = match clock {
             Clock::Tsc => ticks,
-            // The nanosecond clocks are their own calibration.
-            Clock::Monotonic => mono_ns,
-            Clock::MonotonicCoarse => read(clock as u8),
+            // The nanosecond clocks are their own calibration (the coarse one
+            // lags by up to its step).
+            Clock::Monotonic | Clock::Coarse => mono_ns,
             Clock::None => 0,
         };
         ClockPoint { ticks, mono_ns, real_ns }
@@ -204,6 +217,9 @@ pub(crate) fn init() -> u8 {
             Err(v) => v,
         }
     };
+    if c == Clock::Coarse as u8 {
+        start_ticker();
+    }
     ANCHOR.get_or_init(|| ClockPoint::now(Clock::from_u8(c).unwrap_or(Clock::Monotonic)));
     c
 }

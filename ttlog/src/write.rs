@@ -24,18 +24,22 @@ use std::sync::atomic::AtomicU64 as StdAtomicU64;
 
 /// The thread has not logged yet.
 const UNINIT: u8 = 0;
-/// The thread has a ring and is not inside an event, and events are stamped
-/// with the time-stamp counter: the fast path.
+/// The thread has a ring and is not inside an event; events are stamped with
+/// the time-stamp counter. This and the next two take the fast path.
 const READY: u8 = 1;
-/// As READY, with a clock that needs a call (or no clock): the slower path.
-const READY_SLOW_CLOCK: u8 = 5;
+/// As READY, stamped with the coarse clock.
+const READY_COARSE: u8 = 2;
+/// As READY, with no clock.
+const READY_NO_CLOCK: u8 = 3;
+/// As READY, with a clock read through a call: the slower path.
+const READY_SLOW_CLOCK: u8 = 4;
 /// The thread is formatting an argument of an event; an event logged from inside
 /// that formatting (a `Display` impl that logs) is dropped and counted.
-const BUSY: u8 = 2;
+const BUSY: u8 = 5;
 /// The thread got a slot but no ring (the memory budget was spent).
-const NO_RING: u8 = 3;
+const NO_RING: u8 = 6;
 /// The thread's local storage is being destroyed.
-const GONE: u8 = 4;
+const GONE: u8 = 7;
 
 /// The calling thread's writer state. Only this thread touches it.
 struct Writer {
@@ -228,16 +232,14 @@ pub(crate) fn late_dropped() -> u64 {
     LATE_DROPPED.load(Ordering::Relaxed)
 }
 
-/// The address every callsite id is measured from.
-static ID_ANCHOR: u64 = 0;
-
-/// The callsite's numeric id: its distance from a fixed static, in words. Unique
-/// for callsites within 16 GiB of each other (one binary), never 0, and computed
-/// without any initialisation: two address loads and a subtraction.
+/// The callsite's numeric id: the low 32 bits of its address in words (the
+/// callsite is word-aligned). Distinct for callsites less than 32 GiB apart,
+/// that is for all of one binary's statics, and computed without any
+/// initialisation: an address and a shift. (Any value is valid: a ring's pad
+/// word is told apart by its zero length, not by its id.)
 #[inline(always)]
 pub fn callsite_id(cs: &'static Callsite) -> u32 {
-    let anchor = &ID_ANCHOR as *const u64 as usize;
-    ((cs as *const Callsite as usize).wrapping_sub(anchor) >> 3) as u32
+    ((cs as *const Callsite as usize) >> 3) as u32
 }
 
 /// Packs argument type tags: the first five into header bits, the rest into
@@ -303,10 +305,15 @@ fn write_args<A: Args>(cs: &'static Callsite, args: &A) {
     // arguments only, a thread that is set up and stamps events with the
     // counter (one state byte says both), and room in the open block.
     // Everything else takes the slower path below.
-    if !args.has_fmt() && w.state.get() == READY && buffer::fits(pos, len) {
+    let state = w.state.get();
+    if !args.has_fmt() && state.wrapping_sub(READY) <= READY_NO_CLOCK - READY && buffer::fits(pos, len) {
         let ring = w.ring.get();
         ring.begin_record();
-        let ts = crate::clock::rdtsc();
+        let ts = match state {
+            READY => crate::clock::rdtsc(),
+            READY_COARSE => crate::clock::coarse(),
+            _ => 0,
+        };
         // At most `len` bytes: a cut string may take a few bytes less.
         let written = put_record(ring, pos, callsite_id(cs), ts, tags, |rw| {
             args.encode(rw, bound);
@@ -404,7 +411,7 @@ fn write_slow<A: Args>(cs: &'static Callsite, args: &A, min_len: u64) {
 /// Whether the thread can record (with whichever clock).
 #[inline(always)]
 fn is_ready(state: u8) -> bool {
-    state == READY || state == READY_SLOW_CLOCK
+    state.wrapping_sub(READY) <= READY_SLOW_CLOCK - READY
 }
 
 /// Marks the thread as inside an event while arguments are formatted, and
@@ -455,7 +462,12 @@ fn cold_prepare(w: &Writer, level: Level) -> bool {
                 Some(ring) => {
                     w.ring.set(ring.writer());
                     w.set_cursor(cur);
-                    w.state.set(if clock == crate::clock::Clock::Tsc as u8 { READY } else { READY_SLOW_CLOCK });
+                    w.state.set(match crate::clock::Clock::from_u8(clock) {
+                        Some(crate::clock::Clock::Tsc) => READY,
+                        Some(crate::clock::Clock::Coarse) => READY_COARSE,
+                        Some(crate::clock::Clock::None) => READY_NO_CLOCK,
+                        _ => READY_SLOW_CLOCK,
+                    });
                     true
                 }
                 None => {

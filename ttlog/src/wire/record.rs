@@ -4,8 +4,9 @@
 //! ```text
 //!  ring: blocks of `block` bytes (a power of two; 4096 in this version)
 //!  block:  word 0: sequence number of the block's first record
-//!          records, back to back, until a pad word (0) or the end of the block
-//!  record: word 0: bits  0..32  callsite id (never 0)
+//!          records, back to back, until a pad word (0: a record of length 0)
+//!          or the end of the block
+//!  record: word 0: bits  0..32  callsite id
 //!                  bits 32..42  record length in words, header included
 //!                  bits 42..62  types of arguments 0..5, four bits each (ArgType)
 //!          word 1: timestamp (clock ticks)
@@ -101,7 +102,8 @@ impl<'a> Block<'a> {
                 return None;
             }
             let (id, len, _) = split_header(words[i]);
-            if id == 0 {
+            if len == 0 {
+                // The pad word: the rest of the block is unused.
                 return None;
             }
             let len = len as usize;
