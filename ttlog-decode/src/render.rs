@@ -2,7 +2,7 @@
 //!
 //! [`spec`] renders one argument with one format spec, byte for byte as
 //! `format!` would have at the call; [`message`] renders an event's message
-//! and fields from its callsite's parsed pieces; [`line`] an event as a text
+//! and fields from its callsite's parsed pieces; [`line`](mod@line) an event as a text
 //! line or a JSON object; [`time`] writes timestamps.
 
 pub mod spec;

@@ -224,7 +224,7 @@ static MAX_LEVEL: AtomicU8 = AtomicU8::new(UNSET);
 /// Whether an event at `level` passes the runtime filter: one relaxed load.
 ///
 /// Before the filter has been initialised this returns `true`, and the event's
-/// cold path ([`init_max_level`]) asks again.
+/// cold path (which reads `TTLOG_LEVEL`) asks again.
 #[inline(always)]
 pub fn enabled(level: Level) -> bool {
     level as u8 <= MAX_LEVEL.load(Ordering::Relaxed)

@@ -504,7 +504,8 @@ fn os_thread_id() -> u64 {
 }
 
 /// Writes argument bytes into a reserved record, a word at a time, with relaxed
-/// atomic stores (see [`crate::buffer`] for why).
+/// atomic stores (the ring module's docs say why: a snapshot may copy the
+/// words while they are written).
 pub struct RecordWriter {
     ptr: *const AtomicU64,
     end: *const AtomicU64,

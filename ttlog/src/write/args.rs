@@ -17,7 +17,7 @@ use core::fmt;
 
 /// A string argument keeps at most this many bytes; the rest is cut, and the
 /// decoder shows how many bytes were cut. Events with many arguments have a
-/// smaller bound, so that a record always fits in a block: see [`str_bound`].
+/// smaller bound, so that a record always fits in a 4 KiB ring block.
 pub const STR_MAX: usize = 1024;
 
 /// The most arguments (message arguments and fields) one event may have.
@@ -230,7 +230,8 @@ raw_via_deref! {
     ['a] std::borrow::Cow<'a, str>,
 }
 
-/// How the macros record one argument: a [`RawValue`], or an [`FmtArg`].
+/// How the macros record one argument: its raw value (integers, floats, `bool`,
+/// `char`, strings), or text formatted at the call ([`FmtArg`]).
 pub trait EncodeArg {
     /// The argument's type tag.
     fn tag(&self) -> u8;
