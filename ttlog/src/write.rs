@@ -275,7 +275,7 @@ const fn ext_tag_word(tags: &[u8], word: usize) -> u64 {
 /// more arguments inline [`write`] instead.
 #[inline(never)]
 pub fn write_event<A: Args>(cs: &'static Callsite, args: A) {
-    write_args(cs, &args);
+    write_args(cs, args);
 }
 
 /// Records one event. Called by the event macros after the level check.
@@ -289,11 +289,11 @@ where
     S: Fn(usize) -> usize,
     E: Fn(&mut RecordWriter, usize),
 {
-    write_args(cs, &args::Dyn { tags, size, has_fmt, encode });
+    write_args(cs, args::Dyn { tags, size, has_fmt, encode });
 }
 
 #[inline(always)]
-fn write_args<A: Args>(cs: &'static Callsite, args: &A) {
+fn write_args<A: Args>(cs: &'static Callsite, args: A) {
     let tags = args.tags();
     let tags = tags.as_ref();
     let bound = args::str_bound(tags.len());
@@ -302,11 +302,13 @@ fn write_args<A: Args>(cs: &'static Callsite, args: &A) {
     let w = writer();
     let pos = w.pos.get();
     // The fast path calls nothing, so that it saves no registers: raw
-    // arguments only, a thread that is set up and stamps events with the
-    // counter (one state byte says both), and room in the open block.
-    // Everything else takes the slower path below.
+    // arguments recorded whole (no string to cut), a thread that is set up
+    // and stamps events with a clock read inline (one state byte says both),
+    // and room in the open block. Everything else takes the slower path
+    // below, which gets the arguments by value: small tuples stay in
+    // registers.
     let state = w.state.get();
-    if !args.has_fmt() && state.wrapping_sub(READY) <= READY_NO_CLOCK - READY && buffer::fits(pos, len) {
+    if args.all_whole_raw(bound) && state.wrapping_sub(READY) <= READY_NO_CLOCK - READY && buffer::fits(pos, len) {
         let ring = w.ring.get();
         ring.begin_record();
         let ts = match state {
@@ -364,7 +366,7 @@ fn put_record(ring: RingWriter, at: u64, id: u32, ts: u64, tags: &[u8], args: im
 /// a new block, a clock read through a system call, arguments formatted at the
 /// call, and events that cannot be recorded.
 #[inline(never)]
-fn write_slow<A: Args>(cs: &'static Callsite, args: &A, min_len: u64) {
+fn write_slow<A: Args>(cs: &'static Callsite, args: A, min_len: u64) {
     let tags = args.tags();
     let tags = tags.as_ref();
     let bound = args::str_bound(tags.len());
@@ -585,7 +587,12 @@ impl RecordWriter {
             rest = tail;
         }
         if !rest.is_empty() {
-            self.acc = load_short(rest);
+            // The last partial word: with at least 8 bytes, the last 8 loaded
+            // at once and shifted down to the `rest.len()` that are left.
+            self.acc = match bytes.last_chunk::<8>() {
+                Some(last) => u64::from_le_bytes(*last) >> (64 - 8 * rest.len()),
+                None => load_short(rest),
+            };
             self.bits = 8 * rest.len() as u32;
         }
     }

@@ -51,6 +51,12 @@ pub trait RawValue: Copy + sealed::Value {
     fn raw_size(self, bound: usize) -> usize;
     /// Writes the value; the writer has room for `raw_size(bound)` bytes.
     fn raw_encode(self, w: &mut RecordWriter, bound: usize);
+    /// Whether the value is recorded whole (not cut) under `bound`: the fast
+    /// path takes only such values, so that it has no cutting code.
+    #[inline(always)]
+    fn raw_whole(self, _bound: usize) -> bool {
+        true
+    }
 }
 
 mod sealed {
@@ -180,6 +186,10 @@ impl RawValue for &str {
         if self.len() <= bound { 9 + self.len() } else { 13 + bound }
     }
     #[inline(always)]
+    fn raw_whole(self, bound: usize) -> bool {
+        self.len() <= bound
+    }
+    #[inline(always)]
     fn raw_encode(self, w: &mut RecordWriter, bound: usize) {
         let bytes = if self.len() <= bound {
             w.put_le(self.len() as u128, 2);
@@ -237,6 +247,9 @@ pub trait EncodeArg {
     fn tag(&self) -> u8;
     /// Whether the value is formatted at the call (its size is known only after).
     fn is_fmt(&self) -> bool;
+    /// Whether the value is raw and recorded whole under `bound` (see
+    /// [`RawValue::raw_whole`]).
+    fn is_whole_raw(&self, bound: usize) -> bool;
     /// Bytes the argument takes (for formatted ones: the least it takes).
     fn size(&self, bound: usize) -> usize;
     /// Writes the argument.
@@ -251,6 +264,10 @@ impl<T: RawValue> EncodeArg for T {
     #[inline(always)]
     fn is_fmt(&self) -> bool {
         false
+    }
+    #[inline(always)]
+    fn is_whole_raw(&self, bound: usize) -> bool {
+        self.raw_whole(bound)
     }
     #[inline(always)]
     fn size(&self, bound: usize) -> usize {
@@ -274,6 +291,9 @@ pub trait Args {
     fn size(&self, bound: usize) -> usize;
     /// See [`EncodeArg::is_fmt`].
     fn has_fmt(&self) -> bool;
+    /// Whether every argument is raw and recorded whole: the fast path's
+    /// condition (see [`EncodeArg::is_whole_raw`]).
+    fn all_whole_raw(&self, bound: usize) -> bool;
     /// Writes every argument.
     fn encode(&self, w: &mut RecordWriter, bound: usize);
 }
@@ -311,6 +331,11 @@ where
         self.has_fmt
     }
     #[inline(always)]
+    fn all_whole_raw(&self, _: usize) -> bool {
+        // Strings may still be cut: the encoder handles both.
+        !self.has_fmt
+    }
+    #[inline(always)]
     fn encode(&self, w: &mut RecordWriter, bound: usize) {
         (self.encode)(w, bound)
     }
@@ -331,6 +356,10 @@ macro_rules! tuple_args {
             #[inline(always)]
             fn has_fmt(&self) -> bool {
                 false $(|| self.$i.is_fmt())*
+            }
+            #[inline(always)]
+            fn all_whole_raw(&self, _bound: usize) -> bool {
+                true $(&& self.$i.is_whole_raw(_bound))*
             }
             #[inline(always)]
             fn encode(&self, _w: &mut RecordWriter, _bound: usize) {
@@ -393,6 +422,10 @@ where
         true
     }
     #[inline(always)]
+    fn is_whole_raw(&self, _: usize) -> bool {
+        false
+    }
+    #[inline(always)]
     fn size(&self, _: usize) -> usize {
         self.slots
     }
@@ -446,6 +479,10 @@ impl<T: ?Sized> EncodeArg for FmtPlain<'_, T> {
     #[inline(always)]
     fn is_fmt(&self) -> bool {
         true
+    }
+    #[inline(always)]
+    fn is_whole_raw(&self, _: usize) -> bool {
+        false
     }
     #[inline(always)]
     fn size(&self, _: usize) -> usize {
