@@ -242,14 +242,26 @@ raw_via_deref! {
 
 /// How the macros record one argument: its raw value (integers, floats, `bool`,
 /// `char`, strings), or text formatted at the call ([`FmtArg`]).
+///
+/// The provided methods describe an argument formatted at the call; raw values
+/// override them.
 pub trait EncodeArg {
     /// The argument's type tag.
-    fn tag(&self) -> u8;
+    #[inline(always)]
+    fn tag(&self) -> u8 {
+        ArgType::Formatted as u8
+    }
     /// Whether the value is formatted at the call (its size is known only after).
-    fn is_fmt(&self) -> bool;
+    #[inline(always)]
+    fn is_fmt(&self) -> bool {
+        true
+    }
     /// Whether the value is raw and recorded whole under `bound` (see
     /// [`RawValue::raw_whole`]).
-    fn is_whole_raw(&self, bound: usize) -> bool;
+    #[inline(always)]
+    fn is_whole_raw(&self, _bound: usize) -> bool {
+        false
+    }
     /// Bytes the argument takes (for formatted ones: the least it takes).
     fn size(&self, bound: usize) -> usize;
     /// Writes the argument.
@@ -414,18 +426,6 @@ where
     F: Fn(&mut FmtSink<'_>, usize) -> fmt::Result,
 {
     #[inline(always)]
-    fn tag(&self) -> u8 {
-        ArgType::Formatted as u8
-    }
-    #[inline(always)]
-    fn is_fmt(&self) -> bool {
-        true
-    }
-    #[inline(always)]
-    fn is_whole_raw(&self, _: usize) -> bool {
-        false
-    }
-    #[inline(always)]
     fn size(&self, _: usize) -> usize {
         self.slots
     }
@@ -472,18 +472,6 @@ impl<T: ?Sized> fmt::Display for FmtPlain<'_, T> {
 }
 
 impl<T: ?Sized> EncodeArg for FmtPlain<'_, T> {
-    #[inline(always)]
-    fn tag(&self) -> u8 {
-        ArgType::Formatted as u8
-    }
-    #[inline(always)]
-    fn is_fmt(&self) -> bool {
-        true
-    }
-    #[inline(always)]
-    fn is_whole_raw(&self, _: usize) -> bool {
-        false
-    }
     #[inline(always)]
     fn size(&self, _: usize) -> usize {
         1
