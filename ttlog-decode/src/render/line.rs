@@ -135,7 +135,7 @@ fn push_json_str(out: &mut String, s: &str) {
 
 /// Appends a field's value as JSON: numbers and booleans as themselves, floats
 /// that JSON cannot hold (NaN, infinities) and text as strings.
-fn push_json_value(out: &mut String, value: &Value, rendered: impl FnOnce() -> String) {
+fn push_json_value(out: &mut String, value: &Value<'_>, rendered: impl FnOnce() -> String) {
     match value {
         Value::U8(v) => push_display(out, v),
         Value::U16(v) => push_display(out, v),
@@ -225,7 +225,7 @@ pub fn write_json_line(out: &mut String, snap: &Snapshot, e: &Event) {
             write_arg(&mut s, cs, snap.args(e), i, 0);
             push_json_str(out, &s);
         } else {
-            push_json_value(out, v, || {
+            push_json_value(out, &v, || {
                 let mut s = String::new();
                 write_arg(&mut s, cs, snap.args(e), i, 0);
                 s

@@ -1,7 +1,7 @@
 //! An event's message and fields, rendered from the callsite's parsed pieces.
 
 use super::spec::render_value;
-use crate::value::{Text, Value};
+use crate::value::{Args, Text, Value};
 use ttlog::callsite::{ArgRole, Count};
 use ttlog::wire::{CallsiteInfo, PieceInfo};
 
@@ -66,16 +66,16 @@ pub(crate) fn push_i64(out: &mut String, v: i64) {
     push_u64(out, v.unsigned_abs());
 }
 
-fn count_value(c: Count, args: &[Value]) -> Option<usize> {
+fn count_value(c: Count, args: Args<'_>) -> Option<usize> {
     match c {
         Count::Implied => None,
         Count::Is(n) => Some(n as usize),
-        Count::Arg(i) => args.get(i as usize).and_then(Value::as_usize),
+        Count::Arg(i) => args.get(i as usize).and_then(|v| v.as_usize()),
     }
 }
 
 /// Appends argument `arg` rendered with its `slot`-th spec.
-pub fn write_arg(out: &mut String, cs: &CallsiteInfo, args: &[Value], arg: usize, slot: usize) {
+pub fn write_arg(out: &mut String, cs: &CallsiteInfo, args: Args<'_>, arg: usize, slot: usize) {
     let (Some(meta), Some(value)) = (cs.args.get(arg), args.get(arg)) else {
         out.push_str("{?}");
         return;
@@ -86,25 +86,25 @@ pub fn write_arg(out: &mut String, cs: &CallsiteInfo, args: &[Value], arg: usize
     };
     match value {
         Value::Formatted(texts) => match texts.get(slot) {
-            Some(t) => write_text(out, t),
+            Some(t) => write_text(out, &t),
             None => out.push_str("{?}"),
         },
         Value::Str(t) => {
-            render_value(out, value, spec, count_value(spec.width, args), count_value(spec.precision, args));
+            render_value(out, &value, spec, count_value(spec.width, args), count_value(spec.precision, args));
             write_cut_marker(out, t.truncated);
         }
-        _ => render_value(out, value, spec, count_value(spec.width, args), count_value(spec.precision, args)),
+        _ => render_value(out, &value, spec, count_value(spec.width, args), count_value(spec.precision, args)),
     }
 }
 
-fn write_text(out: &mut String, t: &Text) {
-    out.push_str(&t.text);
+fn write_text(out: &mut String, t: &Text<'_>) {
+    out.push_str(t.text);
     write_cut_marker(out, t.truncated);
 }
 
 /// Appends the message: literal pieces and arguments, exactly as `format!` would
 /// have produced it at the call (apart from the marker of a cut string).
-pub fn write_message(out: &mut String, cs: &CallsiteInfo, args: &[Value]) {
+pub fn write_message(out: &mut String, cs: &CallsiteInfo, args: Args<'_>) {
     for p in &cs.pieces {
         match p {
             PieceInfo::Lit(s) => out.push_str(s),
@@ -114,14 +114,14 @@ pub fn write_message(out: &mut String, cs: &CallsiteInfo, args: &[Value]) {
 }
 
 /// The message as a new string.
-pub fn message(cs: &CallsiteInfo, args: &[Value]) -> String {
+pub fn message(cs: &CallsiteInfo, args: Args<'_>) -> String {
     let mut s = String::new();
     write_message(&mut s, cs, args);
     s
 }
 
 /// Appends the fields, each as ` name=value`.
-pub fn write_fields(out: &mut String, cs: &CallsiteInfo, args: &[Value]) {
+pub fn write_fields(out: &mut String, cs: &CallsiteInfo, args: Args<'_>) {
     for (i, a) in cs.args.iter().enumerate() {
         if a.role == ArgRole::Field {
             out.push(' ');

@@ -84,14 +84,14 @@ const MARK: char = '*';
 /// ```
 pub fn render_value(
     out: &mut String,
-    value: &Value,
+    value: &Value<'_>,
     spec: &Spec,
     width: Option<usize>,
     precision: Option<usize>,
 ) {
     if let Value::Formatted(texts) = value {
-        if let Some(first) = texts.first() {
-            out.push_str(&first.text);
+        if let Some(first) = texts.get(0) {
+            out.push_str(first.text);
         }
         return;
     }
@@ -135,7 +135,7 @@ pub fn render_value(
 
 /// Writes the values whose plain `{}` (or `{:?}`) needs no formatter; false for
 /// the others.
-fn plain(out: &mut String, value: &Value, ty: FmtType) -> bool {
+fn plain(out: &mut String, value: &Value<'_>, ty: FmtType) -> bool {
     use crate::render::message::{push_i64, push_u64};
     let display = ty == FmtType::Display;
     if !display && ty != FmtType::Debug {
@@ -151,7 +151,7 @@ fn plain(out: &mut String, value: &Value, ty: FmtType) -> bool {
         Value::I32(v) => push_i64(out, *v as i64),
         Value::I64(v) => push_i64(out, *v),
         Value::Bool(v) => out.push_str(if *v { "true" } else { "false" }),
-        Value::Str(t) if display => out.push_str(&t.text),
+        Value::Str(t) if display => out.push_str(t.text),
         Value::Char(c) if display => out.push(*c),
         _ => return false,
     }
@@ -191,7 +191,7 @@ enum How {
 impl How {
     /// The trait `format!` calls for `ty` on `value`, or `Display` where the
     /// value's type does not implement the trait.
-    fn select(value: &Value, ty: FmtType) -> How {
+    fn select(value: &Value<'_>, ty: FmtType) -> How {
         let integer = value.is_integer();
         let float = matches!(value, Value::F32(_) | Value::F64(_));
         match ty {
@@ -222,7 +222,7 @@ impl How {
 /// A value and the trait that renders it; its `Display` impl forwards the
 /// caller's `Formatter`, options and all, to that trait's impl.
 struct Via<'a> {
-    value: &'a Value,
+    value: &'a Value<'a>,
     how: How,
 }
 
@@ -276,9 +276,9 @@ impl fmt::Display for Via<'_> {
             Value::F64(n) => float!(n),
             Value::Bool(b) => text!(b),
             Value::Char(c) => text!(c),
-            Value::Str(t) => text!(t.text.as_str()),
+            Value::Str(t) => text!(t.text),
             // Handled before a `Via` is built; verbatim all the same.
-            Value::Formatted(texts) => texts.first().map_or(Ok(()), |t| f.write_str(&t.text)),
+            Value::Formatted(texts) => texts.get(0).map_or(Ok(()), |t| f.write_str(t.text)),
         }
     }
 }

@@ -13,7 +13,7 @@ use core::fmt::{Binary, Debug, Display, LowerExp, LowerHex, Octal, UpperExp, Upp
 use ttlog::callsite::Count;
 
 use super::*;
-use crate::value::Text;
+use crate::value::{Formatted, Text};
 
 /// The traits every recorded type implements: `{}`, `{:?}`, `{:x?}`, `{:X?}`.
 trait Plain: Display + Debug {}
@@ -169,13 +169,13 @@ fn rows() -> Vec<Row> {
 
 /// A value both as the renderer gets it and as `format!` gets it.
 struct Case {
-    value: Value,
+    value: Value<'static>,
     plain: Box<dyn Plain>,
     exp: Option<Box<dyn Exp>>,
     radix: Option<Box<dyn Radix>>,
 }
 
-fn integer<T: Plain + Exp + Radix + Copy + 'static>(value: Value, n: T) -> Case {
+fn integer<T: Plain + Exp + Radix + Copy + 'static>(value: Value<'static>, n: T) -> Case {
     Case {
         value,
         plain: Box::new(n),
@@ -184,7 +184,7 @@ fn integer<T: Plain + Exp + Radix + Copy + 'static>(value: Value, n: T) -> Case 
     }
 }
 
-fn float<T: Plain + Exp + Copy + 'static>(value: Value, n: T) -> Case {
+fn float<T: Plain + Exp + Copy + 'static>(value: Value<'static>, n: T) -> Case {
     Case {
         value,
         plain: Box::new(n),
@@ -193,7 +193,7 @@ fn float<T: Plain + Exp + Copy + 'static>(value: Value, n: T) -> Case {
     }
 }
 
-fn plain<T: Plain + 'static>(value: Value, v: T) -> Case {
+fn plain<T: Plain + 'static>(value: Value<'static>, v: T) -> Case {
     Case {
         value,
         plain: Box::new(v),
@@ -290,7 +290,7 @@ impl Tally {
     fn check(
         &mut self,
         text: &str,
-        value: &Value,
+        value: &Value<'_>,
         spec: Spec,
         (width, precision): (Option<usize>, Option<usize>),
         expected: &str,
@@ -595,14 +595,14 @@ fn formatted_values_are_written_verbatim() {
     let mut out = String::new();
     render_value(
         &mut out,
-        &Value::Formatted(Vec::new()),
+        &Value::Formatted(Formatted::new(&[])),
         &spec,
         Some(9),
         None,
     );
     assert_eq!(out, "");
-    let texts = vec![Text::whole("Point { x: 1 }"), Text::whole("other")];
-    render_value(&mut out, &Value::Formatted(texts), &spec, Some(30), Some(1));
+    let texts = [Text::whole("Point { x: 1 }"), Text::whole("other")];
+    render_value(&mut out, &Value::Formatted(Formatted::new(&texts)), &spec, Some(30), Some(1));
     assert_eq!(out, "Point { x: 1 }");
 }
 
@@ -663,7 +663,7 @@ impl Rng {
 }
 
 /// Whether `format!` accepts `ty` for the value's type.
-fn accepted(value: &Value, ty: FmtType) -> bool {
+fn accepted(value: &Value<'_>, ty: FmtType) -> bool {
     match ty {
         FmtType::Display | FmtType::Debug | FmtType::DebugLowerHex | FmtType::DebugUpperHex => true,
         FmtType::LowerHex | FmtType::UpperHex | FmtType::Octal | FmtType::Binary => {
@@ -680,11 +680,12 @@ fn accepted(value: &Value, ty: FmtType) -> bool {
 /// the type lacks renders as `Display` with the same options.
 #[test]
 fn random_specs_never_panic() {
-    let mut values: Vec<Value> = cases().into_iter().map(|c| c.value).collect();
-    values.push(Value::Formatted(Vec::new()));
-    values.push(Value::Formatted(vec![Text::whole("x"), Text::whole("y")]));
+    let texts = [Text::whole("x"), Text::whole("y")];
+    let mut values: Vec<Value<'_>> = cases().into_iter().map(|c| c.value).collect();
+    values.push(Value::Formatted(Formatted::new(&[])));
+    values.push(Value::Formatted(Formatted::new(&texts)));
     values.push(Value::Str(Text {
-        text: "cut".into(),
+        text: "cut",
         truncated: u64::MAX,
     }));
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
