@@ -249,6 +249,28 @@ impl<'a> Args<'a> {
         self.slots.get(i).map(|s| self.store.value(*s))
     }
 
+    /// The `i`-th argument as stored.
+    #[inline]
+    pub(crate) fn slot(&self, i: usize) -> Option<Slot> {
+        self.slots.get(i).copied()
+    }
+
+    /// The text of a string argument as stored, and the bytes cut.
+    #[inline]
+    pub(crate) fn text(&self, s: Slot) -> Option<Text<'a>> {
+        match s {
+            Slot::Str { len, start } => Some(Text::whole(slice(&self.store.text, start, len as usize))),
+            Slot::StrSpan(i) => Some(self.store.spans.get(i).map(|s| s.text(&self.store.text)).unwrap_or_default()),
+            _ => None,
+        }
+    }
+
+    /// The value of an argument as stored.
+    #[inline]
+    pub(crate) fn value(&self, s: Slot) -> Value<'a> {
+        self.store.value(s)
+    }
+
     /// The arguments in order.
     pub fn iter(&self) -> ArgsIter<'a> {
         ArgsIter { slots: self.slots.iter(), store: self.store }

@@ -706,3 +706,39 @@ fn random_specs_never_panic() {
         }
     }
 }
+
+/// `{:.N}` of floats, written without std's machinery where that is exact:
+/// equal to `format!` for random bit patterns, decimal-looking values, ties
+/// and edge cases, at every precision the fast path takes and a few beyond.
+#[test]
+fn fixed_precision_floats_match_format() {
+    let spec = Spec::DISPLAY;
+    let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+    let mut values: Vec<f64> = vec![
+        0.0, -0.0, 0.4, 26.2, 0.5, 1.5, 2.5, -2.5, 0.25, 0.125, 0.05, 1e-7, 9.5, 99.95, 0.995,
+        1e15, 1e16, 1e17, 1e19, 1e20, 1.8446744073709552e19, 9.223372036854775e18, 4503599627370496.5,
+        f64::MAX, f64::MIN_POSITIVE, 5e-324, f64::EPSILON, f64::NAN, f64::INFINITY, f64::NEG_INFINITY,
+        -0.04, -0.06, 123456.789, -987654.321,
+    ];
+    for _ in 0..6_000 {
+        values.push(f64::from_bits(rng.next()));
+        // Decimal-looking values: short decimals, often near a tie.
+        let digits = rng.below(1_000_000) as f64;
+        let scale = 10f64.powi(rng.below(12) as i32 - 4);
+        let v = digits / 10f64.powi(rng.below(7) as i32) * scale;
+        values.push(if rng.below(2) == 0 { v } else { -v });
+        values.push((rng.below(1 << 20) as f64 + 0.5) / f64::from(1u32 << rng.below(12)));
+    }
+    let mut out = String::new();
+    for &v in &values {
+        for p in (0..=FIXED_MAX_PRECISION + 2).chain([30]) {
+            out.clear();
+            render_value(&mut out, &Value::F64(v), &spec, None, Some(p));
+            assert_eq!(out, format!("{v:.p$}"), "{v:e} ({:#x}) at precision {p}", v.to_bits());
+            let f = v as f32;
+            out.clear();
+            render_value(&mut out, &Value::F32(f), &spec, None, Some(p));
+            assert_eq!(out, format!("{f:.p$}"), "{f:e}f32 at precision {p}");
+        }
+    }
+}
