@@ -67,7 +67,7 @@ struct Open {
 pub fn pair(snap: &mut Snapshot) {
     let Snapshot { events, callsites, header, values, .. } = snap;
     // Most snapshots hold no `#[ttlog]` call: nothing to pair.
-    if !callsites.iter().flatten().any(|cs| cs.kind != CallsiteKind::Event) {
+    if !has_calls(callsites) {
         for e in events.iter_mut() {
             e.depth = 0;
             e.call = None;
@@ -123,6 +123,11 @@ pub fn pair(snap: &mut Snapshot) {
             }
         }
     }
+}
+
+/// Whether any callsite is the entry or exit of a `#[ttlog]` function.
+pub(crate) fn has_calls(callsites: &[Option<CallsiteInfo>]) -> bool {
+    callsites.iter().flatten().any(|cs| cs.kind != CallsiteKind::Event)
 }
 
 fn depth(stacks: &HashMap<u32, Vec<u64>>, thread: u32) -> u32 {

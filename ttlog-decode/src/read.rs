@@ -323,7 +323,11 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, Error> {
         decode_ring(&mut snap, &statics, &mut signatures, base, payload);
     }
     sort_by_time(&mut snap.events);
-    crate::calls::pair(&mut snap);
+    // Events are decoded at depth 0 and without a call: only `#[ttlog]`
+    // callsites change that.
+    if crate::calls::has_calls(&snap.callsites) {
+        crate::calls::pair(&mut snap);
+    }
 
     match snap.end {
         None => snap.problems.push(Problem {
