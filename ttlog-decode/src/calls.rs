@@ -15,7 +15,7 @@
 //! that moved) closes the call where it was opened.
 
 use crate::read::Snapshot;
-use crate::value::Value;
+use crate::value::{Args, Value};
 use std::collections::HashMap;
 use ttlog::callsite::{ArgRole, CallsiteKind, Outcome};
 use ttlog::wire::CallsiteInfo;
@@ -37,19 +37,19 @@ pub struct Call {
 }
 
 /// The call id of an entry or exit event: its [`ArgRole::CallId`] argument.
-pub fn call_id(cs: &CallsiteInfo, args: &[Value]) -> Option<u64> {
+pub fn call_id(cs: &CallsiteInfo, args: Args<'_>) -> Option<u64> {
     let i = cs.args.iter().position(|a| a.role == ArgRole::CallId)?;
     match args.get(i)? {
-        Value::U64(v) => Some(*v),
+        Value::U64(v) => Some(v),
         _ => None,
     }
 }
 
 /// The outcome byte of an exit event: its [`ArgRole::Outcome`] argument.
-pub fn outcome_byte(cs: &CallsiteInfo, args: &[Value]) -> Option<u8> {
+pub fn outcome_byte(cs: &CallsiteInfo, args: Args<'_>) -> Option<u8> {
     let i = cs.args.iter().position(|a| a.role == ArgRole::Outcome)?;
     match args.get(i)? {
-        Value::U8(v) => Some(*v),
+        Value::U8(v) => Some(v),
         _ => None,
     }
 }
@@ -67,7 +67,7 @@ struct Open {
 pub fn pair(snap: &mut Snapshot) {
     let Snapshot { events, callsites, header, values, .. } = snap;
     // Most snapshots hold no `#[ttlog]` call: nothing to pair.
-    if !callsites.iter().flatten().any(|cs| cs.kind != CallsiteKind::Event) {
+    if !has_calls(callsites) {
         for e in events.iter_mut() {
             e.depth = 0;
             e.call = None;
@@ -90,7 +90,7 @@ pub fn pair(snap: &mut Snapshot) {
         match cs.kind {
             CallsiteKind::Event => e.depth = depth(&stacks, e.thread),
             CallsiteKind::Enter => {
-                let id = call_id(cs, values.get(e.args.range()).unwrap_or(&[])).unwrap_or(0);
+                let id = call_id(cs, values.args(e.args.range())).unwrap_or(0);
                 e.call = Some(Call { id, kind: cs.kind, outcome: None, unknown_outcome: None, elapsed_ns: None });
                 if id == 0 {
                     e.depth = depth(&stacks, e.thread);
@@ -103,7 +103,7 @@ pub fn pair(snap: &mut Snapshot) {
                 stacks.entry(e.thread).or_default().push(id);
             }
             CallsiteKind::Exit => {
-                let args = values.get(e.args.range()).unwrap_or(&[]);
+                let args = values.args(e.args.range());
                 let id = call_id(cs, args).unwrap_or(0);
                 let byte = outcome_byte(cs, args);
                 let outcome = byte.and_then(Outcome::from_u8);
@@ -123,6 +123,11 @@ pub fn pair(snap: &mut Snapshot) {
             }
         }
     }
+}
+
+/// Whether any callsite is the entry or exit of a `#[ttlog]` function.
+pub(crate) fn has_calls(callsites: &[Option<CallsiteInfo>]) -> bool {
+    callsites.iter().flatten().any(|cs| cs.kind != CallsiteKind::Event)
 }
 
 fn depth(stacks: &HashMap<u32, Vec<u64>>, thread: u32) -> u32 {

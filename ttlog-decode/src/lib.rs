@@ -30,4 +30,4 @@ pub mod render;
 pub mod value;
 
 pub use read::{from_bytes, read_file, Error, Event, Problem, Snapshot};
-pub use value::{Text, Value};
+pub use value::{Args, Formatted, Text, Value};

@@ -5,7 +5,11 @@
 //! [`Error`]; a snapshot that is damaged or truncated still yields every event of
 //! every intact frame, and a [`Problem`] for each part it had to skip.
 
-use crate::value::{Text, Value};
+mod args;
+
+use crate::value::{Args, Store, Value};
+use std::cmp::Reverse;
+use std::collections::binary_heap::{BinaryHeap, PeekMut};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
@@ -91,7 +95,7 @@ pub struct Event {
     pub thread: u32,
     /// Index into [`Snapshot::callsites`].
     pub callsite: u32,
-    /// Where the arguments are in [`Snapshot::values`]: see [`Snapshot::args`].
+    /// Where the arguments are among the snapshot's: see [`Snapshot::args`].
     pub args: ArgRange,
     /// How many `#[ttlog]` calls were open on the event's thread when it was
     /// recorded (an entry and its exit are at the depth of the caller).
@@ -101,7 +105,8 @@ pub struct Event {
     pub call: Option<crate::calls::Call>,
 }
 
-/// The place of an event's arguments in [`Snapshot::values`].
+/// The place of an event's arguments among those of all events of its
+/// snapshot (which [`Snapshot::args`] looks up).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ArgRange {
     start: u32,
@@ -109,7 +114,7 @@ pub struct ArgRange {
 }
 
 impl ArgRange {
-    /// The range, as indices into [`Snapshot::values`].
+    /// The range, as indices into the snapshot's arguments.
     pub fn range(self) -> core::ops::Range<usize> {
         self.start as usize..self.start as usize + self.len as usize
     }
@@ -126,9 +131,9 @@ pub struct Snapshot {
     pub threads: Vec<Option<ThreadInfo>>,
     /// Events of all threads, in timestamp order (each thread's own order kept).
     pub events: Vec<Event>,
-    /// The arguments of all events, one after the other (one allocation for
-    /// all of them rather than one per event): see [`Snapshot::args`].
-    pub values: Vec<Value>,
+    /// The arguments of all events, one after the other, and their text: see
+    /// [`Snapshot::args`].
+    pub(crate) values: Store,
     /// The END frame, if the file was complete.
     pub end: Option<End>,
     /// What could not be read.
@@ -138,16 +143,44 @@ pub struct Snapshot {
 impl Snapshot {
     /// Appends an event with these arguments (for tools that build or filter
     /// snapshots; [`calls::pair`](crate::calls::pair) recomputes the nesting).
-    pub fn push_event(&mut self, ticks: u64, thread: u32, callsite: u32, args: impl IntoIterator<Item = Value>) {
-        let start = self.values.len();
-        self.values.extend(args);
-        let args = ArgRange { start: start as u32, len: (self.values.len() - start) as u32 };
+    ///
+    /// The arguments' text is copied into the snapshot.
+    pub fn push_event<'v>(&mut self, ticks: u64, thread: u32, callsite: u32, args: impl IntoIterator<Item = Value<'v>>) {
+        let start = self.values.slots.len();
+        for v in args {
+            let slot = self.values.push_value(v);
+            self.values.slots.push(slot);
+        }
+        let len = self.values.slots.len() - start;
+        let args = ArgRange { start: start as u32, len: len as u32 };
         self.events.push(Event { ticks, thread, callsite, args, depth: 0, call: None });
     }
 
+    /// Removes every event and its arguments (the metadata stays).
+    pub fn clear_events(&mut self) {
+        self.events.clear();
+        self.values.clear();
+    }
+
     /// An event's arguments, in its callsite's order.
-    pub fn args(&self, e: &Event) -> &[Value] {
-        self.values.get(e.args.range()).unwrap_or(&[])
+    ///
+    /// ```
+    /// # let snap = ttlog_decode::Snapshot::default();
+    /// use ttlog_decode::Value;
+    ///
+    /// for e in &snap.events {
+    ///     for v in snap.args(e) {
+    ///         match v {
+    ///             Value::U64(n) => println!("a u64: {n}"),
+    ///             Value::Str(s) => println!("text: {}", s.text),
+    ///             other => println!("a {}", other.type_name()),
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    #[inline]
+    pub fn args(&self, e: &Event) -> Args<'_> {
+        self.values.args(e.args.range())
     }
 
     /// The callsite of an event, if its frame was intact.
@@ -266,15 +299,18 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, Error> {
         });
     }
 
-    // The END frame tells how many events follow (a hint only: it may lie).
+    // The END frame tells how many events follow (a hint only: it may lie,
+    // so the reservation is bounded by the input's size).
     if let Some(end) = snap.end {
         let n = (end.events as usize).min(bytes.len());
         snap.events.reserve(n);
-        snap.values.reserve(2 * n);
+        snap.values.slots.reserve(2 * n);
     }
+    // Recorded text is never longer than the frames that hold it.
+    snap.values.text.reserve(event_frames.iter().map(|(_, p)| p.len()).sum());
     // Each callsite's argument types and slot counts, packed: the event loop
     // reads these rather than the callsites' full metadata.
-    let shapes: Vec<Option<Vec<(ArgType, usize)>>> = snap
+    let shapes: Vec<Option<Box<args::Shape>>> = snap
         .callsites
         .iter()
         .map(|c| c.as_ref().map(|c| c.args.iter().map(|a| (a.ty, a.specs.len())).collect()))
@@ -286,10 +322,12 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, Error> {
     for (base, payload) in ring_frames {
         decode_ring(&mut snap, &statics, &mut signatures, base, payload);
     }
-    // Stable: events with equal timestamps keep their file order, which keeps
-    // each thread's own order.
-    snap.events.sort_by_key(|e| e.ticks);
-    crate::calls::pair(&mut snap);
+    sort_by_time(&mut snap.events);
+    // Events are decoded at depth 0 and without a call: only `#[ttlog]`
+    // callsites change that.
+    if crate::calls::has_calls(&snap.callsites) {
+        crate::calls::pair(&mut snap);
+    }
 
     match snap.end {
         None => snap.problems.push(Problem {
@@ -417,7 +455,7 @@ fn place<T: PartialEq>(table: &mut Vec<Option<T>>, index: u32, item: T, offset: 
 
 /// Decodes one EVENTS frame. An event that cannot be decoded ends the frame
 /// (events have no length prefix); the rest of the frame is reported lost.
-fn decode_events(snap: &mut Snapshot, shapes: &[Option<Vec<(ArgType, usize)>>], base: u64, payload: &[u8]) {
+fn decode_events(snap: &mut Snapshot, shapes: &[Option<Box<args::Shape>>], base: u64, payload: &[u8]) {
     let mut r = Reader::new(payload, base);
     let header = (|| -> Result<(u32, u64, u64), WireError> {
         Ok((r.varint_u32()?, u32::from_le_bytes(r.array()?) as u64, r.varint()?))
@@ -436,14 +474,33 @@ fn decode_events(snap: &mut Snapshot, shapes: &[Option<Vec<(ArgType, usize)>>], 
             lost_events: 0,
         });
     }
+    let b = payload;
+    let mut pos = (r.offset() - base) as usize;
+    let events = &mut snap.events;
+    let store = &mut snap.values;
     for i in 0..count {
-        let at = r.offset();
-        match decode_event(&mut snap.values, shapes, &mut r, &mut ticks) {
-            Ok((callsite, args)) => snap.events.push(Event { ticks, thread, callsite, args, depth: 0, call: None }),
-            Err(e) => {
+        let at = pos;
+        let mark = store.mark();
+        let start = store.slots.len();
+        let decoded = (|| {
+            let callsite = args::varint_u32(b, &mut pos)?;
+            let shape = shapes.get(callsite as usize)?.as_deref()?;
+            let delta = args::varint(b, &mut pos)?;
+            args::decode(b, &mut pos, shape, store)?;
+            let args = ArgRange { start: u32::try_from(start).ok()?, len: shape.len() as u32 };
+            Some((callsite, delta, args))
+        })();
+        match decoded {
+            Some((callsite, delta, args)) => {
+                ticks = ticks.wrapping_add(delta);
+                events.push(Event { ticks, thread, callsite, args, depth: 0, call: None });
+            }
+            None => {
+                store.undo(mark);
+                let e = explain_event(b, at, base, shapes, start);
                 let lost = count - i;
                 snap.problems.push(Problem {
-                    offset: at,
+                    offset: base + at as u64,
                     message: format!("cannot decode event {i} of the frame ({e}); the frame's last {lost} events are lost"),
                     lost_events: lost,
                 });
@@ -451,14 +508,114 @@ fn decode_events(snap: &mut Snapshot, shapes: &[Option<Vec<(ArgType, usize)>>], 
             }
         }
     }
-    if !r.is_empty() {
+    if pos != b.len() {
         snap.problems.push(Problem {
-            offset: r.offset(),
-            message: format!("{} unexpected bytes after the frame's {count} events", r.remaining()),
+            offset: base + pos as u64,
+            message: format!("{} unexpected bytes after the frame's {count} events", b.len() - pos),
             lost_events: 0,
         });
     }
 }
+
+/// Why the event at `at` of an EVENTS frame's payload `b` (at file offset
+/// `base`) could not be decoded.
+#[cold]
+fn explain_event(b: &[u8], at: usize, base: u64, shapes: &[Option<Box<args::Shape>>], start: usize) -> WireError {
+    let mut r = Reader::new(b.get(at..).unwrap_or_default(), base + at as u64);
+    let offset = r.offset();
+    let explained = (|| {
+        let callsite = r.varint_u32()?;
+        let Some(Some(shape)) = shapes.get(callsite as usize) else {
+            return Err(WireError::malformed(offset, format!("event refers to callsite {callsite}, which is missing")));
+        };
+        r.varint()?;
+        args::explain(&mut r, shape)
+    })();
+    match explained {
+        Err(e) => e,
+        Ok(()) if u32::try_from(start).is_err() => {
+            WireError::malformed(offset, "the snapshot holds more arguments than this decoder can index")
+        }
+        Ok(()) => WireError::malformed(offset, "event cannot be decoded"),
+    }
+}
+
+/// Puts events in time order: stable, so events with equal timestamps keep
+/// their file order, which keeps each thread's own order.
+///
+/// Each thread's events come in runs already in order: the runs are merged
+/// into a permutation (four bytes an event, where a sort would copy the events
+/// themselves), which then moves each event in place.
+fn sort_by_time(events: &mut [Event]) {
+    // Maximal runs of non-decreasing time, in file order.
+    let mut runs: Vec<core::ops::Range<usize>> = Vec::new();
+    let mut start = 0;
+    for i in 1..events.len() {
+        if events[i].ticks < events[i - 1].ticks {
+            runs.push(start..i);
+            start = i;
+        }
+    }
+    if runs.is_empty() {
+        return;
+    }
+    runs.push(start..events.len());
+    let Ok(n) = u32::try_from(events.len()) else {
+        events.sort_by_key(|e| e.ticks);
+        return;
+    };
+    if n == u32::MAX {
+        events.sort_by_key(|e| e.ticks);
+        return;
+    }
+    // The next event of each run, smallest time first; on equal times, the
+    // earlier run (file order).
+    let mut heads: BinaryHeap<Reverse<(u64, u32, u32)>> =
+        runs.iter().map(|r| Reverse((events[r.start].ticks, r.start as u32, r.end as u32))).collect();
+    // `order[i]`: the index of the event that goes to `i`.
+    let mut order: Vec<u32> = Vec::with_capacity(events.len());
+    while let Some(mut head) = heads.peek_mut() {
+        let Reverse((_, at, end)) = *head;
+        order.push(at);
+        let next = at + 1;
+        match events.get(next as usize) {
+            Some(e) if next < end => *head = Reverse((e.ticks, next, end)),
+            _ => {
+                PeekMut::pop(head);
+            }
+        }
+    }
+    permute(events, &mut order);
+}
+
+/// Moves `items[order[i]]` to `i` for every `i`, following the permutation's
+/// cycles; `order` is used up (every entry ends as `u32::MAX`). An `order`
+/// that is not a permutation of `0..items.len()` moves some items to wrong
+/// places, never panics.
+fn permute<T>(items: &mut [T], order: &mut [u32]) {
+    const DONE: u32 = u32::MAX;
+    for i in 0..order.len() {
+        let mut j = i;
+        loop {
+            let k = order[j];
+            order[j] = DONE;
+            if k == DONE || k as usize == i {
+                break;
+            }
+            if let (true, true) = (j < items.len(), (k as usize) < items.len()) {
+                items.swap(j, k as usize);
+            }
+            j = k as usize;
+            if j >= order.len() {
+                break;
+            }
+        }
+    }
+}
+
+/// The callsites made for (callsite id, argument types) pairs of ring
+/// records: index into [`Snapshot::callsites`], and shape.
+type Signatures = HashMap<(u32, Vec<ArgType>), (u32, Box<args::Shape>)>;
 
 /// Decodes a RING frame (crash snapshots): ring blocks as they were in memory.
 /// Records carry their length, so a record that cannot be decoded costs only
@@ -466,7 +623,7 @@ fn decode_events(snap: &mut Snapshot, shapes: &[Option<Vec<(ArgType, usize)>>], 
 fn decode_ring(
     snap: &mut Snapshot,
     statics: &HashMap<u32, CallsiteInfo>,
-    signatures: &mut HashMap<(u32, Vec<ArgType>), u32>,
+    signatures: &mut Signatures,
     base: u64,
     payload: &[u8],
 ) {
@@ -529,8 +686,8 @@ fn decode_ring(
                 continue;
             }
             let key = (rec.id, types);
-            let index = match signatures.get(&key) {
-                Some(&i) => i,
+            let (index, shape) = match signatures.get(&key) {
+                Some((i, shape)) => (*i, shape),
                 None => {
                     let i = snap.callsites.len() as u32;
                     let mut typed = cs.clone();
@@ -538,31 +695,28 @@ fn decode_ring(
                     for (a, t) in typed.args.iter_mut().zip(&key.1) {
                         a.ty = *t;
                     }
+                    let shape: Box<args::Shape> = typed.args.iter().map(|a| (a.ty, a.specs.len())).collect();
                     snap.callsites.push(Some(typed));
-                    signatures.insert(key, i);
-                    i
+                    let (i, shape) = signatures.entry(key).or_insert((i, shape));
+                    (*i, &*shape)
                 }
             };
-            let Some(Some(typed)) = snap.callsites.get(index as usize) else { continue };
-            let mut cr = Reader::new(&compact, at);
-            let start = snap.values.len();
-            let mut failed = None;
-            for a in &typed.args {
-                match read_value(&mut cr, a.ty, a.specs.len()) {
-                    Ok(v) => snap.values.push(v),
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
-                }
-            }
-            match failed {
-                None => {
-                    let args = ArgRange { start: start as u32, len: typed.args.len() as u32 };
+            let store = &mut snap.values;
+            let mark = store.mark();
+            let start = store.slots.len();
+            let mut pos = 0;
+            let decoded = args::decode(&compact, &mut pos, shape, store)
+                .and_then(|()| Some(ArgRange { start: u32::try_from(start).ok()?, len: shape.len() as u32 }));
+            match decoded {
+                Some(args) => {
                     snap.events.push(Event { ticks: rec.ticks(), thread, callsite: index, args, depth: 0, call: None });
                 }
-                Some(e) => {
-                    snap.values.truncate(start);
+                None => {
+                    store.undo(mark);
+                    let e = match args::explain(&mut Reader::new(&compact, at), shape) {
+                        Err(e) => e,
+                        Ok(()) => WireError::malformed(at, "the snapshot holds more arguments than this decoder can index"),
+                    };
                     snap.problems.push(Problem { offset: at, message: format!("record: {e}"), lost_events: 1 });
                 }
             }
@@ -570,83 +724,59 @@ fn decode_ring(
     }
 }
 
-fn decode_event(
-    values: &mut Vec<Value>,
-    shapes: &[Option<Vec<(ArgType, usize)>>],
-    r: &mut Reader<'_>,
-    ticks: &mut u64,
-) -> Result<(u32, ArgRange), WireError> {
-    let at = r.offset();
-    let callsite = r.varint_u32()?;
-    let Some(Some(shape)) = shapes.get(callsite as usize) else {
-        return Err(WireError::malformed(at, format!("event refers to callsite {callsite}, which is missing")));
-    };
-    *ticks = ticks.wrapping_add(r.varint()?);
-    let start = values.len();
-    for &(ty, slots) in shape {
-        match read_value(r, ty, slots) {
-            Ok(v) => values.push(v),
-            Err(e) => {
-                values.truncate(start);
-                return Err(e);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(ticks: u64, callsite: u32) -> Event {
+        Event { ticks, thread: 0, callsite, args: ArgRange::default(), depth: 0, call: None }
+    }
+
+    /// The merge of runs orders exactly as a stable sort does, ties included.
+    #[test]
+    fn sort_by_time_is_a_stable_sort() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..2_000 {
+            let n = (next() % 300) as usize;
+            let runs = 1 + next() % 8;
+            let spread = 1 + next() % 50;
+            // A few threads' ascending runs one after the other, with ties,
+            // sometimes a step back inside a run.
+            let mut events = Vec::new();
+            for i in 0..n {
+                let run = i as u64 * runs / n.max(1) as u64;
+                let base = if next() % 20 == 0 { next() % 1000 } else { i as u64 * 3 / runs.max(1) };
+                events.push(event(base + next() % spread + run, i as u32));
             }
+            let mut expected = events.clone();
+            expected.sort_by_key(|e| e.ticks);
+            sort_by_time(&mut events);
+            assert_eq!(events, expected, "round {round}");
+        }
+        let mut empty: Vec<Event> = Vec::new();
+        sort_by_time(&mut empty);
+        let mut reversed: Vec<Event> = (0..100).rev().map(|t| event(t, t as u32)).collect();
+        sort_by_time(&mut reversed);
+        assert!(reversed.iter().enumerate().all(|(i, e)| e.ticks == i as u64));
+    }
+
+    #[test]
+    fn permute_survives_orders_that_are_not_permutations() {
+        let mut items = [0, 1, 2, 3];
+        permute(&mut items, &mut [3, 0, 1, 2]);
+        assert_eq!(items, [3, 0, 1, 2]);
+        for mut order in [vec![0, 0, 0, 0], vec![9, 9], vec![1, 2, 3, 4, 5, 6], vec![u32::MAX, 2, 1]] {
+            let mut items = [0, 1, 2, 3];
+            permute(&mut items, &mut order);
+            let mut sorted = items;
+            sorted.sort();
+            assert_eq!(sorted, [0, 1, 2, 3], "{order:?}");
         }
     }
-    Ok((callsite, ArgRange { start: start as u32, len: shape.len() as u32 }))
-}
-
-/// Reads one argument value of type `ty` (with `slots` texts when formatted).
-pub fn read_value(r: &mut Reader<'_>, ty: ArgType, slots: usize) -> Result<Value, WireError> {
-    let at = r.offset();
-    let narrow = |v: u64, bits: u32| -> Result<u64, WireError> {
-        if bits < 64 && v >> bits != 0 {
-            Err(WireError::malformed(at, format!("value {v} does not fit in {bits} bits")))
-        } else {
-            Ok(v)
-        }
-    };
-    let snarrow = |v: i64, bits: u32| -> Result<i64, WireError> {
-        let min = -(1i64 << (bits - 1));
-        let max = (1i64 << (bits - 1)) - 1;
-        if bits < 64 && (v < min || v > max) {
-            Err(WireError::malformed(at, format!("value {v} does not fit in {bits} bits")))
-        } else {
-            Ok(v)
-        }
-    };
-    Ok(match ty {
-        ArgType::U8 => Value::U8(r.u8()?),
-        ArgType::Bool => match r.u8()? {
-            0 => Value::Bool(false),
-            1 => Value::Bool(true),
-            b => return Err(WireError::malformed(at, format!("bool byte {b}"))),
-        },
-        ArgType::U16 => Value::U16(narrow(r.varint()?, 16)? as u16),
-        ArgType::U32 => Value::U32(narrow(r.varint()?, 32)? as u32),
-        ArgType::U64 => Value::U64(r.varint()?),
-        ArgType::U128 => Value::U128(r.varint128()?),
-        ArgType::I8 => Value::I8(snarrow(wire::unzigzag(r.varint()?), 8)? as i8),
-        ArgType::I16 => Value::I16(snarrow(wire::unzigzag(r.varint()?), 16)? as i16),
-        ArgType::I32 => Value::I32(snarrow(wire::unzigzag(r.varint()?), 32)? as i32),
-        ArgType::I64 => Value::I64(wire::unzigzag(r.varint()?)),
-        ArgType::I128 => Value::I128(wire::unzigzag128(r.varint128()?)),
-        ArgType::F32 => Value::F32(f32::from_le_bytes(r.array()?)),
-        ArgType::F64 => Value::F64(f64::from_le_bytes(r.array()?)),
-        ArgType::Char => {
-            let v = narrow(r.varint()?, 32)? as u32;
-            Value::Char(char::from_u32(v).ok_or_else(|| WireError::malformed(at, format!("{v:#x} is not a char")))?)
-        }
-        ArgType::Str => {
-            let (s, cut) = r.arg_str()?;
-            Value::Str(Text { text: s.to_owned(), truncated: cut })
-        }
-        ArgType::Formatted => {
-            let mut texts = Vec::with_capacity(slots.min(64));
-            for _ in 0..slots {
-                let (s, cut) = r.arg_str()?;
-                texts.push(Text { text: s.to_owned(), truncated: cut });
-            }
-            Value::Formatted(texts)
-        }
-    })
 }

@@ -5,6 +5,7 @@
 //! and fields from its callsite's parsed pieces; [`line`](mod@line) an event as a text
 //! line or a JSON object; [`time`] writes timestamps.
 
+mod digits;
 pub mod spec;
 pub mod time;
 pub mod line;

@@ -69,7 +69,7 @@ const EXIT_NO_OUTCOME: u32 = 5;
 /// A snapshot with the header of a real one (so that ticks tell time) and the
 /// made-up callsites, threads 0 and 1, and `events` as (ticks, thread,
 /// callsite, args).
-fn made_up(events: Vec<(u64, u32, u32, Vec<Value>)>) -> Snapshot {
+fn made_up(events: Vec<(u64, u32, u32, Vec<Value<'static>>)>) -> Snapshot {
     setup();
     let mut snap = ttlog_decode::from_bytes(&ttlog::snapshot("header").to_bytes()).unwrap();
     snap.events.clear();
@@ -111,7 +111,7 @@ fn made_up(events: Vec<(u64, u32, u32, Vec<Value>)>) -> Snapshot {
         })
         .collect();
     let anchor = snap.header.as_ref().unwrap().anchor.ticks;
-    snap.values.clear();
+    snap.clear_events();
     for (ticks, thread, callsite, args) in events {
         snap.push_event(anchor + ticks, thread, callsite, args);
     }
@@ -119,15 +119,15 @@ fn made_up(events: Vec<(u64, u32, u32, Vec<Value>)>) -> Snapshot {
     snap
 }
 
-fn enter(t: u64, thread: u32, id: u64) -> (u64, u32, u32, Vec<Value>) {
+fn enter(t: u64, thread: u32, id: u64) -> (u64, u32, u32, Vec<Value<'static>>) {
     (t, thread, ENTER, vec![Value::U64(id), Value::U32(id as u32)])
 }
 
-fn exit(t: u64, thread: u32, id: u64, outcome: u8) -> (u64, u32, u32, Vec<Value>) {
+fn exit(t: u64, thread: u32, id: u64, outcome: u8) -> (u64, u32, u32, Vec<Value<'static>>) {
     (t, thread, EXIT, vec![Value::U64(id), Value::U8(outcome)])
 }
 
-fn event(t: u64, thread: u32) -> (u64, u32, u32, Vec<Value>) {
+fn event(t: u64, thread: u32) -> (u64, u32, u32, Vec<Value<'static>>) {
     (t, thread, EVENT, vec![])
 }
 

@@ -14,8 +14,9 @@
 //! ..Z  INFO [worker-1 4711] app::server: ← app::server::handle elapsed=1.250ms ret=5
 //! ```
 
-use super::message::{push_u64, write_arg, write_fields, write_message};
-use super::time::write_rfc3339;
+use super::digits::{push_ascii, Digits};
+use super::message::{write_arg, write_fields, write_message};
+use super::time::{rfc3339, write_rfc3339};
 use crate::calls::Call;
 use crate::read::{Event, Snapshot};
 use crate::value::Value;
@@ -25,36 +26,50 @@ use ttlog::wire::CallsiteInfo;
 
 /// Appends the event's text line (without a newline).
 pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
-    match snap.unix_nanos(e) {
-        Some(ns) => write_rfc3339(out, ns),
-        None => out.push('-'),
-    }
-    let Some(cs) = snap.callsite(e) else {
-        let _ = write!(out, " ????? [callsite {} missing]", e.callsite);
-        return;
+    let cs = snap.callsite(e);
+    let level: &[u8; 8] = match cs.map(|cs| cs.level) {
+        Some(ttlog::Level::Error) => b" ERROR [",
+        Some(ttlog::Level::Warn) => b"  WARN [",
+        Some(ttlog::Level::Info) => b"  INFO [",
+        Some(ttlog::Level::Debug) => b" DEBUG [",
+        Some(ttlog::Level::Trace) => b" TRACE [",
+        None => b" ????? [",
     };
-    out.push_str(match cs.level {
-        ttlog::Level::Error => " ERROR [",
-        ttlog::Level::Warn => "  WARN [",
-        ttlog::Level::Info => "  INFO [",
-        ttlog::Level::Debug => " DEBUG [",
-        ttlog::Level::Trace => " TRACE [",
-    });
-    match snap.thread(e) {
-        Some(t) => {
-            if !t.name.is_empty() {
-                out.push_str(&t.name);
-                out.push(' ');
-            }
-            push_u64(out, t.tid);
+    // The timestamp and the level, written at once.
+    let nanos = snap.unix_nanos(e);
+    match nanos.and_then(rfc3339) {
+        Some(time) => {
+            let mut head = [0u8; 38];
+            head[..30].copy_from_slice(&time);
+            head[30..].copy_from_slice(level);
+            push_ascii(out, &head);
         }
         None => {
-            out.push_str("thread #");
-            push_u64(out, e.thread as u64);
+            match nanos {
+                Some(ns) => write_rfc3339(out, ns),
+                None => out.push('-'),
+            }
+            push_ascii(out, level);
         }
     }
-    out.push(']');
-    out.push(' ');
+    let Some(cs) = cs else {
+        let _ = write!(out, "callsite {} missing]", e.callsite);
+        return;
+    };
+    // `worker-1 4711] `, `4711] ` for a thread without a name, or
+    // `thread #3] ` when the thread's frame was lost.
+    let (name, id, space) = match snap.thread(e) {
+        Some(t) => (t.name.as_str(), t.tid, !t.name.is_empty()),
+        None => ("thread #", e.thread as u64, false),
+    };
+    out.push_str(name);
+    let digits = Digits::new(id);
+    let digits = digits.as_bytes();
+    let n = digits.len();
+    let mut tail = [b' '; Digits::CAP + 3];
+    tail[1..=n].copy_from_slice(digits);
+    tail[n + 1] = b']';
+    push_ascii(out, &tail[usize::from(!space)..n + 3]);
     for _ in 0..e.depth.min(MAX_INDENT) {
         out.push_str("  ");
     }
@@ -135,7 +150,7 @@ fn push_json_str(out: &mut String, s: &str) {
 
 /// Appends a field's value as JSON: numbers and booleans as themselves, floats
 /// that JSON cannot hold (NaN, infinities) and text as strings.
-fn push_json_value(out: &mut String, value: &Value, rendered: impl FnOnce() -> String) {
+fn push_json_value(out: &mut String, value: &Value<'_>, rendered: impl FnOnce() -> String) {
     match value {
         Value::U8(v) => push_display(out, v),
         Value::U16(v) => push_display(out, v),
@@ -225,7 +240,7 @@ pub fn write_json_line(out: &mut String, snap: &Snapshot, e: &Event) {
             write_arg(&mut s, cs, snap.args(e), i, 0);
             push_json_str(out, &s);
         } else {
-            push_json_value(out, v, || {
+            push_json_value(out, &v, || {
                 let mut s = String::new();
                 write_arg(&mut s, cs, snap.args(e), i, 0);
                 s
@@ -273,4 +288,75 @@ pub fn json_line(snap: &Snapshot, e: &Event) -> String {
     let mut s = String::with_capacity(256);
     write_json_line(&mut s, snap, e);
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Text;
+    use ttlog::callsite::{ArgRole, ArgType, Spec};
+    use ttlog::clock::{Clock, ClockPoint};
+    use ttlog::wire::{ArgInfo, Header, PieceInfo, ThreadInfo};
+
+    fn thread(index: u32, tid: u64, name: &str) -> Option<ThreadInfo> {
+        Some(ThreadInfo { index, tid, name: name.into(), exited: false, recorded: 0, overwritten: 0, dropped: 0 })
+    }
+
+    /// The parts of a line that have fallbacks: no clock, a time outside
+    /// years 0000 to 9999, threads with and without a name or a frame, a
+    /// missing callsite.
+    #[test]
+    fn text_lines_with_and_without_their_metadata() {
+        let mut snap = Snapshot::default();
+        snap.callsites.push(Some(CallsiteInfo {
+            index: 0,
+            level: ttlog::Level::Warn,
+            kind: CallsiteKind::Event,
+            name: "n".into(),
+            target: "app::db".into(),
+            file: "src/db.rs".into(),
+            line: 1,
+            args: vec![
+                ArgInfo { name: "n".into(), role: ArgRole::Positional, ty: ArgType::U32, specs: vec![Spec::DISPLAY] },
+                ArgInfo { name: "host".into(), role: ArgRole::Field, ty: ArgType::Str, specs: vec![Spec::DISPLAY] },
+            ],
+            pieces: vec![PieceInfo::Lit("took ".into()), PieceInfo::Arg { arg: 0, slot: 0 }, PieceInfo::Lit(" us".into())],
+        }));
+        snap.threads = vec![thread(0, 4711, "worker-1"), thread(1, 9, ""), None];
+        let args = || [Value::U32(250), Value::Str(Text { text: "db-1", truncated: 3 })];
+        for thread in 0..4 {
+            snap.push_event(0, thread, 0, args());
+        }
+        snap.push_event(0, 0, 7, []);
+        let lines: Vec<String> = snap.events.iter().map(|e| text_line(&snap, e)).collect();
+        assert_eq!(
+            lines,
+            [
+                "-  WARN [worker-1 4711] app::db: took 250 us host=db-1…[3 bytes cut]",
+                "-  WARN [9] app::db: took 250 us host=db-1…[3 bytes cut]",
+                "-  WARN [thread #2] app::db: took 250 us host=db-1…[3 bytes cut]",
+                "-  WARN [thread #3] app::db: took 250 us host=db-1…[3 bytes cut]",
+                "- ????? [callsite 7 missing]",
+            ]
+        );
+        let point = |ticks, real_ns| ClockPoint { ticks, mono_ns: ticks, real_ns };
+        snap.header = Some(Header {
+            program: "p".into(),
+            pid: 1,
+            host: "h".into(),
+            reason: "r".into(),
+            ttlog_version: "0".into(),
+            clock: Clock::Monotonic,
+            anchor: point(0, 1_795_694_400_123_456_789),
+            taken: point(1_000, 1_795_694_400_123_457_789),
+            evicted: 0,
+            late_dropped: 0,
+        });
+        snap.clear_events();
+        snap.push_event(0, 0, 0, args());
+        snap.push_event(1_000, 1, 7, []);
+        let lines: Vec<String> = snap.events.iter().map(|e| text_line(&snap, e)).collect();
+        assert_eq!(lines[0], "2026-11-26T12:00:00.123456789Z  WARN [worker-1 4711] app::db: took 250 us host=db-1…[3 bytes cut]");
+        assert_eq!(lines[1], "2026-11-26T12:00:00.123457789Z ????? [callsite 7 missing]");
+    }
 }

@@ -84,23 +84,36 @@ const MARK: char = '*';
 /// ```
 pub fn render_value(
     out: &mut String,
-    value: &Value,
+    value: &Value<'_>,
     spec: &Spec,
     width: Option<usize>,
     precision: Option<usize>,
 ) {
     if let Value::Formatted(texts) = value {
-        if let Some(first) = texts.first() {
-            out.push_str(&first.text);
+        if let Some(first) = texts.get(0) {
+            out.push_str(first.text);
         }
         return;
     }
     // `{}` and `{:?}` without width, precision or flags: most placeholders.
     // Written directly, without the formatting machinery (fill, alignment and
     // the `0` flag do nothing without a width).
-    if width.is_none() && precision.is_none() && spec.sign == Sign::None && !spec.alternate && plain(out, value, spec.ty)
-    {
-        return;
+    if width.is_none() && spec.sign == Sign::None && !spec.alternate {
+        match precision {
+            None if plain(out, value, spec.ty) => return,
+            // `{:.N}` of a float: most floats in messages.
+            Some(p) if spec.ty == FmtType::Display => {
+                let written = match *value {
+                    Value::F64(v) => fixed(out, v, p),
+                    Value::F32(v) => fixed(out, f64::from(v), p),
+                    _ => false,
+                };
+                if written {
+                    return;
+                }
+            }
+            _ => {}
+        }
     }
     let how = How::select(value, spec.ty);
     let float = matches!(value, Value::F32(_) | Value::F64(_));
@@ -135,8 +148,8 @@ pub fn render_value(
 
 /// Writes the values whose plain `{}` (or `{:?}`) needs no formatter; false for
 /// the others.
-fn plain(out: &mut String, value: &Value, ty: FmtType) -> bool {
-    use crate::render::message::{push_i64, push_u64};
+fn plain(out: &mut String, value: &Value<'_>, ty: FmtType) -> bool {
+    use crate::render::digits::{push_i64, push_u64};
     let display = ty == FmtType::Display;
     if !display && ty != FmtType::Debug {
         return false;
@@ -151,9 +164,84 @@ fn plain(out: &mut String, value: &Value, ty: FmtType) -> bool {
         Value::I32(v) => push_i64(out, *v as i64),
         Value::I64(v) => push_i64(out, *v),
         Value::Bool(v) => out.push_str(if *v { "true" } else { "false" }),
-        Value::Str(t) if display => out.push_str(&t.text),
+        Value::Str(t) if display => out.push_str(t.text),
         Value::Char(c) if display => out.push(*c),
         _ => return false,
+    }
+    true
+}
+
+/// The largest precision [`fixed`] writes.
+const FIXED_MAX_PRECISION: usize = 17;
+
+/// `10^i` for every precision [`fixed`] writes.
+const POW10: [u64; FIXED_MAX_PRECISION + 1] = {
+    let mut t = [1u64; FIXED_MAX_PRECISION + 1];
+    let mut i = 1;
+    while i < t.len() {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// Appends `v` with `precision` fraction digits, as `{:.precision}` renders
+/// it, when that is simple to do exactly; false (and nothing written) for the
+/// others: NaN and infinities, precisions above [`FIXED_MAX_PRECISION`],
+/// magnitudes whose scaled value would not fit in 64 bits, very small
+/// magnitudes, and exact ties, whose rounding is left to std.
+///
+/// A finite `f64` is exactly `m * 2^e`. Its value times `10^precision` is
+/// `m * 10^precision / 2^-e`: an exact 128-bit product, shifted; the bits
+/// shifted out say whether to round up. (`f32` values widen to `f64`
+/// exactly, and `format!` renders their exact value too.)
+fn fixed(out: &mut String, v: f64, precision: usize) -> bool {
+    use crate::render::digits::{push_ascii, Digits};
+    if precision > FIXED_MAX_PRECISION {
+        return false;
+    }
+    let bits = v.to_bits();
+    let negative = bits >> 63 != 0;
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    let (m, e) = match biased {
+        0x7ff => return false,
+        0 => (fraction, -1074),
+        _ => (fraction | 1 << 52, biased - 1075),
+    };
+    let scaled = m as u128 * POW10[precision] as u128; // < 2^53 * 10^17 < 2^110
+    let q: u128 = if m == 0 {
+        0
+    } else if e >= 0 {
+        if e >= 64 || scaled.leading_zeros() <= e as u32 {
+            return false;
+        }
+        scaled << e
+    } else {
+        let k = -e as u32;
+        if k >= 120 {
+            return false;
+        }
+        let q = scaled >> k;
+        let rest = scaled & ((1u128 << k) - 1);
+        let half = 1u128 << (k - 1);
+        if rest == half {
+            return false;
+        }
+        q + u128::from(rest > half)
+    };
+    let Ok(q) = u64::try_from(q) else { return false };
+    // At least one digit before the point.
+    let digits = Digits::new(q);
+    let digits = digits.at_least(precision + 1);
+    let (int, frac) = digits.split_at(digits.len() - precision);
+    if negative {
+        out.push('-');
+    }
+    push_ascii(out, int);
+    if precision > 0 {
+        out.push('.');
+        push_ascii(out, frac);
     }
     true
 }
@@ -191,7 +279,7 @@ enum How {
 impl How {
     /// The trait `format!` calls for `ty` on `value`, or `Display` where the
     /// value's type does not implement the trait.
-    fn select(value: &Value, ty: FmtType) -> How {
+    fn select(value: &Value<'_>, ty: FmtType) -> How {
         let integer = value.is_integer();
         let float = matches!(value, Value::F32(_) | Value::F64(_));
         match ty {
@@ -222,7 +310,7 @@ impl How {
 /// A value and the trait that renders it; its `Display` impl forwards the
 /// caller's `Formatter`, options and all, to that trait's impl.
 struct Via<'a> {
-    value: &'a Value,
+    value: &'a Value<'a>,
     how: How,
 }
 
@@ -276,9 +364,9 @@ impl fmt::Display for Via<'_> {
             Value::F64(n) => float!(n),
             Value::Bool(b) => text!(b),
             Value::Char(c) => text!(c),
-            Value::Str(t) => text!(t.text.as_str()),
+            Value::Str(t) => text!(t.text),
             // Handled before a `Via` is built; verbatim all the same.
-            Value::Formatted(texts) => texts.first().map_or(Ok(()), |t| f.write_str(&t.text)),
+            Value::Formatted(texts) => texts.get(0).map_or(Ok(()), |t| f.write_str(t.text)),
         }
     }
 }

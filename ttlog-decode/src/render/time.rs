@@ -4,6 +4,7 @@
 //! without leap seconds as Unix time is, and written in UTC on the proleptic
 //! Gregorian calendar.
 
+use crate::render::digits::{pair, push_ascii};
 use core::fmt::Write as _;
 
 /// Seconds in a day.
@@ -39,9 +40,20 @@ pub const OUT_OF_RANGE_SUFFIX: &str = "ns-from-unix-epoch";
 /// assert_eq!(out, "2026-11-26T12:00:00.123456789Z");
 /// ```
 pub fn write_rfc3339(out: &mut String, unix_nanos: i128) {
+    match rfc3339(unix_nanos) {
+        Some(text) => push_ascii(out, &text),
+        None => {
+            let _ = write!(out, "{unix_nanos:+}{OUT_OF_RANGE_SUFFIX}");
+        }
+    }
+}
+
+/// The text [`write_rfc3339`] writes for an instant in years 0000 to 9999:
+/// 30 ASCII bytes. `None` outside them.
+#[inline]
+pub(crate) fn rfc3339(unix_nanos: i128) -> Option<[u8; 30]> {
     if !(MIN_NANOS..=MAX_NANOS).contains(&unix_nanos) {
-        let _ = write!(out, "{unix_nanos:+}{OUT_OF_RANGE_SUFFIX}");
-        return;
+        return None;
     }
     // In range the nanoseconds fit an i64 until 2262, the seconds always: the
     // arithmetic is 64-bit (this runs once per decoded line).
@@ -57,21 +69,28 @@ pub fn write_rfc3339(out: &mut String, unix_nanos: i128) {
         } else {
             let days = secs.div_euclid(SECS_PER_DAY as i64);
             let secs_of_day = secs.rem_euclid(SECS_PER_DAY as i64) as u32;
-            let (year, month, day) = civil_from_days(days as i128);
-            let (hour, minute, second) = (secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
-            digits(&mut b[0..4], year as u32);
-            digits(&mut b[5..7], month as u32);
-            digits(&mut b[8..10], day as u32);
-            digits(&mut b[11..13], hour);
-            digits(&mut b[14..16], minute);
-            digits(&mut b[17..19], second);
+            // Years 0 to 9999, months and days: all fit in u32.
+            let (year, month, day) = civil_from_days(days);
+            let (year, month, day) = (year as u32, month as u32, day as u32);
+            b[0..2].copy_from_slice(&pair(year / 100));
+            b[2..4].copy_from_slice(&pair(year));
+            b[5..7].copy_from_slice(&pair(month));
+            b[8..10].copy_from_slice(&pair(day));
+            b[11..13].copy_from_slice(&pair(secs_of_day / 3600));
+            b[14..16].copy_from_slice(&pair(secs_of_day / 60 % 60));
+            b[17..19].copy_from_slice(&pair(secs_of_day % 60));
             let mut prefix = [0u8; 19];
             prefix.copy_from_slice(&b[..19]);
             last.set((secs, prefix));
         }
     });
-    digits(&mut b[20..29], nanos);
-    crate::render::message::push_ascii(out, &b);
+    b[20] = b'0' + (nanos / 100_000_000) as u8;
+    let lo = nanos % 100_000_000;
+    b[21..23].copy_from_slice(&pair(lo / 1_000_000));
+    b[23..25].copy_from_slice(&pair(lo / 10_000));
+    b[25..27].copy_from_slice(&pair(lo / 100));
+    b[27..29].copy_from_slice(&pair(lo));
+    Some(b)
 }
 
 thread_local! {
@@ -80,31 +99,15 @@ thread_local! {
     static LAST_SECOND: core::cell::Cell<(i64, [u8; 19])> = const { core::cell::Cell::new((i64::MIN, [0; 19])) };
 }
 
-/// Writes `v`'s last `dst.len()` decimal digits into `dst`, ASCII only (see
-/// `push_ascii`).
-#[inline]
-fn digits(dst: &mut [u8], mut v: u32) {
-    let mut i = dst.len();
-    while i >= 2 {
-        let d = (v % 100) as usize * 2;
-        v /= 100;
-        i -= 2;
-        dst[i..i + 2].copy_from_slice(&crate::render::message::DIGIT_PAIRS[d..d + 2]);
-    }
-    if i == 1 {
-        dst[0] = b'0' + (v % 10) as u8;
-    }
-}
-
 /// The (year, month, day) of the day `days` after 1970-01-01, on the proleptic
 /// Gregorian calendar.
 ///
 /// Howard Hinnant's `civil_from_days`: the year is counted from March, so the
 /// leap day falls at the end of it, and 400-year eras repeat exactly.
-fn civil_from_days(days: i128) -> (i128, i128, i128) {
-    let z = days + EPOCH_SHIFT;
-    let era = z.div_euclid(DAYS_PER_ERA);
-    let day_of_era = z.rem_euclid(DAYS_PER_ERA); // 0..=146_096
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + EPOCH_SHIFT as i64;
+    let era = z.div_euclid(DAYS_PER_ERA as i64);
+    let day_of_era = z.rem_euclid(DAYS_PER_ERA as i64); // 0..=146_096
     let year_of_era =
         (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365; // 0..=399
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100); // 0..=365
@@ -115,7 +118,7 @@ fn civil_from_days(days: i128) -> (i128, i128, i128) {
     } else {
         month_from_march - 9
     };
-    let year = era * 400 + year_of_era + i128::from(month <= 2);
+    let year = era * 400 + year_of_era + i64::from(month <= 2);
     (year, month, day)
 }
 
@@ -199,7 +202,7 @@ mod tests {
                     _ => 31,
                 };
                 for day in 1..=len {
-                    assert_eq!(civil_from_days(days), (year, month, day), "day {days}");
+                    assert_eq!(civil_from_days(days as i64), (year as i64, month as i64, day as i64), "day {days}");
                     // The full text, at a few seconds into the day, once a month.
                     if day == 1 {
                         let nanos = (days * SECS_PER_DAY + 3723) * S + 7;

@@ -13,7 +13,7 @@ use core::fmt::{Binary, Debug, Display, LowerExp, LowerHex, Octal, UpperExp, Upp
 use ttlog::callsite::Count;
 
 use super::*;
-use crate::value::Text;
+use crate::value::{Formatted, Text};
 
 /// The traits every recorded type implements: `{}`, `{:?}`, `{:x?}`, `{:X?}`.
 trait Plain: Display + Debug {}
@@ -169,13 +169,13 @@ fn rows() -> Vec<Row> {
 
 /// A value both as the renderer gets it and as `format!` gets it.
 struct Case {
-    value: Value,
+    value: Value<'static>,
     plain: Box<dyn Plain>,
     exp: Option<Box<dyn Exp>>,
     radix: Option<Box<dyn Radix>>,
 }
 
-fn integer<T: Plain + Exp + Radix + Copy + 'static>(value: Value, n: T) -> Case {
+fn integer<T: Plain + Exp + Radix + Copy + 'static>(value: Value<'static>, n: T) -> Case {
     Case {
         value,
         plain: Box::new(n),
@@ -184,7 +184,7 @@ fn integer<T: Plain + Exp + Radix + Copy + 'static>(value: Value, n: T) -> Case 
     }
 }
 
-fn float<T: Plain + Exp + Copy + 'static>(value: Value, n: T) -> Case {
+fn float<T: Plain + Exp + Copy + 'static>(value: Value<'static>, n: T) -> Case {
     Case {
         value,
         plain: Box::new(n),
@@ -193,7 +193,7 @@ fn float<T: Plain + Exp + Copy + 'static>(value: Value, n: T) -> Case {
     }
 }
 
-fn plain<T: Plain + 'static>(value: Value, v: T) -> Case {
+fn plain<T: Plain + 'static>(value: Value<'static>, v: T) -> Case {
     Case {
         value,
         plain: Box::new(v),
@@ -290,7 +290,7 @@ impl Tally {
     fn check(
         &mut self,
         text: &str,
-        value: &Value,
+        value: &Value<'_>,
         spec: Spec,
         (width, precision): (Option<usize>, Option<usize>),
         expected: &str,
@@ -595,14 +595,14 @@ fn formatted_values_are_written_verbatim() {
     let mut out = String::new();
     render_value(
         &mut out,
-        &Value::Formatted(Vec::new()),
+        &Value::Formatted(Formatted::new(&[])),
         &spec,
         Some(9),
         None,
     );
     assert_eq!(out, "");
-    let texts = vec![Text::whole("Point { x: 1 }"), Text::whole("other")];
-    render_value(&mut out, &Value::Formatted(texts), &spec, Some(30), Some(1));
+    let texts = [Text::whole("Point { x: 1 }"), Text::whole("other")];
+    render_value(&mut out, &Value::Formatted(Formatted::new(&texts)), &spec, Some(30), Some(1));
     assert_eq!(out, "Point { x: 1 }");
 }
 
@@ -663,7 +663,7 @@ impl Rng {
 }
 
 /// Whether `format!` accepts `ty` for the value's type.
-fn accepted(value: &Value, ty: FmtType) -> bool {
+fn accepted(value: &Value<'_>, ty: FmtType) -> bool {
     match ty {
         FmtType::Display | FmtType::Debug | FmtType::DebugLowerHex | FmtType::DebugUpperHex => true,
         FmtType::LowerHex | FmtType::UpperHex | FmtType::Octal | FmtType::Binary => {
@@ -680,11 +680,12 @@ fn accepted(value: &Value, ty: FmtType) -> bool {
 /// the type lacks renders as `Display` with the same options.
 #[test]
 fn random_specs_never_panic() {
-    let mut values: Vec<Value> = cases().into_iter().map(|c| c.value).collect();
-    values.push(Value::Formatted(Vec::new()));
-    values.push(Value::Formatted(vec![Text::whole("x"), Text::whole("y")]));
+    let texts = [Text::whole("x"), Text::whole("y")];
+    let mut values: Vec<Value<'_>> = cases().into_iter().map(|c| c.value).collect();
+    values.push(Value::Formatted(Formatted::new(&[])));
+    values.push(Value::Formatted(Formatted::new(&texts)));
     values.push(Value::Str(Text {
-        text: "cut".into(),
+        text: "cut",
         truncated: u64::MAX,
     }));
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
@@ -702,6 +703,42 @@ fn random_specs_never_panic() {
             };
             render_value(&mut display, value, &as_display, width, precision);
             assert_eq!(out, display, "{spec:?} on {value:?}");
+        }
+    }
+}
+
+/// `{:.N}` of floats, written without std's machinery where that is exact:
+/// equal to `format!` for random bit patterns, decimal-looking values, ties
+/// and edge cases, at every precision the fast path takes and a few beyond.
+#[test]
+fn fixed_precision_floats_match_format() {
+    let spec = Spec::DISPLAY;
+    let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+    let mut values: Vec<f64> = vec![
+        0.0, -0.0, 0.4, 26.2, 0.5, 1.5, 2.5, -2.5, 0.25, 0.125, 0.05, 1e-7, 9.5, 99.95, 0.995,
+        1e15, 1e16, 1e17, 1e19, 1e20, 1.8446744073709552e19, 9.223372036854775e18, 4503599627370496.5,
+        f64::MAX, f64::MIN_POSITIVE, 5e-324, f64::EPSILON, f64::NAN, f64::INFINITY, f64::NEG_INFINITY,
+        -0.04, -0.06, 123456.789, -987654.321,
+    ];
+    for _ in 0..6_000 {
+        values.push(f64::from_bits(rng.next()));
+        // Decimal-looking values: short decimals, often near a tie.
+        let digits = rng.below(1_000_000) as f64;
+        let scale = 10f64.powi(rng.below(12) as i32 - 4);
+        let v = digits / 10f64.powi(rng.below(7) as i32) * scale;
+        values.push(if rng.below(2) == 0 { v } else { -v });
+        values.push((rng.below(1 << 20) as f64 + 0.5) / f64::from(1u32 << rng.below(12)));
+    }
+    let mut out = String::new();
+    for &v in &values {
+        for p in (0..=FIXED_MAX_PRECISION + 2).chain([30]) {
+            out.clear();
+            render_value(&mut out, &Value::F64(v), &spec, None, Some(p));
+            assert_eq!(out, format!("{v:.p$}"), "{v:e} ({:#x}) at precision {p}", v.to_bits());
+            let f = v as f32;
+            out.clear();
+            render_value(&mut out, &Value::F32(f), &spec, None, Some(p));
+            assert_eq!(out, format!("{f:.p$}"), "{f:e}f32 at precision {p}");
         }
     }
 }
