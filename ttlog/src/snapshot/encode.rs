@@ -1,16 +1,20 @@
 //! The snapshot writer's hot loop: walks the records of a copied ring and
 //! re-encodes them into EVENTS frames (the compact encoding of [`crate::wire`]).
 //!
-//! Per event it does one table probe for the record's signature (callsite and
-//! argument types), then writes the signature index, the time delta and the
-//! arguments into capacity reserved for the event's largest encoding, with no
-//! check per byte. Signatures whose arguments all have fixed widths (no `str`,
-//! no formatted value) know their record length, so their records are read
-//! with one length check instead of one check per argument.
+//! Per event: one probe of an open-addressing map from the record's header
+//! word (callsite id and inline type tags) to an entry that packs what the
+//! event needs; then the signature index, the time delta and the arguments go
+//! through an unchecked cursor into room made once per ring block (16 bytes
+//! per word of the block, more than any event takes per word of its record).
+//! Records of signatures of at most five fixed-width arguments (no `str`, no
+//! formatted value) are read with one length check, their types taken from
+//! the header word; the others are read with a check per argument. Anything
+//! unusual (a new signature, extension words, damage, a full frame) leaves the
+//! fast loop for the general one.
 //!
 //! The output is byte for byte what [`wire::transcode_args`] and
-//! [`wire::put_varint`] make: the tests compare the two on random and damaged
-//! rings.
+//! [`wire::put_varint`] make: the tests compare this module with an encoder
+//! built on them, on random and damaged rings.
 
 use crate::buffer::{self, RingCopy};
 use crate::callsite::{ArgType, Callsite};
@@ -30,9 +34,13 @@ const KEY_MASK: u64 = 0x3FFF_FC00_FFFF_FFFF;
 /// are set): marks an empty slot of [`SigMap`].
 const EMPTY: u64 = u64::MAX;
 
-/// Bit of a [`SigMap`] value: the callsite has more than five arguments, and
-/// the rest of the value indexes `Encoder::ext_groups`.
-const EXT: u32 = 1 << 31;
+/// Bit of a [`SigMap`] entry: not for [`fast_run`]. The low 32 bits are a
+/// signature index, or with [`EXT`] an index into `Encoder::ext_groups`.
+const SLOW: u64 = 1 << 63;
+
+/// Bit of a [`SLOW`] entry: the callsite has more than five arguments, and its
+/// signatures depend on extension words.
+const EXT: u64 = 1 << 62;
 
 /// Bytes of room an event needs: its signature index (at most 5 bytes), its
 /// time delta (at most 10), at most twice its `n` argument bytes, and room
@@ -190,7 +198,7 @@ const fn fixed_width(t: ArgType) -> Option<usize> {
 /// whose keys collide do not evict each other.
 #[derive(Debug)]
 struct SigMap {
-    slots: Vec<(u64, u32)>,
+    slots: Vec<(u64, u64)>,
     len: usize,
     shift: u32,
 }
@@ -212,7 +220,7 @@ impl SigMap {
     }
 
     #[inline(always)]
-    fn get(&self, key: u64) -> Option<u32> {
+    fn get(&self, key: u64) -> Option<u64> {
         let mask = self.slots.len() - 1;
         let mut i = self.home(key);
         loop {
@@ -228,7 +236,7 @@ impl SigMap {
     }
 
     /// Adds a key that is not in the map.
-    fn insert(&mut self, key: u64, value: u32) {
+    fn insert(&mut self, key: u64, value: u64) {
         debug_assert!(key != EMPTY && self.get(key).is_none());
         if 2 * (self.len + 1) > self.slots.len() {
             let bigger = vec![(EMPTY, 0); 2 * self.slots.len()];
@@ -249,6 +257,35 @@ impl SigMap {
         self.slots[i] = (key, value);
         self.len += 1;
     }
+}
+
+/// The [`SigMap`] entry of signature `index`. For [`fast_run`] it packs what
+/// the events of signatures of at most five arguments need, so that it reads
+/// no [`Sig`] for those of fixed-width arguments:
+///
+/// ```text
+///  bits  0..24  the index as a varint (at most 3 bytes: indexes below 1 << 21)
+///  bits 24..26  its length in bytes
+///  bits 26..36  `fixed_words` (0: some argument has no fixed width)
+///  bits 36..39  the number of arguments (their types are the record's inline tags)
+///  bits 39..61  the index
+/// ```
+///
+/// Other signatures get [`SLOW`] and the index.
+fn entry(index: u32, s: &Sig) -> u64 {
+    if index < 1 << 21 && s.types.len() <= record::INLINE_TAGS {
+        debug_assert!(s.code_len <= 3 && s.code < 1 << 24 && s.fixed_words < 1 << 10 && s.ext_words == 0);
+        s.code | (s.code_len as u64) << 24 | (s.fixed_words as u64) << 26 | (s.types.len() as u64) << 36 | (index as u64) << 39
+    } else {
+        SLOW | index as u64
+    }
+}
+
+/// The signature index of an [`entry`] (not an [`EXT`] one).
+#[inline(always)]
+fn entry_sig(e: u64) -> u32 {
+    debug_assert!(e & EXT == 0);
+    if e & SLOW == 0 { (e >> 39 & 0x3F_FFFF) as u32 } else { e as u32 }
 }
 
 /// The signatures of one callsite with more than five arguments, told apart by
@@ -332,8 +369,8 @@ impl Encoder {
     fn signature_slow(&mut self, head: u64, rec: &[u64]) -> Option<u32> {
         let key = head & KEY_MASK;
         match self.map.get(key) {
-            Some(v) if v & EXT == 0 => Some(v),
-            Some(v) => self.ext_signature((v & !EXT) as usize, head, rec),
+            Some(e) if e & EXT == 0 => Some(entry_sig(e)),
+            Some(e) => self.ext_signature(e as u32 as usize, head, rec),
             None => self.new_key(key, head, rec),
         }
     }
@@ -344,12 +381,12 @@ impl Encoder {
         let ext_words = (record::ext_tag_bytes(cs.args.len()) / 8) as usize;
         if ext_words == 0 {
             let sig = self.intern(cs, &[inline]);
-            self.map.insert(key, sig);
+            self.map.insert(key, entry(sig, &self.sigs[sig as usize]));
             return Some(sig);
         }
         let group = self.ext_groups.len();
         self.ext_groups.push(ExtGroup { cs, ext_words, sigs: Vec::new() });
-        self.map.insert(key, EXT | group as u32);
+        self.map.insert(key, SLOW | EXT | group as u64);
         self.ext_signature(group, head, rec)
     }
 
@@ -418,7 +455,7 @@ impl Encoder {
                 let room = 16 * rest.len();
                 rest = after;
                 let sig = match self.map.get(head & KEY_MASK) {
-                    Some(v) if v & EXT == 0 => v,
+                    Some(e) if e & EXT == 0 => entry_sig(e),
                     _ => match self.signature_slow(head, rec) {
                         Some(sig) => sig,
                         None => {
@@ -489,17 +526,23 @@ unsafe fn fast_run(
             break;
         }
         let key = head & KEY_MASK;
-        let Some(&(k, sig)) = slots.get(SigMap::home_of(key, shift)) else { break };
-        if k != key || sig & EXT != 0 {
+        let Some(&(k, e)) = slots.get(SigMap::home_of(key, shift)) else { break };
+        if k != key || e & SLOW != 0 {
             break;
         }
-        let Some(s) = sigs.get(sig as usize) else { break };
         let (rec, after) = r.split_at(len);
         let ts = rec[1];
-        // SAFETY: room for 16 bytes per word of `r` (the caller's contract,
-        // and each event before used less than 16 per word of its record).
-        let Some(end) = (unsafe { encode_event(s, rec, ts.wrapping_sub(last), p) }) else { break };
-        p = end;
+        p = if len == (e >> 26 & 0x3ff) as usize {
+            // SAFETY: room for 16 bytes per word of `r` (the caller's
+            // contract, and each event before used less than 16 per word of
+            // its record); the record has the entry's fixed length.
+            unsafe { encode_fixed(e, head, rec, ts.wrapping_sub(last), p) }
+        } else {
+            let Some(s) = sigs.get(entry_sig(e) as usize) else { break };
+            // SAFETY: room as above.
+            let Some(end) = (unsafe { encode_event(s, rec, ts.wrapping_sub(last), p) }) else { break };
+            end
+        };
         last = ts;
         n += 1;
         r = after;
@@ -760,6 +803,40 @@ unsafe fn encode_event(s: &Sig, rec: &[u64], delta: u64, p: *mut u8) -> Option<*
     } else {
         encode_args(&s.types, s.cs, args, w)
     }
+}
+
+/// [`encode_event`] for a record whose [`SigMap`] entry `e` (not [`SLOW`]) says
+/// that it has the fixed length of a signature of at most five fixed-width
+/// arguments: their types are the header word `head`'s inline tags.
+///
+/// # Safety
+///
+/// `p` is writable for `16 * rec.len()` bytes; `rec` has the entry's fixed
+/// length, and its header word is `head`.
+#[inline(always)]
+unsafe fn encode_fixed(e: u64, head: u64, rec: &[u64], delta: u64, p: *mut u8) -> *mut u8 {
+    debug_assert!(e & SLOW == 0 && rec.len() == (e >> 26 & 0x3ff) as usize && rec.first() == Some(&head));
+    // SAFETY: `p` has room for `16 * rec.len()` bytes (the caller's
+    // contract), more than the event can take (see `encode_event`).
+    let mut w = unsafe { Raw::new(p, 16 * rec.len()) };
+    let args = le_bytes(rec.get(2..).unwrap_or_default());
+    // SAFETY: as above.
+    unsafe {
+        w.word(e & 0xFF_FFFF, (e >> 24 & 3) as usize);
+        w.varint(delta);
+    }
+    let mut tags = head >> 42;
+    let mut at = 0;
+    for _ in 0..e >> 36 & 7 {
+        let ty = ArgType::from_tag((tags & 0xf) as u8).unwrap_or(ArgType::U8);
+        tags >>= 4;
+        // SAFETY: the record's fixed length holds the fixed widths of all the
+        // arguments (the tags are those the entry's signature was made from,
+        // none `Str` or `Formatted`): `at` plus the width of `ty` is at most
+        // their sum. Stores: as above.
+        at += unsafe { fixed_arg(&mut w, ty, args.as_ptr().add(at)) };
+    }
+    w.p
 }
 
 /// Encodes the value of fixed-width type `ty` (not `Str` nor `Formatted`) whose
