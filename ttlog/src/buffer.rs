@@ -290,7 +290,8 @@ impl RingCopy {
         walk(&self.words)
     }
 
-    /// The records, in order.
+    /// The records, in order. (The snapshot writer walks the words itself.)
+    #[cfg(test)]
     pub(crate) fn records(&self) -> impl Iterator<Item = record::Record<'_>> {
         record::blocks(&self.words, (BLOCK / 8) as usize).flat_map(|b| b.records().map_while(Result::ok))
     }
