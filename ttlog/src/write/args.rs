@@ -256,8 +256,8 @@ pub trait EncodeArg {
     fn is_fmt(&self) -> bool {
         true
     }
-    /// Whether the value is raw and recorded whole under `bound` (see
-    /// [`RawValue::raw_whole`]).
+    /// Whether the value is raw and recorded whole under `bound` (a string
+    /// longer than `bound` is cut).
     #[inline(always)]
     fn is_whole_raw(&self, _bound: usize) -> bool {
         false
