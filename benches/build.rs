@@ -1,5 +1,6 @@
-//! Records how the report was built (compiler, profile, optimisation level), so
-//! that the report can print it and refuse to run from an unoptimised build.
+//! Records how the report was built (compiler, profile, optimisation level,
+//! rustc flags), so that the report can print it and refuse to run from an
+//! unoptimised build.
 
 use std::process::Command;
 
@@ -17,6 +18,10 @@ fn main() {
         let v = std::env::var(var).unwrap_or_default();
         println!("cargo:rustc-env=BENCHES_{var}={v}");
     }
+    // The flags rustc got (from `.cargo/config.toml` or the environment),
+    // separated by spaces instead of cargo's 0x1f.
+    let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default().replace('\x1f', " ");
+    println!("cargo:rustc-env=BENCHES_RUSTFLAGS={flags}");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=RUSTFLAGS");
     println!("cargo:rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");

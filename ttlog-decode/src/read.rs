@@ -9,7 +9,7 @@ mod args;
 
 use crate::value::{Args, Store, Value};
 use std::cmp::Reverse;
-use std::collections::binary_heap::{BinaryHeap, PeekMut};
+use std::collections::BinaryHeap;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
@@ -545,7 +545,11 @@ fn explain_event(b: &[u8], at: usize, base: u64, shapes: &[Option<Box<args::Shap
 ///
 /// Each thread's events come in runs already in order: the runs are merged
 /// into a permutation (four bytes an event, where a sort would copy the events
-/// themselves), which then moves each event in place.
+/// themselves), which then moves each event in place. The merge takes from
+/// the run whose next event is earliest all the events that come before every
+/// other run's next one, at once: one heap operation for each stretch of a
+/// run, not for each event (with 64 threads' rings, the heap operation for
+/// each event took three quarters of the time of the sort).
 fn sort_by_time(events: &mut [Event]) {
     // Maximal runs of non-decreasing time, in file order.
     let mut runs: Vec<core::ops::Range<usize>> = Vec::new();
@@ -569,20 +573,27 @@ fn sort_by_time(events: &mut [Event]) {
         return;
     }
     // The next event of each run, smallest time first; on equal times, the
-    // earlier run (file order).
+    // earlier position (file order).
     let mut heads: BinaryHeap<Reverse<(u64, u32, u32)>> =
         runs.iter().map(|r| Reverse((events[r.start].ticks, r.start as u32, r.end as u32))).collect();
     // `order[i]`: the index of the event that goes to `i`.
     let mut order: Vec<u32> = Vec::with_capacity(events.len());
-    while let Some(mut head) = heads.peek_mut() {
-        let Reverse((_, at, end)) = *head;
-        order.push(at);
-        let next = at + 1;
-        match events.get(next as usize) {
-            Some(e) if next < end => *head = Reverse((e.ticks, next, end)),
-            _ => {
-                PeekMut::pop(head);
+    while let Some(Reverse((_, at, end))) = heads.pop() {
+        // `at` is the earliest event of all; the ones after it in its run
+        // follow as long as they come before the next run's head.
+        let stop = match heads.peek() {
+            Some(&Reverse((t, p, _))) => {
+                let mut i = at + 1;
+                while i < end && (events[i as usize].ticks, i) < (t, p) {
+                    i += 1;
+                }
+                i
             }
+            None => end,
+        };
+        order.extend(at..stop);
+        if stop < end {
+            heads.push(Reverse((events[stop as usize].ticks, stop, end)));
         }
     }
     permute(events, &mut order);

@@ -82,6 +82,13 @@ fn measure(cargo: &Path, workspace: &Path, dir: &Path, fw: &str) -> std::result:
                 .args(["build", "--release", "--quiet", "--bin", bin])
                 .env("CARGO_TARGET_DIR", &target)
                 .env_remove("CARGO_BUILD_TARGET_DIR");
+            // These crates stand for users' builds: not the loop alignment of
+            // the workspace's `.cargo/config.toml`, which Cargo would find
+            // from this directory. (An empty CARGO_ENCODED_RUSTFLAGS means no
+            // flags; flags the caller gives in the environment still apply.)
+            if std::env::var_os("RUSTFLAGS").is_none() && std::env::var_os("CARGO_ENCODED_RUSTFLAGS").is_none() {
+                cmd.env("CARGO_ENCODED_RUSTFLAGS", "");
+            }
             if offline {
                 cmd.arg("--offline");
             }

@@ -45,6 +45,7 @@ pub fn build() -> Value {
         "debuginfo": env!("BENCHES_DEBUG"),
         "rustc": env!("BENCHES_RUSTC_VERSION"),
         "target": env!("BENCHES_TARGET"),
+        "rustflags": env!("BENCHES_RUSTFLAGS"),
         "ttlog": env!("CARGO_PKG_VERSION"),
     })
 }

@@ -53,7 +53,7 @@ impl Report {
         let _ = writeln!(s, "`{}` ({:.0} s)\n", self.command, self.seconds);
         let _ = writeln!(
             s,
-            "- machine: {} ({} cores{}), {} GiB, Linux {}; invariant TSC: {}; load average at the start {}\n- build: {} profile, opt-level {}, debug assertions {}, {}, target {}\n- ttlog {}, default clock `{}`; every figure's configuration is in the last table\n",
+            "- machine: {} ({} cores{}), {} GiB, Linux {}; invariant TSC: {}; load average at the start {}\n- build: {} profile, opt-level {}, debug assertions {}, {}, target {}, rustflags `{}`\n- ttlog {}, default clock `{}`; every figure's configuration is in the last table\n",
             str_of(m, "cpu"),
             cores,
             if m.get("virtualised").and_then(Value::as_bool) == Some(true) { ", virtual machine" } else { "" },
@@ -66,6 +66,7 @@ impl Report {
             if b.get("debug_assertions").and_then(Value::as_bool) == Some(true) { "on" } else { "off" },
             str_of(b, "rustc"),
             str_of(b, "target"),
+            str_of(b, "rustflags"),
             str_of(b, "ttlog"),
             clock,
         );
