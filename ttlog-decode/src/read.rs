@@ -301,9 +301,13 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, Error> {
 
     // The END frame tells how many events follow (a hint only: it may lie,
     // so the reservation is bounded by the input's size).
+    // Each event's time, beside the events: the sort reads these 8 bytes an
+    // event rather than the events themselves.
+    let mut ticks: Vec<u64> = Vec::new();
     if let Some(end) = snap.end {
         let n = (end.events as usize).min(bytes.len());
         snap.events.reserve(n);
+        ticks.reserve(n);
         snap.values.slots.reserve(2 * n);
     }
     // Recorded text is never longer than the frames that hold it.
@@ -316,13 +320,14 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, Error> {
         .map(|c| c.as_ref().map(|c| c.args.iter().map(|a| (a.ty, a.specs.len())).collect()))
         .collect();
     for (base, payload) in event_frames {
-        decode_events(&mut snap, &shapes, base, payload);
+        decode_events(&mut snap, &mut ticks, &shapes, base, payload);
     }
     let mut signatures = HashMap::new();
     for (base, payload) in ring_frames {
-        decode_ring(&mut snap, &statics, &mut signatures, base, payload);
+        decode_ring(&mut snap, &mut ticks, &statics, &mut signatures, base, payload);
     }
-    sort_by_time(&mut snap.events);
+    sort_by_time(&mut snap.events, &ticks);
+    drop(ticks);
     // Events are decoded at depth 0 and without a call: only `#[ttlog]`
     // callsites change that.
     if crate::calls::has_calls(&snap.callsites) {
@@ -455,7 +460,7 @@ fn place<T: PartialEq>(table: &mut Vec<Option<T>>, index: u32, item: T, offset: 
 
 /// Decodes one EVENTS frame. An event that cannot be decoded ends the frame
 /// (events have no length prefix); the rest of the frame is reported lost.
-fn decode_events(snap: &mut Snapshot, shapes: &[Option<Box<args::Shape>>], base: u64, payload: &[u8]) {
+fn decode_events(snap: &mut Snapshot, times: &mut Vec<u64>, shapes: &[Option<Box<args::Shape>>], base: u64, payload: &[u8]) {
     let mut r = Reader::new(payload, base);
     let header = (|| -> Result<(u32, u64, u64), WireError> {
         Ok((r.varint_u32()?, u32::from_le_bytes(r.array()?) as u64, r.varint()?))
@@ -494,6 +499,7 @@ fn decode_events(snap: &mut Snapshot, shapes: &[Option<Box<args::Shape>>], base:
             Some((callsite, delta, args)) => {
                 ticks = ticks.wrapping_add(delta);
                 events.push(Event { ticks, thread, callsite, args, depth: 0, call: None });
+                times.push(ticks);
             }
             None => {
                 store.undo(mark);
@@ -550,12 +556,24 @@ fn explain_event(b: &[u8], at: usize, base: u64, shapes: &[Option<Box<args::Shap
 /// other run's next one, at once: one heap operation for each stretch of a
 /// run, not for each event (with 64 threads' rings, the heap operation for
 /// each event took three quarters of the time of the sort).
-fn sort_by_time(events: &mut [Event]) {
+///
+/// `ticks` holds the events' times in the same order (a copy: 8 bytes an
+/// event, where the events take 64, so that finding and merging the runs
+/// reads an eighth of the memory). Without one of the right length, the
+/// times are taken from the events.
+fn sort_by_time(events: &mut [Event], ticks: &[u64]) {
+    let copied;
+    let ticks = if ticks.len() == events.len() {
+        ticks
+    } else {
+        copied = events.iter().map(|e| e.ticks).collect::<Vec<u64>>();
+        &copied
+    };
     // Maximal runs of non-decreasing time, in file order.
     let mut runs: Vec<core::ops::Range<usize>> = Vec::new();
     let mut start = 0;
-    for i in 1..events.len() {
-        if events[i].ticks < events[i - 1].ticks {
+    for i in 1..ticks.len() {
+        if ticks[i] < ticks[i - 1] {
             runs.push(start..i);
             start = i;
         }
@@ -563,7 +581,7 @@ fn sort_by_time(events: &mut [Event]) {
     if runs.is_empty() {
         return;
     }
-    runs.push(start..events.len());
+    runs.push(start..ticks.len());
     let Ok(n) = u32::try_from(events.len()) else {
         events.sort_by_key(|e| e.ticks);
         return;
@@ -575,7 +593,7 @@ fn sort_by_time(events: &mut [Event]) {
     // The next event of each run, smallest time first; on equal times, the
     // earlier position (file order).
     let mut heads: BinaryHeap<Reverse<(u64, u32, u32)>> =
-        runs.iter().map(|r| Reverse((events[r.start].ticks, r.start as u32, r.end as u32))).collect();
+        runs.iter().map(|r| Reverse((ticks[r.start], r.start as u32, r.end as u32))).collect();
     // `order[i]`: the index of the event that goes to `i`.
     let mut order: Vec<u32> = Vec::with_capacity(events.len());
     while let Some(Reverse((_, at, end))) = heads.pop() {
@@ -584,7 +602,7 @@ fn sort_by_time(events: &mut [Event]) {
         let stop = match heads.peek() {
             Some(&Reverse((t, p, _))) => {
                 let mut i = at + 1;
-                while i < end && (events[i as usize].ticks, i) < (t, p) {
+                while i < end && (ticks[i as usize], i) < (t, p) {
                     i += 1;
                 }
                 i
@@ -593,7 +611,7 @@ fn sort_by_time(events: &mut [Event]) {
         };
         order.extend(at..stop);
         if stop < end {
-            heads.push(Reverse((events[stop as usize].ticks, stop, end)));
+            heads.push(Reverse((ticks[stop as usize], stop, end)));
         }
     }
     permute(events, &mut order);
@@ -633,6 +651,7 @@ type Signatures = HashMap<(u32, Vec<ArgType>), (u32, Box<args::Shape>)>;
 /// itself.
 fn decode_ring(
     snap: &mut Snapshot,
+    times: &mut Vec<u64>,
     statics: &HashMap<u32, CallsiteInfo>,
     signatures: &mut Signatures,
     base: u64,
@@ -721,6 +740,7 @@ fn decode_ring(
             match decoded {
                 Some(args) => {
                     snap.events.push(Event { ticks: rec.ticks(), thread, callsite: index, args, depth: 0, call: None });
+                    times.push(rec.ticks());
                 }
                 None => {
                     store.undo(mark);
@@ -767,13 +787,14 @@ mod tests {
             }
             let mut expected = events.clone();
             expected.sort_by_key(|e| e.ticks);
-            sort_by_time(&mut events);
+            let ticks: Vec<u64> = events.iter().map(|e| e.ticks).collect();
+            sort_by_time(&mut events, &ticks);
             assert_eq!(events, expected, "round {round}");
         }
         let mut empty: Vec<Event> = Vec::new();
-        sort_by_time(&mut empty);
+        sort_by_time(&mut empty, &[]);
         let mut reversed: Vec<Event> = (0..100).rev().map(|t| event(t, t as u32)).collect();
-        sort_by_time(&mut reversed);
+        sort_by_time(&mut reversed, &[]);
         assert!(reversed.iter().enumerate().all(|(i, e)| e.ticks == i as u64));
     }
 
