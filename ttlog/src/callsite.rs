@@ -317,6 +317,26 @@ pub enum ArgType {
 }
 
 impl ArgType {
+    /// Every type, in tag order (`ALL[t]` has tag `t`).
+    pub const ALL: [ArgType; 16] = [
+        Self::U8,
+        Self::U16,
+        Self::U32,
+        Self::U64,
+        Self::U128,
+        Self::I8,
+        Self::I16,
+        Self::I32,
+        Self::I64,
+        Self::I128,
+        Self::F32,
+        Self::F64,
+        Self::Bool,
+        Self::Char,
+        Self::Str,
+        Self::Formatted,
+    ];
+
     /// The type with the given 4-bit tag.
     pub const fn from_tag(tag: u8) -> Option<Self> {
         Some(match tag {
@@ -360,5 +380,19 @@ impl ArgType {
             Self::Str => "str",
             Self::Formatted => "formatted",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ArgType;
+
+    #[test]
+    fn all_arg_types_are_in_tag_order() {
+        for (tag, ty) in ArgType::ALL.into_iter().enumerate() {
+            assert_eq!(ArgType::from_tag(tag as u8), Some(ty));
+            assert_eq!(ty as u8, tag as u8);
+        }
+        assert_eq!(ArgType::from_tag(16), None);
     }
 }

@@ -283,24 +283,7 @@ mod tests {
         }
     }
 
-    const TYPES: [ArgType; 16] = [
-        ArgType::U8,
-        ArgType::U16,
-        ArgType::U32,
-        ArgType::U64,
-        ArgType::U128,
-        ArgType::I8,
-        ArgType::I16,
-        ArgType::I32,
-        ArgType::I64,
-        ArgType::I128,
-        ArgType::F32,
-        ArgType::F64,
-        ArgType::Bool,
-        ArgType::Char,
-        ArgType::Str,
-        ArgType::Formatted,
-    ];
+    const TYPES: [ArgType; 16] = ArgType::ALL;
 
     /// Bytes that are mostly varints and short strings, often valid, often not.
     fn bytes(rng: &mut Rng) -> Vec<u8> {

@@ -1404,24 +1404,7 @@ mod tests {
         }
     }
 
-    const ALL_TYPES: [ArgType; 16] = [
-        ArgType::U8,
-        ArgType::U16,
-        ArgType::U32,
-        ArgType::U64,
-        ArgType::U128,
-        ArgType::I8,
-        ArgType::I16,
-        ArgType::I32,
-        ArgType::I64,
-        ArgType::I128,
-        ArgType::F32,
-        ArgType::F64,
-        ArgType::Bool,
-        ArgType::Char,
-        ArgType::Str,
-        ArgType::Formatted,
-    ];
+    const ALL_TYPES: [ArgType; 16] = ArgType::ALL;
 
     /// Callsites with random argument counts (up to 30: extension words) and
     /// slot counts, each with a few random type combinations (generic
