@@ -582,11 +582,8 @@ fn sort_by_time(events: &mut [Event], ticks: &[u64]) {
         return;
     }
     runs.push(start..ticks.len());
-    let Ok(n) = u32::try_from(events.len()) else {
-        events.sort_by_key(|e| e.ticks);
-        return;
-    };
-    if n == u32::MAX {
+    // Positions are `u32`, and `u32::MAX` marks a finished entry of `order`.
+    if events.len() >= u32::MAX as usize {
         events.sort_by_key(|e| e.ticks);
         return;
     }
