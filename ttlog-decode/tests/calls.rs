@@ -107,6 +107,7 @@ fn made_up(events: Vec<(u64, u32, u32, Vec<Value<'static>>)>) -> Snapshot {
                 recorded: 0,
                 overwritten: 0,
                 dropped: 0,
+                copied: true,
             })
         })
         .collect();

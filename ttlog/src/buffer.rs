@@ -40,6 +40,8 @@
 
 use crate::sync::{fence, AtomicU64, CachePadded};
 use crate::wire::record;
+use core::cell::Cell;
+use core::ptr::NonNull;
 use core::sync::atomic::Ordering;
 
 /// Bytes per block. A record is at most a block minus its header word.
@@ -68,109 +70,168 @@ pub(crate) struct Ring {
     mask: u64,
 }
 
-/// The writer's private position in its ring.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The writer's private position in its ring: where the next record goes (a
+/// logical position) and how many records the owner wrote. Cells, so that
+/// the owning thread keeps it in its thread-local storage and the write path
+/// updates it in place.
+#[derive(Debug, Default)]
 pub(crate) struct Cursor {
-    /// Logical position where the next record goes.
-    pub(crate) pos: u64,
-    /// Events written so far by this owner.
-    pub(crate) seq: u64,
+    pub(crate) pos: Cell<u64>,
+    pub(crate) seq: Cell<u64>,
 }
 
-/// Whether a record of `len` bytes (at most [`MAX_RECORD`]) fits in the open
-/// block at `pos`. At a block boundary it does not: the next block's header
-/// comes first. One compare on the hot path.
+impl Cursor {
+    /// A cursor at position 0, before any record.
+    pub(crate) const fn new() -> Cursor {
+        Cursor { pos: Cell::new(0), seq: Cell::new(0) }
+    }
+
+    /// A cursor at `pos` (where [`Ring::start_owner`] put a new owner), before
+    /// any record (for the tests; the write path restarts its own).
+    #[cfg(test)]
+    pub(crate) fn at(pos: u64) -> Cursor {
+        Cursor { pos: Cell::new(pos), seq: Cell::new(0) }
+    }
+
+    /// Moves the cursor to `pos`, where a new owner starts, before any record.
+    pub(crate) fn restart(&self, pos: u64) {
+        self.pos.set(pos);
+        self.seq.set(0);
+    }
+}
+
+/// Whether a record of `len` bytes fits in the open block at `pos`: `len` is
+/// at most [`MAX_RECORD`], and the record ends at or before the block's end.
+/// At a block boundary it does not fit: the next block's header comes first.
+/// One compare on the hot path, where `len` is a constant.
 #[inline(always)]
 pub(crate) const fn fits(pos: u64, len: u64) -> bool {
-    (pos & (BLOCK - 1)).wrapping_sub(1) < BLOCK - len
+    // With `o = pos % BLOCK`: `o != 0 && o + len <= BLOCK`, in one compare
+    // (`o - 1` wraps to the largest value when `o` is 0).
+    len <= MAX_RECORD && (pos & (BLOCK - 1)).wrapping_sub(1) < BLOCK - len
 }
 
 /// The writer's view of a `'static` ring: raw parts, so that the hot path reads
 /// them from the thread's own storage rather than through the shared ring.
+///
+/// A `RingWriter` exists only for a ring that lives for the rest of the
+/// process ([`Ring::writer`] takes `&'static Ring`), so its pointers are always
+/// valid; a thread that has no ring has no `RingWriter` (an `Option`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RingWriter {
-    words: *const AtomicU64,
-    mask: u64,
-    head: *const AtomicU64,
+    /// The ring's first word.
+    words: NonNull<AtomicU64>,
+    /// The ring's length in words minus one (the length is a power of two).
+    word_mask: u64,
+    head: &'static AtomicU64,
+}
+
+/// Space in a ring that the writer may fill with one record: `[at, end)`,
+/// 8-byte aligned, inside one block, at or after the published position (so
+/// that no reader trusts what is there yet). Only [`RingWriter`] makes one.
+#[derive(Debug)]
+pub(crate) struct Reservation {
+    ring: RingWriter,
+    at: u64,
+    end: u64,
+}
+
+impl Reservation {
+    /// Bytes reserved.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> u64 {
+        self.end - self.at
+    }
+
+    /// The reserved words: a pointer to the first and their number. They are
+    /// contiguous in memory (a block never straddles the ring's end) and stay
+    /// valid for the rest of the process.
+    #[inline(always)]
+    pub(crate) fn words(&self) -> (NonNull<AtomicU64>, usize) {
+        (self.ring.word_ptr(self.at), ((self.end - self.at) / 8) as usize)
+    }
+
+    /// Whether this reservation starts its block (right after the block's
+    /// header word): a record that does not fit here fits nowhere.
+    #[inline(always)]
+    pub(crate) fn starts_block(&self) -> bool {
+        self.at & (BLOCK - 1) == 8
+    }
 }
 
 impl RingWriter {
-    /// A handle to no ring, for a thread that has none yet. Never written
-    /// through: the writer checks its state first.
-    pub(crate) const DETACHED: RingWriter =
-        RingWriter { words: core::ptr::null(), mask: 0, head: core::ptr::null() };
-
     /// Pointer to the word at logical position `pos` (a multiple of 8). The words
     /// of one block are contiguous: blocks never straddle the end of the ring.
     #[inline(always)]
-    pub(crate) fn word_ptr(self, pos: u64) -> *const AtomicU64 {
-        // SAFETY: `words` points to `mask + 1` bytes of words (see `Ring::writer`),
-        // and the masked index is below that.
-        unsafe { self.words.add(((pos & self.mask) >> 3) as usize) }
+    fn word_ptr(self, pos: u64) -> NonNull<AtomicU64> {
+        // SAFETY: `words` points to `word_mask + 1` words (see `Ring::writer`),
+        // and the masked index is at most `word_mask`, for every `pos`.
+        unsafe { self.words.add(((pos >> 3) & self.word_mask) as usize) }
     }
 
     #[inline(always)]
     fn word(self, pos: u64) -> &'static AtomicU64 {
-        // SAFETY: `word_ptr` is in bounds of a ring that lives for `'static`.
-        unsafe { &*self.word_ptr(pos) }
+        // SAFETY: `word_ptr` is in bounds of a ring that lives for `'static`
+        // (`Ring::writer` takes `&'static Ring`), and the words are atomics,
+        // which any thread may access through a shared reference.
+        unsafe { self.word_ptr(pos).as_ref() }
     }
 
+    /// A reservation of `len` bytes at `pos` if the record fits in the open
+    /// block there (the hot path: one compare, no call).
     #[inline(always)]
-    fn head(self) -> &'static AtomicU64 {
-        // SAFETY: `head` points into a ring that lives for `'static`.
-        unsafe { &*self.head }
+    pub(crate) fn try_reserve(self, pos: u64, len: u64) -> Option<Reservation> {
+        if fits(pos, len) {
+            Some(Reservation { ring: self, at: pos, end: pos + len })
+        } else {
+            None
+        }
+    }
+
+    /// A reservation of the rest of the open block (at least `min_len` bytes,
+    /// a multiple of 8), opening the next block first when the open one has
+    /// less room: for records whose length is known only once they are
+    /// written. `None` if `min_len` exceeds [`MAX_RECORD`].
+    pub(crate) fn reserve_rest(self, cur: &Cursor, min_len: u64) -> Option<Reservation> {
+        if min_len > MAX_RECORD {
+            return None;
+        }
+        if !fits(cur.pos.get(), min_len) {
+            self.next_block(cur);
+        }
+        let at = cur.pos.get();
+        Some(Reservation { ring: self, at, end: (at | (BLOCK - 1)) + 1 })
     }
 
     /// Ends the open block and opens the next one: pad word, publish the new
-    /// block's start, then its header. Cold: once per block.
+    /// block's start, the release fence, then the new block's header. Cold:
+    /// once per block. The fence is what lets a reader detect that a block it
+    /// copied was being overwritten (see the module docs): every store into a
+    /// block comes after it.
     #[cold]
     #[inline(never)]
-    pub(crate) fn next_block(self, cur: Cursor) -> Cursor {
-        if !cur.pos.is_multiple_of(BLOCK) {
-            self.word(cur.pos).store(0, Ordering::Relaxed);
+    pub(crate) fn next_block(self, cur: &Cursor) {
+        let pos = cur.pos.get();
+        if !pos.is_multiple_of(BLOCK) {
+            self.word(pos).store(0, Ordering::Relaxed);
         }
-        let start = cur.pos.next_multiple_of(BLOCK);
+        let start = pos.next_multiple_of(BLOCK);
         // Publishing the block start before writing into the block tells a reader
         // that the writer may now be overwriting this block's old contents.
-        self.head().store(start, Ordering::Release);
+        self.head.store(start, Ordering::Release);
         fence(Ordering::Release);
-        self.word(start).store(cur.seq, Ordering::Relaxed);
-        Cursor { pos: start + 8, seq: cur.seq }
+        self.word(start).store(cur.seq.get(), Ordering::Relaxed);
+        cur.pos.set(start + 8);
     }
 
-    /// Makes room for a record of `len` bytes (a multiple of 8, at most
-    /// [`MAX_RECORD`]) and returns the position to write it at. (The writer's
-    /// hot path does the same steps on its thread-local cursor.)
-    #[cfg(test)]
+    /// Publishes the record of `len` bytes (at most the reservation's length)
+    /// written in `res`, and advances the cursor past it.
     #[inline(always)]
-    pub(crate) fn reserve(self, cur: &mut Cursor, len: u64) -> u64 {
-        if !fits(cur.pos, len) {
-            *cur = self.next_block(*cur);
-        }
-        self.begin_record();
-        cur.pos
-    }
-
-    /// Orders the stores of a record after the publication of everything before
-    /// it (see the module docs); a compiler barrier on x86.
-    #[inline(always)]
-    pub(crate) fn begin_record(self) {
-        fence(Ordering::Release);
-    }
-
-    /// Publishes the records up to `end`.
-    #[inline(always)]
-    pub(crate) fn publish(self, end: u64) {
-        self.head().store(end, Ordering::Release);
-    }
-
-    /// Publishes a record written at `cur.pos` of `len` bytes.
-    #[cfg(test)]
-    #[inline(always)]
-    pub(crate) fn commit(self, cur: &mut Cursor, len: u64) {
-        cur.pos += len;
-        cur.seq += 1;
-        self.publish(cur.pos);
+    pub(crate) fn commit(self, cur: &Cursor, res: Reservation, len: u64) {
+        let end = res.at + len.min(res.len());
+        cur.pos.set(end);
+        cur.seq.set(cur.seq.get() + 1);
+        self.head.store(end, Ordering::Release);
     }
 }
 
@@ -188,27 +249,32 @@ impl Ring {
         self.mask + 1
     }
 
-    /// The writer's handle. Only the owning thread may write through it.
+    /// The writer's handle. Only the owning thread writes through it.
     pub(crate) fn writer(&'static self) -> RingWriter {
-        RingWriter { words: self.words.as_ptr(), mask: self.mask, head: &self.head.0 }
+        // The ring has `MIN_CAPACITY / 8` words or more, a power of two (see
+        // `new`). The pointer is derived from the whole slice, so it may reach
+        // every word.
+        let words = NonNull::from(&self.words[..]).cast::<AtomicU64>();
+        RingWriter { words, word_mask: self.words.len() as u64 - 1, head: &self.head.0 }
     }
 
     /// Starts a new owner at the next block boundary: the position the owner's
-    /// cursor begins at. Whatever precedes it belongs to earlier owners.
-    pub(crate) fn start_owner(&self) -> Cursor {
+    /// cursor begins at (see [`Cursor::restart`]). Whatever precedes it belongs to earlier owners.
+    pub(crate) fn start_owner(&self) -> u64 {
         let h = self.head.load(Ordering::Relaxed);
         let start = h.next_multiple_of(BLOCK);
         self.head.store(start, Ordering::Release);
-        Cursor { pos: start, seq: 0 }
+        start
     }
 
     /// Copies the records published at the time of the call that belong to the
-    /// owner that started at `owner_start`, skipping any block the writer may
-    /// have been overwriting during the copy. `None` if the writer lapped the
-    /// whole copy.
-    pub(crate) fn copy(&self, owner_start: u64) -> Option<RingCopy> {
-        let mut words = Vec::with_capacity(self.words.len());
-        let skip = self.copy_with(owner_start, usize::MAX, |run| {
+    /// owner that started at `owner_start` (the newest `max_words` words of
+    /// them at most, whole blocks), skipping any block the writer may have
+    /// been overwriting during the copy. `None` if the writer lapped the whole
+    /// copy.
+    pub(crate) fn copy(&self, owner_start: u64, max_words: usize) -> Option<RingCopy> {
+        let mut words = Vec::with_capacity(self.words.len().min(max_words));
+        let skip = self.copy_with(owner_start, max_words, |run| {
             words.extend(run.iter().map(|w| w.load(Ordering::Relaxed)));
         })?;
         words.drain(..skip);
@@ -320,18 +386,25 @@ pub(crate) fn walk(words: &[u64]) -> Walk {
 #[cfg(all(test, not(ttlog_loom)))]
 mod tests {
     use super::*;
-    use crate::wire::record::{header_word, RECORD_HEADER};
+    use crate::wire::record::RECORD_HEADER;
+    use crate::write::record_writer::put_record;
 
-    fn write(ring: &'static Ring, cur: &mut Cursor, id: u32, payload: &[u64]) {
+    /// Writes a record as the write path does: reserve, `put_record`, commit.
+    fn write(ring: &'static Ring, cur: &Cursor, id: u32, payload: &[u64]) {
         let w = ring.writer();
         let len = RECORD_HEADER + 8 * payload.len() as u64;
-        let at = w.reserve(cur, len);
-        w.word(at + 8).store(0xABCD, Ordering::Relaxed);
-        for (k, v) in payload.iter().enumerate() {
-            w.word(at + 16 + 8 * k as u64).store(*v, Ordering::Relaxed);
-        }
-        w.word(at).store(header_word(id, len / 8, 0), Ordering::Relaxed);
-        w.commit(cur, len);
+        let res = match w.try_reserve(cur.pos.get(), len) {
+            Some(res) => res,
+            None => w.reserve_rest(cur, len).unwrap(),
+        };
+        let n = put_record(&res, id, 0xABCD, &[], |rw| {
+            for v in payload {
+                rw.put_le(*v as u128, 8);
+            }
+        })
+        .unwrap();
+        assert_eq!(n, len);
+        w.commit(cur, res, n);
     }
 
     fn ring() -> &'static Ring {
@@ -341,11 +414,11 @@ mod tests {
     #[test]
     fn records_round_trip_before_wrapping() {
         let ring = ring();
-        let mut cur = ring.start_owner();
+        let cur = Cursor::at(ring.start_owner());
         for i in 0..10u64 {
-            write(ring, &mut cur, 7, &[i, i * 2]);
+            write(ring, &cur, 7, &[i, i * 2]);
         }
-        let copy = ring.copy(0).unwrap();
+        let copy = ring.copy(0, usize::MAX).unwrap();
         let walk = copy.walk();
         assert_eq!(walk.first_seq, 0);
         assert_eq!(walk.count, 10);
@@ -359,12 +432,12 @@ mod tests {
     #[test]
     fn overwritten_events_are_counted_by_block_sequence() {
         let ring = ring();
-        let mut cur = ring.start_owner();
+        let cur = Cursor::at(ring.start_owner());
         let n = 5_000u64;
         for i in 0..n {
-            write(ring, &mut cur, 3, &[i]);
+            write(ring, &cur, 3, &[i]);
         }
-        let copy = ring.copy(0).unwrap();
+        let copy = ring.copy(0, usize::MAX).unwrap();
         let walk = copy.walk();
         assert_eq!(walk.malformed, 0);
         assert_eq!(walk.first_seq + walk.count, n);
@@ -380,17 +453,17 @@ mod tests {
     #[test]
     fn a_new_owner_hides_the_previous_one() {
         let ring = ring();
-        let mut cur = ring.start_owner();
+        let cur = Cursor::at(ring.start_owner());
         for i in 0..100u64 {
-            write(ring, &mut cur, 3, &[i]);
+            write(ring, &cur, 3, &[i]);
         }
-        let mut cur2 = ring.start_owner();
-        let start = cur2.pos;
+        let cur2 = Cursor::at(ring.start_owner());
+        let start = cur2.pos.get();
         assert_eq!(start % BLOCK, 0);
         for i in 0..3u64 {
-            write(ring, &mut cur2, 4, &[i]);
+            write(ring, &cur2, 4, &[i]);
         }
-        let walk_copy = ring.copy(start).unwrap();
+        let walk_copy = ring.copy(start, usize::MAX).unwrap();
         let walk = walk_copy.walk();
         assert_eq!(walk.count, 3);
         assert_eq!(walk.first_seq, 0);
@@ -399,9 +472,9 @@ mod tests {
     #[test]
     fn a_small_buffer_keeps_the_newest_blocks() {
         let ring = ring();
-        let mut cur = ring.start_owner();
+        let cur = Cursor::at(ring.start_owner());
         for i in 0..2_000u64 {
-            write(ring, &mut cur, 3, &[i]);
+            write(ring, &cur, 3, &[i]);
         }
         let mut buf = vec![0u64; (2 * BLOCK / 8) as usize];
         let kept = ring.copy_into(0, &mut buf).unwrap();

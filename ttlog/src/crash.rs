@@ -24,7 +24,7 @@
 use crate::buffer::BLOCK;
 use crate::callsite::Callsite;
 use crate::clock::{self, ClockPoint};
-use crate::registry;
+use crate::registry::{self, Captured};
 use crate::wire::{self, record, CallsiteInfo, HeaderRef, Out, SliceOut};
 use std::cell::UnsafeCell;
 use std::ffi::CString;
@@ -488,14 +488,12 @@ fn write_fatal_frames(fatal: &Fatal, scratch: &mut Scratch, fd: libc::c_int, rea
     }
     let mut events = 0u64;
     for (index, slot) in registry::slots().enumerate() {
-        let Some(cap) = slot.capture_raw(&mut scratch.words) else { continue };
-        let words = &mut scratch.words[cap.range.clone()];
+        let Some((m, range, copied)) = capture_raw(slot, &mut scratch.words) else { continue };
+        let words = &mut scratch.words[range];
         let (first_seq, recorded) = count_records(words);
-        let m = &cap.meta;
-        let name_len = m.name.iter().position(|&b| b == 0).unwrap_or(m.name.len());
-        let name = core::str::from_utf8(&m.name[..name_len]).unwrap_or("");
+        let flags = wire::ThreadFlags { exited: m.exited, copied };
         let ok = write_small_frame(fd, &mut scratch.small, wire::kind::THREAD, |o| {
-            wire::encode_thread(o, index as u32, m.tid, name, m.exited, recorded, first_seq, m.dropped)
+            wire::encode_thread(o, index as u32, m.tid, m.name_str(), flags, recorded, first_seq, m.dropped)
         });
         if !ok || !write_ring_frame(fd, index as u32, words) {
             return false;
@@ -505,6 +503,31 @@ fn write_fatal_frames(fatal: &Fatal, scratch: &mut Scratch, fd: libc::c_int, rea
     }
     frames += fatal.meta_frames();
     write_small_frame(fd, &mut scratch.small, wire::kind::END, |o| wire::End { frames, events }.encode(o))
+}
+
+/// Captures a slot into `buf` for the crash snapshot: `None` if no thread
+/// ever owned it; else the owner, the range of `buf` holding the copy, and
+/// whether a copy could be made. As ordinary snapshots do (`snapshot.rs`), a
+/// writer that laps every copy of its whole ring gets its newest two blocks
+/// copied instead; if even that keeps failing, the thread is listed without
+/// events, marked as not copied.
+fn capture_raw(slot: &registry::Slot, buf: &mut [u64]) -> Option<(registry::Owner, core::ops::Range<usize>, bool)> {
+    let mut last = match slot.capture_raw(buf) {
+        Captured::Unowned => return None,
+        Captured::Copied(owner, range) => return Some((owner, range.unwrap_or(0..0), true)),
+        Captured::Failed(owner) => owner,
+    };
+    let small = ((2 * BLOCK / 8) as usize).min(buf.len());
+    let small = &mut buf[..small];
+    for _ in 0..64 {
+        match slot.capture_raw(small) {
+            Captured::Unowned => return None,
+            Captured::Copied(owner, range) => return Some((owner, range.unwrap_or(0..0), true)),
+            Captured::Failed(owner) => last = owner,
+        }
+        std::hint::spin_loop();
+    }
+    Some((last, 0..0, false))
 }
 
 impl Fatal {

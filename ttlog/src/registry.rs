@@ -9,7 +9,7 @@
 //! generation before and after copying and retry when it moved, so a copy never
 //! mixes two owners.
 
-use crate::buffer::{Cursor, Ring, RingCopy};
+use crate::buffer::{Ring, RingCopy};
 use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -35,7 +35,7 @@ pub(crate) struct Slot {
     name: [AtomicU64; NAME_BYTES / 8],
     /// Events the current owner could not record (no buffer, too large, or logged
     /// from inside the formatting of another event's argument).
-    pub(crate) dropped: AtomicU64,
+    dropped: AtomicU64,
     next: AtomicPtr<Slot>,
 }
 
@@ -53,8 +53,8 @@ impl Slot {
         }
     }
 
-    /// Makes the calling thread the owner; returns its cursor.
-    fn take(&self, tid: u64, name: &str) -> Cursor {
+    /// Makes the calling thread the owner; returns where its records start.
+    fn take(&self, tid: u64, name: &str) -> u64 {
         let g = self.generation.load(Ordering::Relaxed);
         self.generation.store(g + 1, Ordering::Relaxed);
         core::sync::atomic::fence(Ordering::Release);
@@ -66,41 +66,50 @@ impl Slot {
             w.store(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])), Ordering::Relaxed);
         }
         self.dropped.store(0, Ordering::Relaxed);
-        let cur = match &self.ring {
+        let start = match &self.ring {
             Some(ring) => ring.start_owner(),
-            None => Cursor::default(),
+            None => 0,
         };
-        self.owner_start.store(cur.pos, Ordering::Relaxed);
+        self.owner_start.store(start, Ordering::Relaxed);
         self.state.store(ACTIVE, Ordering::Relaxed);
         self.generation.store(g + 2, Ordering::Release);
-        cur
+        start
     }
 
-    /// Reads the owner and copies its records, consistently; `None` if the owner
-    /// kept changing or the writer kept lapping the copy.
-    pub(crate) fn capture(&self) -> Option<SlotCapture> {
-        self.capture_with(|ring, owner_start| ring.copy(owner_start)).map(|(meta, copy)| {
-            let len = meta.name.iter().position(|&b| b == 0).unwrap_or(NAME_BYTES);
-            SlotCapture {
-                tid: meta.tid,
-                name: String::from_utf8_lossy(&meta.name[..len]).into_owned(),
-                exited: meta.exited,
-                dropped: meta.dropped,
-                copy,
-            }
-        })
+    /// Counts an event of the current owner that could not be recorded. Only
+    /// the owner writes the counter: a load and a store, no read-modify-write.
+    /// The store is a release so that a capture that sees it also sees every
+    /// record published before it (see `capture_with`).
+    pub(crate) fn count_dropped(&self) {
+        let d = self.dropped.load(Ordering::Relaxed);
+        self.dropped.store(d + 1, Ordering::Release);
+    }
+
+    /// Reads the owner and copies its records (at most the newest `max_words`
+    /// words of them), consistently.
+    pub(crate) fn capture(&self, max_words: usize) -> Captured<RingCopy> {
+        self.capture_with(|ring, owner_start| ring.copy(owner_start, max_words))
     }
 
     /// [`Slot::capture`] into `buf`, without allocating (the crash path uses
     /// it). A ring larger than `buf` has its newest blocks copied.
-    pub(crate) fn capture_raw(&self, buf: &mut [u64]) -> Option<RawCapture> {
+    pub(crate) fn capture_raw(&self, buf: &mut [u64]) -> Captured<core::ops::Range<usize>> {
         self.capture_with(|ring, owner_start| ring.copy_into(owner_start, buf))
-            .map(|(meta, range)| RawCapture { meta, range: range.unwrap_or(0..0) })
     }
 
     /// The generation protocol around a copy of the ring: reads the owner,
-    /// copies with `copy`, and retries while the owner changed meanwhile.
-    fn capture_with<T>(&self, mut copy: impl FnMut(&Ring, u64) -> Option<T>) -> Option<(Owner, Option<T>)> {
+    /// copies with `copy`, and retries while the owner changed meanwhile, the
+    /// writer lapped the copy, or the owner dropped an event meanwhile.
+    ///
+    /// The last makes the counts a consistent cut: the drop counter is read
+    /// (acquire) before the copy loads the ring's head and again after. A
+    /// drop is a release store, so every record published before a drop that
+    /// the first read sees is in the copy; and a record in the copy that was
+    /// published after a drop (a release store after it) makes the second
+    /// read see that drop. Equal reads thus mean that the copy's records and
+    /// the drops are those of one moment of the owner.
+    fn capture_with<T>(&self, mut copy: impl FnMut(&Ring, u64) -> Option<T>) -> Captured<T> {
+        let mut last = None;
         for _ in 0..16 {
             let g1 = self.generation.load(Ordering::Acquire);
             if g1 & 1 == 1 {
@@ -108,17 +117,12 @@ impl Slot {
                 continue;
             }
             if g1 == 0 {
-                return None;
+                return Captured::Unowned;
             }
-            let state = self.state.load(Ordering::Relaxed);
-            let tid = self.tid.load(Ordering::Relaxed);
-            let mut name = [0u8; NAME_BYTES];
-            for (chunk, w) in name.chunks_exact_mut(8).zip(self.name.iter()) {
-                chunk.copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
-            }
-            let owner_start = self.owner_start.load(Ordering::Relaxed);
+            let owner = self.owner(self.dropped.load(Ordering::Acquire));
+            last = Some(owner);
             let copied = match &self.ring {
-                Some(ring) => match copy(ring, owner_start) {
+                Some(ring) => match copy(ring, self.owner_start.load(Ordering::Relaxed)) {
                     Some(c) => Some(c),
                     None => continue,
                 },
@@ -126,12 +130,51 @@ impl Slot {
             };
             let dropped = self.dropped.load(Ordering::Relaxed);
             core::sync::atomic::fence(Ordering::Acquire);
-            if self.generation.load(Ordering::Relaxed) != g1 {
+            if self.generation.load(Ordering::Relaxed) != g1 || dropped != owner.dropped {
                 continue;
             }
-            return Some((Owner { tid, name, exited: state == RETIRED, dropped }, copied));
+            return Captured::Copied(owner, copied);
         }
-        None
+        Captured::Failed(last.unwrap_or_else(|| self.owner(self.dropped.load(Ordering::Relaxed))))
+    }
+
+    /// The owner's fields, as they read now.
+    fn owner(&self, dropped: u64) -> Owner {
+        let mut name = [0u8; NAME_BYTES];
+        for (chunk, w) in name.chunks_exact_mut(8).zip(self.name.iter()) {
+            chunk.copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+        }
+        Owner {
+            tid: self.tid.load(Ordering::Relaxed),
+            name,
+            exited: self.state.load(Ordering::Relaxed) == RETIRED,
+            dropped,
+        }
+    }
+}
+
+/// What a capture of a slot found.
+#[derive(Debug)]
+pub(crate) enum Captured<T> {
+    /// No thread has owned the slot yet: nothing to show.
+    Unowned,
+    /// The owner and a consistent copy of its ring (`None`: the slot has no
+    /// ring, its owner's events were all dropped).
+    Copied(Owner, Option<T>),
+    /// The owner kept changing, or its writer kept lapping every copy: the
+    /// owner as last read (not checked for consistency), and no copy.
+    Failed(Owner),
+}
+
+impl Owner {
+    /// The name, as text.
+    pub(crate) fn name_str(&self) -> &str {
+        let len = self.name.iter().position(|&b| b == 0).unwrap_or(NAME_BYTES);
+        match core::str::from_utf8(&self.name[..len]) {
+            Ok(s) => s,
+            // Cut inside a character when it was stored: keep what is whole.
+            Err(e) => core::str::from_utf8(&self.name[..e.valid_up_to()]).unwrap_or(""),
+        }
     }
 }
 
@@ -143,23 +186,6 @@ pub(crate) struct Owner {
     pub(crate) name: [u8; NAME_BYTES],
     pub(crate) exited: bool,
     pub(crate) dropped: u64,
-}
-
-/// What [`Slot::capture`] read.
-#[derive(Debug)]
-pub(crate) struct SlotCapture {
-    pub(crate) tid: u64,
-    pub(crate) name: String,
-    pub(crate) exited: bool,
-    pub(crate) dropped: u64,
-    pub(crate) copy: Option<RingCopy>,
-}
-
-/// What [`Slot::capture_raw`] read; the words are `buf[range]`.
-#[derive(Debug)]
-pub(crate) struct RawCapture {
-    pub(crate) meta: Owner,
-    pub(crate) range: core::ops::Range<usize>,
 }
 
 fn floor_char_boundary(s: &str, max: usize) -> usize {
@@ -252,7 +278,7 @@ pub fn buffer_stats() -> BufferStats {
 
 /// Claims a slot for the calling thread: a new ring while the budget allows, else
 /// the buffer of the thread that exited longest ago, else a slot without a ring.
-pub(crate) fn claim(ring_bytes: u64, budget: usize, tid: u64, name: &str) -> (&'static Slot, Cursor) {
+pub(crate) fn claim(ring_bytes: u64, budget: usize, tid: u64, name: &str) -> (&'static Slot, u64) {
     let cap = ring_bytes.max(crate::buffer::MIN_CAPACITY).next_power_of_two() as usize;
     let mut fresh = ALLOCATED.load(Ordering::Relaxed);
     loop {
@@ -275,9 +301,10 @@ pub(crate) fn claim(ring_bytes: u64, budget: usize, tid: u64, name: &str) -> (&'
         pick.and_then(|i| q.remove(i))
     };
     if let Some(slot) = reused {
-        if let Some(c) = slot.capture() {
-            let n = c.copy.map_or(0, |c| c.walk().count);
-            EVICTED.fetch_add(n, Ordering::Relaxed);
+        // Nobody writes to a retired slot, and only this thread took it off
+        // the queue: the capture succeeds.
+        if let Captured::Copied(_, Some(copy)) = slot.capture(usize::MAX) {
+            EVICTED.fetch_add(copy.walk().count, Ordering::Relaxed);
         }
         let cur = slot.take(tid, name);
         return (slot, cur);

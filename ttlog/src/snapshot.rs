@@ -7,9 +7,9 @@
 
 mod encode;
 
-use crate::buffer::{RingCopy, Walk};
+use crate::buffer::{RingCopy, Walk, BLOCK};
 use crate::clock::{Clock, ClockPoint};
-use crate::registry;
+use crate::registry::{self, Captured};
 use crate::wire::{self, CallsiteInfo, End, Header, ThreadInfo};
 use encode::Encoder;
 use std::io::{self, IoSlice, Write};
@@ -37,7 +37,8 @@ pub struct ThreadSnapshot {
     dropped: u64,
     copy: Option<RingCopy>,
     walk: Walk,
-    unreadable: bool,
+    /// Whether a consistent copy of the ring was made (see [`ThreadSnapshot::copied`]).
+    copied: bool,
 }
 
 impl ThreadSnapshot {
@@ -75,6 +76,15 @@ impl ThreadSnapshot {
         self.dropped
     }
 
+    /// Whether the thread's ring could be copied. A writer that overwrites its
+    /// ring again and again while the snapshot copies it may defeat every
+    /// attempt (the snapshot retries, with less of the ring each time); such a
+    /// thread is still listed, with no events, and its counts other than
+    /// [`dropped`](Self::dropped) are unknown (0).
+    pub fn copied(&self) -> bool {
+        self.copied
+    }
+
     /// Bytes of ring the copied events occupied, block headers and padding
     /// included: `buffer_bytes() / recorded()` is the buffer cost per event.
     pub fn buffer_bytes(&self) -> u64 {
@@ -101,32 +111,23 @@ pub fn snapshot(reason: &str) -> Snapshot {
     let anchor = crate::clock::anchor();
     let mut threads = Vec::new();
     for slot in registry::slots() {
-        let Some(cap) = slot.capture() else {
-            threads.push(ThreadSnapshot {
-                tid: 0,
-                name: String::new(),
-                exited: false,
-                dropped: 0,
-                copy: None,
-                walk: Walk::default(),
-                unreadable: true,
-            });
-            continue;
+        let (owner, copy) = match capture(slot) {
+            Some(c) => c,
+            None => continue,
         };
-        let walk = cap.copy.as_ref().map(RingCopy::walk).unwrap_or_default();
+        let walk = copy.as_ref().map(|c| c.copy.walk()).unwrap_or_default();
         threads.push(ThreadSnapshot {
-            tid: cap.tid,
-            name: cap.name,
-            exited: cap.exited,
-            dropped: cap.dropped,
-            copy: cap.copy,
+            tid: owner.tid,
+            name: owner.name_str().to_owned(),
+            exited: owner.exited,
+            dropped: owner.dropped,
+            copied: copy.as_ref().is_none_or(|c| c.copied),
+            copy: copy.map(|c| c.copy),
             walk,
-            unreadable: false,
         });
     }
     // Oldest threads first: the registry lists the newest first.
     threads.reverse();
-    threads.retain(|t| !t.unreadable || t.recorded() > 0);
     let taken = ClockPoint::now(clock);
     Snapshot {
         reason: reason.to_owned(),
@@ -137,6 +138,37 @@ pub fn snapshot(reason: &str) -> Snapshot {
         evicted: registry::evicted_events(),
         late_dropped: crate::write::late_dropped(),
     }
+}
+
+/// A thread's ring as a capture copied it.
+struct Copy {
+    copy: RingCopy,
+    /// `false` when no consistent copy could be made at all (`copy` is empty).
+    copied: bool,
+}
+
+/// Captures a slot: `None` if no thread ever owned it. A writer that laps
+/// every copy of its whole ring (a reader descheduled while the ring turns
+/// over, again and again) gets its newest two blocks copied instead, which
+/// it cannot lap unless it fills its whole ring during a copy of 8 KiB;
+/// if even that fails after many tries, the thread is listed with no events
+/// and marked as not copied, never left out.
+fn capture(slot: &registry::Slot) -> Option<(registry::Owner, Option<Copy>)> {
+    match slot.capture(usize::MAX) {
+        Captured::Unowned => return None,
+        Captured::Copied(owner, copy) => return Some((owner, copy.map(|copy| Copy { copy, copied: true }))),
+        Captured::Failed(_) => {}
+    }
+    let mut last = None;
+    for _ in 0..64 {
+        match slot.capture(2 * (BLOCK / 8) as usize) {
+            Captured::Unowned => return None,
+            Captured::Copied(owner, copy) => return Some((owner, copy.map(|copy| Copy { copy, copied: true }))),
+            Captured::Failed(owner) => last = Some(owner),
+        }
+        std::thread::yield_now();
+    }
+    last.map(|owner| (owner, Some(Copy { copy: RingCopy { words: Vec::new() }, copied: false })))
 }
 
 impl Snapshot {
@@ -237,6 +269,7 @@ impl Snapshot {
                 overwritten: t.walk.first_seq,
                 // Records that could not be re-encoded count as dropped.
                 dropped: t.dropped + skipped + t.walk.malformed,
+                copied: t.copied,
             });
         }
 

@@ -60,7 +60,8 @@
 //!                count: u8 tag (0 none, 1 literal, 2 argument) [varint]
 //!            npieces: varint, per piece:
 //!                0 str (literal) | 1 arg: varint slot: varint
-//!  THREAD    index: varint, tid: varint, name: str, flags: u8 (1 = exited),
+//!  THREAD    index: varint, tid: varint, name: str,
+//!            flags: u8 (1 = exited, 2 = its ring could not be copied),
 //!            recorded: varint, overwritten: varint, dropped: varint
 //!  EVENTS    thread: varint, count: u32 LE, base_ticks: varint, then count
 //!            events: callsite: varint (CALLSITE index),
@@ -148,8 +149,10 @@ pub mod kind {
 /// with each record.
 pub const UNTYPED: u8 = 0xFF;
 
-/// Flag bits of a THREAD frame.
+/// Flag bits of a THREAD frame: the thread had exited.
 pub const THREAD_EXITED: u8 = 1;
+/// Flag bits of a THREAD frame: its ring could not be copied.
+pub const THREAD_NOT_COPIED: u8 = 2;
 /// Flag bits of a spec.
 pub const SPEC_ALTERNATE: u8 = 1;
 /// Flag bits of a spec.
@@ -685,14 +688,35 @@ pub struct ThreadInfo {
     pub recorded: u64,
     /// Events overwritten in the ring before the snapshot copied it.
     pub overwritten: u64,
-    /// Events the thread could not record.
+    /// Events the thread could not record, or that the snapshot could not
+    /// re-encode: `recorded + overwritten + dropped` is what the thread logged.
     pub dropped: u64,
+    /// Whether the snapshot could copy the thread's ring. When it could not
+    /// (a writer that kept overwriting its ring during every attempt), the
+    /// thread has no events and `recorded` and `overwritten` are unknown (0).
+    pub copied: bool,
 }
 
 impl ThreadInfo {
     /// Encodes the payload.
     pub fn encode(&self, out: &mut impl Out) {
-        encode_thread(out, self.index, self.tid, &self.name, self.exited, self.recorded, self.overwritten, self.dropped);
+        let flags = ThreadFlags { exited: self.exited, copied: self.copied };
+        encode_thread(out, self.index, self.tid, &self.name, flags, self.recorded, self.overwritten, self.dropped);
+    }
+}
+
+/// The flags of a THREAD frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadFlags {
+    /// [`ThreadInfo::exited`].
+    pub exited: bool,
+    /// [`ThreadInfo::copied`].
+    pub copied: bool,
+}
+
+impl ThreadFlags {
+    fn byte(self) -> u8 {
+        (if self.exited { THREAD_EXITED } else { 0 }) | (if self.copied { 0 } else { THREAD_NOT_COPIED })
     }
 }
 
@@ -703,7 +727,7 @@ pub fn encode_thread(
     index: u32,
     tid: u64,
     name: &str,
-    exited: bool,
+    flags: ThreadFlags,
     recorded: u64,
     overwritten: u64,
     dropped: u64,
@@ -711,7 +735,7 @@ pub fn encode_thread(
     put_varint(out, index as u64);
     put_varint(out, tid);
     put_str(out, name);
-    out.put(&[if exited { THREAD_EXITED } else { 0 }]);
+    out.put(&[flags.byte()]);
     put_varint(out, recorded);
     put_varint(out, overwritten);
     put_varint(out, dropped);
@@ -720,14 +744,19 @@ pub fn encode_thread(
 impl ThreadInfo {
     /// Decodes the payload.
     pub fn decode(r: &mut Reader<'_>) -> Result<ThreadInfo, WireError> {
+        let index = r.varint_u32()?;
+        let tid = r.varint()?;
+        let name = r.str()?.to_owned();
+        let flags = r.u8()?;
         Ok(ThreadInfo {
-            index: r.varint_u32()?,
-            tid: r.varint()?,
-            name: r.str()?.to_owned(),
-            exited: r.u8()? & THREAD_EXITED != 0,
+            index,
+            tid,
+            name,
+            exited: flags & THREAD_EXITED != 0,
             recorded: r.varint()?,
             overwritten: r.varint()?,
             dropped: r.varint()?,
+            copied: flags & THREAD_NOT_COPIED == 0,
         })
     }
 }

@@ -3,13 +3,17 @@
 //! and one reader that copies it.
 //!
 //! ```text
-//! RUSTFLAGS="--cfg ttlog_loom" LOOM_MAX_PREEMPTIONS=2 \
+//! RUSTFLAGS="--cfg ttlog_loom" LOOM_MAX_PREEMPTIONS=3 \
 //!     cargo test --release -p ttlog --test loom_ring
 //! ```
 //!
-//! The test compiles the real `buffer.rs` and `sync.rs` into itself, where
-//! `sync` resolves to loom's atomics, blocks are 64 bytes and the smallest ring
-//! has two of them.
+//! The test compiles the production files into itself: `sync.rs` (which
+//! resolves to loom's atomics here), `buffer.rs` (the ring, its reservations
+//! and the copy protocol), `write/record_writer.rs` (how the write path stores
+//! a record) and `wire/record.rs` (the layout). A record is written exactly as
+//! the write path writes one: a reservation (`try_reserve`, else
+//! `reserve_rest`, which opens the next block), `put_record`, `commit`. Under
+//! loom, blocks are 64 bytes and the smallest ring has two of them.
 #![cfg(ttlog_loom)]
 
 #[path = "../src/sync.rs"]
@@ -19,7 +23,8 @@ mod sync;
 #[allow(dead_code)] // The model writes records; it does not decode their types.
 mod record;
 
-/// `buffer.rs` finds the record layout at `crate::wire::record`.
+/// `buffer.rs` and `record_writer.rs` find the record layout at
+/// `crate::wire::record`.
 mod wire {
     pub(crate) use super::record;
 }
@@ -28,10 +33,14 @@ mod wire {
 #[allow(dead_code)] // The model uses the writer and reader halves, not every helper.
 mod buffer;
 
+#[path = "../src/write/record_writer.rs"]
+#[allow(dead_code)] // The model stores whole words, not every kind of argument.
+mod record_writer;
+
 use buffer::{Cursor, Ring, RingCopy, BLOCK, MIN_CAPACITY};
-use record::{header_word, RECORD_HEADER};
-use loom::sync::atomic::Ordering;
 use loom::thread;
+use record::RECORD_HEADER;
+use record_writer::put_record;
 
 /// The callsite id record `i` carries, so that header and timestamp of one
 /// record can be checked against each other.
@@ -39,19 +48,27 @@ fn id_of(i: u64) -> u32 {
     1 + (i % 1000) as u32
 }
 
-/// Writes record `i`: a header whose id encodes `i` and a timestamp word of `i`,
-/// so a reader can tell a record torn between two writes.
-fn write(ring: &'static Ring, cur: &mut Cursor, i: u64) {
+/// Writes record `i` with the write path's own steps: a header whose id
+/// encodes `i`, a timestamp word of `i` and, with `payload`, an argument word
+/// of `!i`, so a reader can tell a record torn between two writes.
+fn write_record(ring: &'static Ring, cur: &Cursor, i: u64, payload: bool) {
     let w = ring.writer();
-    let len = RECORD_HEADER;
-    let at = w.reserve(cur, len);
-    let p = w.word_ptr(at);
-    // SAFETY: `reserve` made room for `len` bytes from `at` inside one block.
-    unsafe {
-        (*p.add(1)).store(i, Ordering::Relaxed);
-        (*p).store(header_word(id_of(i), len / 8, 0), Ordering::Relaxed);
-    }
-    w.commit(cur, len);
+    let len = RECORD_HEADER + if payload { 8 } else { 0 };
+    let res = match w.try_reserve(cur.pos.get(), len) {
+        Some(res) => res,
+        None => w.reserve_rest(cur, len).expect("a record shorter than a block"),
+    };
+    let n = put_record(&res, id_of(i), i, &[], |rw| {
+        if payload {
+            rw.put_le(!i as u128, 8);
+        }
+    })
+    .expect("the record fits its reservation");
+    w.commit(cur, res, n);
+}
+
+fn write(ring: &'static Ring, cur: &Cursor, i: u64) {
+    write_record(ring, cur, i, false);
 }
 
 /// Checks a copy: every record intact, sequence numbers contiguous, and the
@@ -63,6 +80,9 @@ fn check(copy: &RingCopy, written_at_most: u64) {
         let words = r.words;
         let i = words[1];
         assert_eq!(words[0] as u32, id_of(i), "torn record: header and timestamp of {i} disagree");
+        if let Some(&arg) = words.get(2) {
+            assert_eq!(arg, !i, "torn record: timestamp and argument of {i} disagree");
+        }
         assert_eq!(i, walk.first_seq + k as u64, "gap or duplicate in the sequence");
     }
     assert!(walk.first_seq + walk.count <= written_at_most);
@@ -81,18 +101,18 @@ fn a_copy_never_holds_a_torn_record() {
     const N: u64 = 8;
     loom::model(|| {
         let ring = leak_ring();
-        let mut cur = ring.start_owner();
+        let cur = Cursor::at(ring.start_owner());
         let writer = thread::spawn(move || {
             for i in 0..N {
-                write(ring, &mut cur, i);
+                write(ring, &cur, i);
             }
         });
-        if let Some(copy) = ring.copy(0) {
+        if let Some(copy) = ring.copy(0, usize::MAX) {
             check(&copy, N);
         }
         writer.join().unwrap();
         // Quiescent: the last records are all there.
-        let copy = ring.copy(0).expect("no writer, no lapping");
+        let copy = ring.copy(0, usize::MAX).expect("no writer, no lapping");
         check(&copy, N);
         let walk = copy.walk();
         assert_eq!(walk.first_seq + walk.count, N);
@@ -105,16 +125,16 @@ fn a_copy_after_some_writes_sees_them() {
     // A write that happened before the copy started (joined) is always seen.
     loom::model(|| {
         let ring = leak_ring();
-        let mut cur = ring.start_owner();
+        let cur = Cursor::at(ring.start_owner());
         for i in 0..2 {
-            write(ring, &mut cur, i);
+            write(ring, &cur, i);
         }
         let writer = thread::spawn(move || {
             for i in 2..4 {
-                write(ring, &mut cur, i);
+                write(ring, &cur, i);
             }
         });
-        let copy = ring.copy(0).expect("two more records cannot lap the copy");
+        let copy = ring.copy(0, usize::MAX).expect("two more records cannot lap the copy");
         check(&copy, 4);
         let walk = copy.walk();
         // Records 0 and 1 were published before the copy began: present, or
@@ -128,24 +148,47 @@ fn a_copy_after_some_writes_sees_them() {
 fn a_new_owner_is_never_mixed_with_the_old_one() {
     loom::model(|| {
         let ring = leak_ring();
-        let mut cur = ring.start_owner();
+        let cur = Cursor::at(ring.start_owner());
         for i in 0..2 {
-            write(ring, &mut cur, i);
+            write(ring, &cur, i);
         }
         let second = thread::spawn(move || {
-            let mut cur = ring.start_owner();
-            let start = cur.pos;
+            let start = ring.start_owner();
+            let cur = Cursor::at(start);
             for i in 0..2 {
-                write(ring, &mut cur, i);
+                write(ring, &cur, i);
             }
             start
         });
         // A reader that only trusts data from the new owner's start on.
         let start = second.join().unwrap();
-        let copy = ring.copy(start).unwrap();
+        let copy = ring.copy(start, usize::MAX).unwrap();
         let walk = copy.walk();
         assert_eq!(walk.first_seq, 0);
         assert_eq!(walk.count, 2);
         check(&copy, 2);
+    });
+}
+
+#[test]
+fn records_with_arguments_are_never_torn() {
+    // 24-byte records (header, timestamp, one argument word): two per 64-byte
+    // block, then a pad word, so that five records lap the two-block ring.
+    const N: u64 = 5;
+    loom::model(|| {
+        let ring = leak_ring();
+        let cur = Cursor::at(ring.start_owner());
+        let writer = thread::spawn(move || {
+            for i in 0..N {
+                write_record(ring, &cur, i, true);
+            }
+        });
+        if let Some(copy) = ring.copy(0, usize::MAX) {
+            check(&copy, N);
+        }
+        writer.join().unwrap();
+        let copy = ring.copy(0, usize::MAX).expect("no writer, no lapping");
+        check(&copy, N);
+        assert_eq!(copy.walk().first_seq + copy.walk().count, N);
     });
 }

@@ -299,7 +299,7 @@ mod tests {
     use ttlog::wire::{ArgInfo, Header, PieceInfo, ThreadInfo};
 
     fn thread(index: u32, tid: u64, name: &str) -> Option<ThreadInfo> {
-        Some(ThreadInfo { index, tid, name: name.into(), exited: false, recorded: 0, overwritten: 0, dropped: 0 })
+        Some(ThreadInfo { index, tid, name: name.into(), exited: false, recorded: 0, overwritten: 0, dropped: 0, copied: true })
     }
 
     /// The parts of a line that have fallbacks: no clock, a time outside

@@ -524,6 +524,11 @@ impl fmt::Write for FmtSink<'_> {
             self.left -= n;
             self.cut = (s.len() - n) as u64;
         }
+        if self.w.overflowed() {
+            // The record does not fit where it is: the caller redoes it in
+            // the next block, so formatting on is wasted.
+            return Err(fmt::Error);
+        }
         Ok(())
     }
 }
