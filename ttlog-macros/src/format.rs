@@ -25,6 +25,8 @@
 
 use core::ops::Range;
 
+pub(crate) use ttlog_spec::{Align, FmtType, Sign};
+
 #[cfg(test)]
 mod tests;
 
@@ -131,57 +133,6 @@ pub(crate) enum ParsedCount {
         /// Bytes of the name in the string.
         range: Range<usize>,
     },
-}
-
-/// Alignment within the width.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Align {
-    /// None given: the type's default.
-    Unknown,
-    /// `<`.
-    Left,
-    /// `^`.
-    Center,
-    /// `>`.
-    Right,
-}
-
-/// Sign flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Sign {
-    /// No flag.
-    None,
-    /// `+`.
-    Plus,
-    /// `-`.
-    Minus,
-}
-
-/// The formatting trait a placeholder selects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FmtType {
-    /// No type: `Display`.
-    Display,
-    /// `?`: `Debug`.
-    Debug,
-    /// `x?`: `Debug` with integers in lower-case hex.
-    DebugLowerHex,
-    /// `X?`: `Debug` with integers in upper-case hex.
-    DebugUpperHex,
-    /// `x`: `LowerHex`.
-    LowerHex,
-    /// `X`: `UpperHex`.
-    UpperHex,
-    /// `o`: `Octal`.
-    Octal,
-    /// `b`: `Binary`.
-    Binary,
-    /// `e`: `LowerExp`.
-    LowerExp,
-    /// `E`: `UpperExp`.
-    UpperExp,
-    /// `p`: `Pointer`.
-    Pointer,
 }
 
 /// Why a format string was rejected.

@@ -10,36 +10,28 @@
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::OnceLock;
 
-/// The clock that timestamps events.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum Clock {
-    /// The CPU's time-stamp counter (`rdtsc`), calibrated against
-    /// `CLOCK_MONOTONIC`. The default where the counter is invariant (x86-64).
-    Tsc = 1,
-    /// `CLOCK_MONOTONIC`, in nanoseconds. The default elsewhere.
-    Monotonic = 2,
-    /// A millisecond clock: a background thread (started by the first event)
-    /// stores `CLOCK_MONOTONIC` in memory once a millisecond, and events read
-    /// that memory: the cost of a load, a resolution of about a millisecond
-    /// (more when that thread waits for a core). Not kept across `fork`.
-    Coarse = 3,
-    /// No clock: events keep their order within a thread, and carry no time.
-    None = 4,
+ttlog_spec::wire_enum! {
+    /// The clock that timestamps events.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum Clock {
+        /// The CPU's time-stamp counter (`rdtsc`), calibrated against
+        /// `CLOCK_MONOTONIC`. The default where the counter is invariant (x86-64).
+        Tsc = 1,
+        /// `CLOCK_MONOTONIC`, in nanoseconds. The default elsewhere.
+        Monotonic = 2,
+        /// A millisecond clock: a background thread (started by the first event)
+        /// stores `CLOCK_MONOTONIC` in memory once a millisecond, and events read
+        /// that memory: the cost of a load, a resolution of about a millisecond
+        /// (more when that thread waits for a core). Not kept across `fork`.
+        Coarse = 3,
+        /// No clock: events keep their order within a thread, and carry no time.
+        None = 4,
+    }
+    /// The clock with the given wire value.
+    pub const fn from_u8(v: u8) -> Option<Self>;
 }
 
 impl Clock {
-    /// The clock with the given wire value.
-    pub const fn from_u8(v: u8) -> Option<Clock> {
-        match v {
-            1 => Some(Clock::Tsc),
-            2 => Some(Clock::Monotonic),
-            3 => Some(Clock::Coarse),
-            4 => Some(Clock::None),
-            _ => None,
-        }
-    }
-
     /// The clock ttlog uses unless told otherwise: the counter where it is
     /// invariant, `CLOCK_MONOTONIC` elsewhere.
     pub fn default_for_this_machine() -> Clock {

@@ -7,92 +7,31 @@
 //! (read once, on first use) and can be changed at any time with
 //! [`set_max_level`].
 
-use core::fmt;
 use core::str::FromStr;
 use core::sync::atomic::{AtomicU8, Ordering};
 
-/// The severity of an event. Ordered as in the `log` crate: `Error` is the lowest
-/// value and `Trace` the highest, so an event is enabled when
-/// `level <= max_level()`.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u8)]
-pub enum Level {
-    /// Something failed.
-    Error = 1,
-    /// Something is wrong but the program carries on.
-    Warn = 2,
-    /// What the program is doing, at the pace a person can follow.
-    Info = 3,
-    /// Detail for someone debugging.
-    Debug = 4,
-    /// Everything.
-    Trace = 5,
-}
+// Defined with the macros, which check the levels that calls name.
+pub use ttlog_spec::{Level, ParseLevelError};
 
-impl Level {
-    /// `Level::Error`, in the spelling `tracing` uses: `event!(Level::ERROR, ..)`.
-    pub const ERROR: Level = Level::Error;
-    /// `Level::Warn`.
-    pub const WARN: Level = Level::Warn;
-    /// `Level::Info`.
-    pub const INFO: Level = Level::Info;
-    /// `Level::Debug`.
-    pub const DEBUG: Level = Level::Debug;
-    /// `Level::Trace`.
-    pub const TRACE: Level = Level::Trace;
-
-    /// The level's name in upper case, as the decoder prints it.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Level::Error => "ERROR",
-            Level::Warn => "WARN",
-            Level::Info => "INFO",
-            Level::Debug => "DEBUG",
-            Level::Trace => "TRACE",
-        }
+ttlog_spec::wire_enum! {
+    /// A maximum level, or `Off`.
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+    pub enum LevelFilter {
+        /// Nothing is recorded.
+        Off = 0,
+        /// Errors only.
+        Error = 1,
+        /// Warnings and errors.
+        Warn = 2,
+        /// Info and above.
+        Info = 3,
+        /// Debug and above.
+        Debug = 4,
+        /// Everything.
+        Trace = 5,
     }
-
-    /// The level with the given wire value (1 = error .. 5 = trace).
-    pub const fn from_u8(v: u8) -> Option<Level> {
-        match v {
-            1 => Some(Level::Error),
-            2 => Some(Level::Warn),
-            3 => Some(Level::Info),
-            4 => Some(Level::Debug),
-            5 => Some(Level::Trace),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Debug for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-/// A maximum level, or `Off`.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-#[repr(u8)]
-pub enum LevelFilter {
-    /// Nothing is recorded.
-    Off = 0,
-    /// Errors only.
-    Error = 1,
-    /// Warnings and errors.
-    Warn = 2,
-    /// Info and above.
-    Info = 3,
-    /// Debug and above.
-    Debug = 4,
-    /// Everything.
-    Trace = 5,
+    /// The filter with the given value.
+    const fn from_tag(tag: u8) -> Option<Self>;
 }
 
 impl LevelFilter {
@@ -107,14 +46,11 @@ impl LevelFilter {
         }
     }
 
+    /// The filter with the given value; `Trace` for any value above.
     const fn from_u8(v: u8) -> LevelFilter {
-        match v {
-            0 => LevelFilter::Off,
-            1 => LevelFilter::Error,
-            2 => LevelFilter::Warn,
-            3 => LevelFilter::Info,
-            4 => LevelFilter::Debug,
-            _ => LevelFilter::Trace,
+        match LevelFilter::from_tag(v) {
+            Some(filter) => filter,
+            None => LevelFilter::Trace,
         }
     }
 }
@@ -125,54 +61,15 @@ impl From<Level> for LevelFilter {
     }
 }
 
-/// The error of parsing a level name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseLevelError(String);
-
-impl fmt::Display for ParseLevelError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown level `{}`: expected one of `off`, `error`, `warn`, `info`, `debug`, `trace`",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for ParseLevelError {}
-
 impl FromStr for LevelFilter {
     type Err = ParseLevelError;
 
-    /// Parses `off`, `error`, `warn`, `info`, `debug` or `trace`, in any case.
+    /// Parses `off`, `error`, `warn` (or `warning`), `info`, `debug` or `trace`, in any case.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        Ok(match () {
-            _ if t.eq_ignore_ascii_case("off") => LevelFilter::Off,
-            _ if t.eq_ignore_ascii_case("error") => LevelFilter::Error,
-            _ if t.eq_ignore_ascii_case("warn") || t.eq_ignore_ascii_case("warning") => {
-                LevelFilter::Warn
-            }
-            _ if t.eq_ignore_ascii_case("info") => LevelFilter::Info,
-            _ if t.eq_ignore_ascii_case("debug") => LevelFilter::Debug,
-            _ if t.eq_ignore_ascii_case("trace") => LevelFilter::Trace,
-            _ => return Err(ParseLevelError(s.to_owned())),
-        })
-    }
-}
-
-impl FromStr for Level {
-    type Err = ParseLevelError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.parse::<LevelFilter>()? {
-            LevelFilter::Off => Err(ParseLevelError(s.to_owned())),
-            LevelFilter::Error => Ok(Level::Error),
-            LevelFilter::Warn => Ok(Level::Warn),
-            LevelFilter::Info => Ok(Level::Info),
-            LevelFilter::Debug => Ok(Level::Debug),
-            LevelFilter::Trace => Ok(Level::Trace),
+        if s.trim().eq_ignore_ascii_case("off") {
+            return Ok(LevelFilter::Off);
         }
+        s.parse::<Level>().map(LevelFilter::from_level)
     }
 }
 

@@ -1099,20 +1099,9 @@ impl<'a> Reader<'a> {
             .and_then(char::from_u32)
             .ok_or_else(|| WireError::malformed(at, "fill is not a char"))?;
         let at = self.offset();
-        let align = match self.u8()? {
-            0 => Align::Unknown,
-            1 => Align::Left,
-            2 => Align::Center,
-            3 => Align::Right,
-            _ => return Err(WireError::malformed(at, "unknown alignment")),
-        };
+        let align = Align::from_u8(self.u8()?).ok_or_else(|| WireError::malformed(at, "unknown alignment"))?;
         let at = self.offset();
-        let sign = match self.u8()? {
-            0 => Sign::None,
-            1 => Sign::Plus,
-            2 => Sign::Minus,
-            _ => return Err(WireError::malformed(at, "unknown sign")),
-        };
+        let sign = Sign::from_u8(self.u8()?).ok_or_else(|| WireError::malformed(at, "unknown sign"))?;
         let flags = self.u8()?;
         let width = self.count_field(nargs)?;
         let precision = self.count_field(nargs)?;

@@ -16,15 +16,16 @@
 //! Every problem is reported, not only the first: an unknown option is skipped
 //! up to the next comma and parsing goes on.
 
-use crate::event::input::{level_from_path, Sigil, LEVELS};
+use crate::event::input::{level_from_path, Sigil};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Ident, LitStr, Path, Token};
+use ttlog_spec::Level;
 
 /// A level given as an option.
 pub(crate) struct LevelOpt {
-    /// One of [`LEVELS`], spanned at the value.
+    /// The name of a [`Level`] variant, spanned at the value.
     pub(crate) level: Ident,
     /// The path, when the level was given as one (`Level::DEBUG`): emitted so
     /// that it is resolved and type-checked.
@@ -213,24 +214,26 @@ fn parse_text(input: ParseStream<'_>, what: &str) -> syn::Result<LitStr> {
 
 /// `"debug"` or `Level::DEBUG` (any path whose last segment names a level).
 fn parse_level(input: ParseStream<'_>) -> syn::Result<LevelOpt> {
-    const EXPECTED: &str =
-        "expected `\"error\"`, `\"warn\"`, `\"info\"`, `\"debug\"`, `\"trace\"` or a path such as `Level::INFO`";
+    let expected = || {
+        let names = Level::ALL.map(|l| format!("`{:?}`", l.as_str().to_ascii_lowercase())).join(", ");
+        format!("expected {names} or a path such as `Level::INFO`")
+    };
     if input.peek(LitStr) {
         let s: LitStr = input.parse()?;
         let v = s.value();
-        for l in LEVELS {
-            if v.eq_ignore_ascii_case(l) {
-                return Ok(LevelOpt { level: Ident::new(l, s.span()), path: None });
+        for l in Level::ALL {
+            if v.eq_ignore_ascii_case(l.as_str()) {
+                return Ok(LevelOpt { level: Ident::new(l.variant_name(), s.span()), path: None });
             }
         }
-        return Err(syn::Error::new(s.span(), format!("unknown level `{:?}`: {EXPECTED}", v)));
+        return Err(syn::Error::new(s.span(), format!("unknown level `{:?}`: {}", v, expected())));
     }
     if input.peek(Ident) || input.peek(Token![::]) || input.peek(Token![crate]) || input.peek(Token![self]) {
         let path: Path = input.parse()?;
         let level = level_from_path(&path)?;
         return Ok(LevelOpt { level, path: Some(path) });
     }
-    Err(syn::Error::new(input.span(), format!("expected a level: {EXPECTED}")))
+    Err(syn::Error::new(input.span(), format!("expected a level: {}", expected())))
 }
 
 /// `name = expr`, `name = ?expr` or `name = %expr`.

@@ -6,11 +6,11 @@
 use super::args::{FieldOpt, LevelOpt, Mode, Options, ValueOpt};
 use super::item::Func;
 use crate::event::input::Sigil;
-use crate::event::resolve::MAX_ARGS;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::{FnArg, Ident, Pat, ReturnType, Type};
+use ttlog_spec::{Level, MAX_ARGS};
 
 /// A value the entry event records as a field.
 pub(crate) struct Recorded {
@@ -192,7 +192,7 @@ pub(crate) fn check(func: &Func, options: &Options) -> syn::Result<Plan> {
     }
 
     let mut level_paths = Vec::new();
-    let level = level_of(options.level.as_ref(), "Info", &mut level_paths);
+    let level = level_of(options.level.as_ref(), Level::Info.variant_name(), &mut level_paths);
     let value = |v: &ValueOpt, default_level: &str, default_mode: Mode, paths: &mut Vec<syn::Path>| ValuePlan {
         kw: v.kw.clone(),
         debug: v.mode.unwrap_or(default_mode) == Mode::Debug,
@@ -200,7 +200,7 @@ pub(crate) fn check(func: &Func, options: &Options) -> syn::Result<Plan> {
     };
     let level_name = level.to_string();
     let ret = options.ret.as_ref().map(|v| value(v, &level_name, Mode::Debug, &mut level_paths));
-    let err = options.err.as_ref().map(|v| value(v, "Error", Mode::Display, &mut level_paths));
+    let err = options.err.as_ref().map(|v| value(v, Level::Error.variant_name(), Mode::Display, &mut level_paths));
     let is_result = err.is_some() || (ret.is_some() && returns_result(&func.sig.output));
 
     let name = match &options.name {

@@ -24,11 +24,12 @@
 use super::check::{Plan, ValuePlan};
 use super::item::Func;
 use crate::event::codegen::{callsite_static, record, Site};
-use crate::event::resolve::{PieceOut, RecArg, Resolved, Role, SpecOut};
+use crate::event::resolve::{PieceOut, RecArg, Resolved, SpecOut};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
+use ttlog_spec::ArgRole;
 
 /// Call-site hygiene (the locals resolve), `span`'s location (errors point there).
 fn at(span: Span) -> Span {
@@ -37,12 +38,13 @@ fn at(span: Span) -> Span {
 
 /// The call id: the first argument of entry and exit events.
 fn call_id_arg() -> RecArg {
-    RecArg::unreferenced(quote!(__ttlog_id), Span::call_site(), "call_id".to_owned(), Role::CallId, SpecOut::display())
+    let name = "call_id".to_owned();
+    RecArg::unreferenced(quote!(__ttlog_id), Span::call_site(), name, ArgRole::CallId, SpecOut::display())
 }
 
 /// The outcome: the second argument of exit events.
 fn outcome_arg(expr: TokenStream) -> RecArg {
-    RecArg::unreferenced(expr, Span::call_site(), "outcome".to_owned(), Role::Outcome, SpecOut::display())
+    RecArg::unreferenced(expr, Span::call_site(), "outcome".to_owned(), ArgRole::Outcome, SpecOut::display())
 }
 
 fn spec(debug: bool) -> SpecOut {
@@ -77,7 +79,7 @@ pub(crate) fn expand(func: &Func, plan: &Plan) -> TokenStream {
 
     let mut entry_args = vec![call_id_arg()];
     for f in &plan.fields {
-        entry_args.push(RecArg::unreferenced(f.expr.clone(), f.span, f.name.clone(), Role::Field, spec(f.debug)));
+        entry_args.push(RecArg::unreferenced(f.expr.clone(), f.span, f.name.clone(), ArgRole::Field, spec(f.debug)));
     }
     let entry = record(&site(plan, &plan.level, "Enter"), &Resolved { args: entry_args, pieces: pieces() });
     let exit_resolved = Resolved { args: vec![call_id_arg(), outcome_arg(quote!(0u8))], pieces: pieces() };
@@ -171,7 +173,7 @@ fn record_value(plan: &Plan) -> TokenStream {
         let args = vec![
             call_id_arg(),
             outcome_arg(quote!(#p::Outcome::#outcome as #p::u8)),
-            RecArg::unreferenced(value, v.kw.span(), name.to_owned(), Role::Field, spec(v.debug)),
+            RecArg::unreferenced(value, v.kw.span(), name.to_owned(), ArgRole::Field, spec(v.debug)),
         ];
         let rec = record(&site(plan, level, "Exit"), &Resolved { args, pieces: pieces() });
         quote! {

@@ -5,8 +5,8 @@
 //! every local it introduces starts with `__ttlog_`.
 
 use super::input::EventInput;
-use super::resolve::{CountOut, PieceOut, RecArg, Resolved, Role, SpecOut};
-use crate::format::{Align, FmtType, Sign};
+use super::resolve::{CountOut, PieceOut, RecArg, Resolved, SpecOut};
+use crate::format::Align;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
@@ -116,15 +116,9 @@ pub(crate) fn callsite_static(site: &Site<'_>, ident: &Ident, resolved: &Resolve
     });
     let args = resolved.args.iter().map(|a| {
         let name = &a.name;
-        let role = match a.role {
-            Role::Positional => quote!(#p::ArgRole::Positional),
-            Role::Named => quote!(#p::ArgRole::Named),
-            Role::Field => quote!(#p::ArgRole::Field),
-            Role::CallId => quote!(#p::ArgRole::CallId),
-            Role::Outcome => quote!(#p::ArgRole::Outcome),
-        };
+        let role = format_ident!("{}", a.role.variant_name());
         let specs = a.specs.iter().map(|s| spec_tokens(p, s));
-        quote!(#p::ArgMeta { name: #name, role: #role, specs: &[#(#specs),*] })
+        quote!(#p::ArgMeta { name: #name, role: #p::ArgRole::#role, specs: &[#(#specs),*] })
     });
     quote! {
         static #ident: #p::Callsite = #p::Callsite {
@@ -143,17 +137,8 @@ pub(crate) fn callsite_static(site: &Site<'_>, ident: &Ident, resolved: &Resolve
 
 fn spec_tokens(p: &TokenStream, s: &SpecOut) -> TokenStream {
     let fill = s.fill;
-    let align = match s.align {
-        Align::Unknown => quote!(Unknown),
-        Align::Left => quote!(Left),
-        Align::Center => quote!(Center),
-        Align::Right => quote!(Right),
-    };
-    let sign = match s.sign {
-        Sign::None => quote!(None),
-        Sign::Plus => quote!(Plus),
-        Sign::Minus => quote!(Minus),
-    };
+    let align = format_ident!("{}", s.align.variant_name());
+    let sign = format_ident!("{}", s.sign.variant_name());
     let alternate = s.alternate;
     let zero = s.zero;
     let count = |c: &CountOut| match c {
@@ -166,7 +151,7 @@ fn spec_tokens(p: &TokenStream, s: &SpecOut) -> TokenStream {
     };
     let width = count(&s.width);
     let precision = count(&s.precision);
-    let ty = format_ident!("{}", fmt_type_name(s.ty));
+    let ty = format_ident!("{}", s.ty.variant_name());
     quote! {
         #p::Spec {
             fill: #fill,
@@ -181,39 +166,15 @@ fn spec_tokens(p: &TokenStream, s: &SpecOut) -> TokenStream {
     }
 }
 
-fn fmt_type_name(t: FmtType) -> &'static str {
-    match t {
-        FmtType::Display => "Display",
-        FmtType::Debug => "Debug",
-        FmtType::DebugLowerHex => "DebugLowerHex",
-        FmtType::DebugUpperHex => "DebugUpperHex",
-        FmtType::LowerHex => "LowerHex",
-        FmtType::UpperHex => "UpperHex",
-        FmtType::Octal => "Octal",
-        FmtType::Binary => "Binary",
-        FmtType::LowerExp => "LowerExp",
-        FmtType::UpperExp => "UpperExp",
-        FmtType::Pointer => "Pointer",
-    }
-}
-
 /// `format!` text that applies `spec` to argument 0, taking width and precision
 /// from the positional arguments that follow, if they come from arguments.
 fn spec_format_string(spec: &SpecOut) -> String {
     let mut s = String::from("{0:");
     if spec.align != Align::Unknown {
         s.push(spec.fill);
-        s.push(match spec.align {
-            Align::Left => '<',
-            Align::Center => '^',
-            _ => '>',
-        });
+        s.push_str(spec.align.syntax());
     }
-    match spec.sign {
-        Sign::Plus => s.push('+'),
-        Sign::Minus => s.push('-'),
-        Sign::None => {}
-    }
+    s.push_str(spec.sign.syntax());
     if spec.alternate {
         s.push('#');
     }
@@ -241,19 +202,7 @@ fn spec_format_string(spec: &SpecOut) -> String {
         CountOut::Is(n) => s.push_str(&format!(".{n}")),
         CountOut::Arg(_) => s.push_str(&format!(".{next}$")),
     }
-    s.push_str(match spec.ty {
-        FmtType::Display => "",
-        FmtType::Debug => "?",
-        FmtType::DebugLowerHex => "x?",
-        FmtType::DebugUpperHex => "X?",
-        FmtType::LowerHex => "x",
-        FmtType::UpperHex => "X",
-        FmtType::Octal => "o",
-        FmtType::Binary => "b",
-        FmtType::LowerExp => "e",
-        FmtType::UpperExp => "E",
-        FmtType::Pointer => "p",
-    });
+    s.push_str(spec.ty.syntax());
     s.push('}');
     s
 }
@@ -327,6 +276,7 @@ fn probe(p: &TokenStream, i: usize, a: &RecArg, all: &[RecArg], value: &Ident) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::{FmtPiece, FmtType, Sign};
 
     fn spec() -> SpecOut {
         SpecOut::display()
@@ -352,5 +302,23 @@ mod tests {
         assert_eq!(spec_format_string(&s), "{0:.1$e}");
         let s = SpecOut { width: CountOut::Is(0), ..spec() };
         assert_eq!(spec_format_string(&s), "{0:}");
+    }
+
+    /// The text written for each alignment, sign and trait parses back to it.
+    #[test]
+    fn regenerated_specs_parse_back() {
+        for align in Align::ALL {
+            for sign in Sign::ALL {
+                for ty in FmtType::ALL {
+                    let fill = if align == Align::Unknown { ' ' } else { '*' };
+                    let s = SpecOut { fill, align, sign, ty, ..spec() };
+                    let text = spec_format_string(&s);
+                    let parsed = crate::format::parse(&text).unwrap_or_else(|e| panic!("{text}: {}", e.message));
+                    let [FmtPiece::Arg(ph)] = parsed.pieces.as_slice() else { panic!("{text}") };
+                    let back = (ph.spec.fill, ph.spec.align, ph.spec.sign, ph.spec.ty);
+                    assert_eq!(back, (fill, align, sign, ty), "{text}");
+                }
+            }
+        }
     }
 }

@@ -8,15 +8,13 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitStr, Token};
-
-/// The five levels, in the order of `ttlog::Level`'s discriminants.
-pub(crate) const LEVELS: [&str; 5] = ["Error", "Warn", "Info", "Debug", "Trace"];
+use ttlog_spec::Level;
 
 /// The parsed macro input.
 pub(crate) struct EventInput {
     /// The `$crate` token (or any path to the `ttlog` crate).
     pub(crate) krate: TokenStream,
-    /// One of [`LEVELS`].
+    /// The name of a [`Level`] variant.
     pub(crate) level: Ident,
     /// The level as `event!`'s caller wrote it (`Level::WARN`): emitted so that
     /// the path is resolved and type-checked (and the caller's import used).
@@ -172,17 +170,14 @@ pub(crate) fn level_from_path(path: &syn::Path) -> syn::Result<Ident> {
     let last = path.segments.last().map(|s| &s.ident);
     if let Some(id) = last {
         let s = id.to_string();
-        for l in LEVELS {
-            if s == l || s == l.to_ascii_uppercase() {
-                return Ok(Ident::new(l, id.span()));
+        // The variant, or the constant named after the level's name (`Level::INFO`).
+        for l in Level::ALL {
+            if s == l.variant_name() || s == l.as_str() {
+                return Ok(Ident::new(l.variant_name(), id.span()));
             }
         }
     }
     let shown = quote::ToTokens::to_token_stream(path).to_string().replace(' ', "");
-    Err(syn::Error::new(
-        path.span(),
-        format!(
-            "`{shown}` is not a level: expected one of `Level::ERROR`, `Level::WARN`, `Level::INFO`, `Level::DEBUG`, `Level::TRACE`"
-        ),
-    ))
+    let expected = Level::ALL.map(|l| format!("`Level::{}`", l.as_str())).join(", ");
+    Err(syn::Error::new(path.span(), format!("`{shown}` is not a level: expected one of {expected}")))
 }

@@ -9,18 +9,7 @@ use quote::ToTokens;
 use std::ops::Range;
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr};
-
-/// What role a recorded argument plays (mirrors `ttlog::callsite::ArgRole`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Role {
-    Positional,
-    Named,
-    Field,
-    /// The per-call id of a `#[ttlog]` function's entry and exit events.
-    CallId,
-    /// How a `#[ttlog]` function's call ended, on its exit events.
-    Outcome,
-}
+use ttlog_spec::{ArgRole, MAX_ARGS};
 
 /// A width or precision after resolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +62,7 @@ pub(crate) struct RecArg {
     pub(crate) span: Span,
     /// Name stored in the callsite.
     pub(crate) name: String,
-    pub(crate) role: Role,
+    pub(crate) role: ArgRole,
     /// Distinct specs, in order of first use.
     pub(crate) specs: Vec<SpecOut>,
     /// Whether the argument is referred to at all.
@@ -83,7 +72,7 @@ pub(crate) struct RecArg {
 impl RecArg {
     /// An argument that no format string refers to (the arguments and fields of
     /// `#[ttlog]`'s entry and exit events), rendered with `spec`.
-    pub(crate) fn unreferenced(expr: TokenStream, span: Span, name: String, role: Role, spec: SpecOut) -> RecArg {
+    pub(crate) fn unreferenced(expr: TokenStream, span: Span, name: String, role: ArgRole, spec: SpecOut) -> RecArg {
         RecArg { expr, span, name, role, specs: vec![spec], used: true }
     }
 
@@ -195,7 +184,7 @@ impl Resolver<'_> {
     /// The recorded argument named `name`: a named argument, or an identifier
     /// captured from the scope where the literal is written.
     fn named(&mut self, name: &str, range: &Range<usize>) -> usize {
-        if let Some(i) = self.args.iter().position(|a| a.role != Role::Positional && a.name == name) {
+        if let Some(i) = self.args.iter().position(|a| a.role != ArgRole::Positional && a.name == name) {
             return i;
         }
         let span = value_span(self.lit, range.clone()).resolved_at(self.lit.span());
@@ -211,7 +200,7 @@ impl Resolver<'_> {
             expr: ident.to_token_stream(),
             span: self.lit.span(),
             name: name.to_owned(),
-            role: Role::Named,
+            role: ArgRole::Named,
             specs: Vec::new(),
             used: false,
         });
@@ -248,7 +237,7 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
             expr: e.to_token_stream(),
             span: e.span(),
             name: e.to_token_stream().to_string(),
-            role: Role::Positional,
+            role: ArgRole::Positional,
             specs: Vec::new(),
             used: false,
         });
@@ -258,7 +247,7 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
             expr: n.expr.to_token_stream(),
             span: n.expr.span(),
             name: n.name.to_string(),
-            role: Role::Named,
+            role: ArgRole::Named,
             specs: Vec::new(),
             used: false,
         });
@@ -330,7 +319,7 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
     let nnamed = r.input.named.len();
     for i in 0..r.args.len() {
         let a = &r.args[i];
-        if a.role == Role::Positional && !a.used {
+        if a.role == ArgRole::Positional && !a.used {
             let e = syn::Error::new(a.span, "argument never used");
             r.error(e);
         } else if i >= npos && i < npos + nnamed {
@@ -350,7 +339,7 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
                     spec.ty = FmtType::Debug;
                 }
                 let a = &mut r.args[i];
-                a.role = Role::Field;
+                a.role = ArgRole::Field;
                 a.used = true;
                 a.specs.push(spec);
             }
@@ -367,6 +356,3 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
     }
     Ok(Resolved { args: r.args, pieces })
 }
-
-/// Mirrors `ttlog::__private::MAX_ARGS`.
-pub(crate) const MAX_ARGS: usize = 200;

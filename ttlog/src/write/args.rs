@@ -21,7 +21,7 @@ use core::fmt;
 pub const STR_MAX: usize = 1024;
 
 /// The most arguments (message arguments and fields) one event may have.
-pub const MAX_ARGS: usize = 200;
+pub use ttlog_spec::MAX_ARGS;
 
 /// Bytes each argument of an event with `nargs` arguments may take.
 pub const fn arg_budget(nargs: usize) -> usize {
