@@ -170,7 +170,7 @@ impl Report {
         // Threads.
         let _ = writeln!(s, "## Threads: events per second (twoIntegers)\n");
         let _ = writeln!(s, "| threads | ttlog | floor |\n| ---: | ---: | ---: |");
-        for n in crate::threads::counts(cores) {
+        for n in benches::threads::counts(cores) {
             let _ = writeln!(
                 s,
                 "| {n} | {} | {} |",
