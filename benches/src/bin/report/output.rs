@@ -82,13 +82,16 @@ impl Report {
         row(&mut s, &format!("events per second, all cores ({cores} threads)"), &format!("eps.ttlog.{cores}_threads"), "same, one thread per core");
         row(&mut s, "events per second, 64 threads", "eps.ttlog.64_threads", "same, 64 threads on the cores");
         row(&mut s, "buffer operations per second", "buffer_ops.with_reader", "raw reserve+commit, a snapshot thread copying the rings meanwhile");
-        let ct = best_concurrent_threads(o);
         let _ = writeln!(
             s,
             "| concurrent threads | {} | alive and logging at once; a snapshot then accounts for every event of each |",
-            ct.map_or("n/a".to_owned(), |v| fmt_count(v as f64))
+            concurrent_threads_cell(o)
         );
-        row(&mut s, "concurrent buffers", "concurrent_buffers.provisioned", "buffers handed to short-lived threads over one run, memory bounded (see checks)");
+        let _ = writeln!(
+            s,
+            "| concurrent buffers | {} | buffers ttlog handed to short-lived threads over one run (new and reused rings), and the process's peak resident memory |",
+            concurrent_buffers_cell(o)
+        );
         let bytes = |kind: &str| {
             Message::NANOLOG
                 .iter()
@@ -393,12 +396,35 @@ fn fmt_plain(v: f64) -> String {
     }
 }
 
-fn best_concurrent_threads(o: &Output) -> Option<u64> {
-    o.metrics
+/// The concurrent-threads figure of the largest run (its key names the
+/// threads planned): the threads counted, and "of N" when that is fewer than
+/// planned.
+fn concurrent_threads_cell(o: &Output) -> String {
+    let largest = o
+        .metrics
         .iter()
-        .filter(|m| m.key.starts_with("concurrent_threads."))
-        .map(|m| m.value as u64)
-        .max()
+        .filter_map(|m| Some((m.key.strip_prefix("concurrent_threads.")?.parse::<u64>().ok()?, m.value)))
+        .max_by_key(|&(planned, _)| planned);
+    match largest {
+        None => "n/a".to_owned(),
+        Some((_, v)) if !v.is_finite() => "n/a".to_owned(),
+        Some((planned, v)) if v.round() as u64 >= planned => fmt_count(v),
+        Some((planned, v)) => format!("{} of {}", fmt_count(v), fmt_count(planned as f64)),
+    }
+}
+
+/// The buffers handed out, "for N threads" when fewer than the threads that
+/// ran, and the peak resident memory.
+fn concurrent_buffers_cell(o: &Output) -> String {
+    let Some(handed) = o.value("concurrent_buffers.provisioned") else { return "n/a".to_owned() };
+    let mut cell = format!("{} buffers", fmt_count(handed));
+    if let Some(ran) = o.value("concurrent_buffers.threads_run").filter(|&ran| handed < ran) {
+        let _ = write!(cell, " for {} threads", fmt_count(ran));
+    }
+    if let Some(peak) = o.value("concurrent_buffers.rss_peak_mib") {
+        let _ = write!(cell, ", peak resident memory {peak:.0} MiB");
+    }
+    cell
 }
 
 /// One of the targets, evaluated.
@@ -581,4 +607,40 @@ pub fn compare(old: &Value, new: &Value, threshold: f64) -> (String, usize) {
         let _ = writeln!(s, "\n{} regression(s) over {threshold}%: {}", regressions.len(), regressions.join(", "));
     }
     (s, regressions.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(metrics: &[(&str, f64)]) -> Output {
+        let mut o = Output::default();
+        for &(k, v) in metrics {
+            o.metric(k, v, "x", Better::Higher, "test");
+        }
+        o
+    }
+
+    #[test]
+    fn concurrent_threads_shows_the_largest_run_and_a_shortfall() {
+        assert_eq!(concurrent_threads_cell(&output(&[])), "n/a");
+        let all = output(&[("concurrent_threads.1024", 1024.0), ("concurrent_threads.10000", 10_000.0)]);
+        assert_eq!(concurrent_threads_cell(&all), "10,000");
+        let short = output(&[("concurrent_threads.1024", 1024.0), ("concurrent_threads.10000", 9_998.0)]);
+        assert_eq!(concurrent_threads_cell(&short), "9,998 of 10,000");
+        let failed = output(&[("concurrent_threads.4096", 4096.0), ("concurrent_threads.10000", 0.0)]);
+        assert_eq!(concurrent_threads_cell(&failed), "0 of 10,000");
+    }
+
+    #[test]
+    fn concurrent_buffers_shows_what_was_handed_out_and_the_peak_memory() {
+        let o = output(&[
+            ("concurrent_buffers.provisioned", 100_000.0),
+            ("concurrent_buffers.threads_run", 100_000.0),
+            ("concurrent_buffers.rss_peak_mib", 83.4),
+        ]);
+        assert_eq!(concurrent_buffers_cell(&o), "100,000 buffers, peak resident memory 83 MiB");
+        let o = output(&[("concurrent_buffers.provisioned", 2_048.0), ("concurrent_buffers.threads_run", 100_000.0)]);
+        assert_eq!(concurrent_buffers_cell(&o), "2,048 buffers for 100,000 threads");
+    }
 }
