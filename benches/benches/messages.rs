@@ -9,72 +9,40 @@
 //! ```
 //!
 //! Each iteration is one event; the arguments come from an `Inputs` passed
-//! through `black_box` on every call.
+//! through `black_box` on every call. A sample is one batch of
+//! `benches::Loggers::batch`, the code the report's hot path measures under the
+//! same names.
 
-use benches::messages::{log_log, tracing_appender_log, tracing_log, ttlog_log};
-use benches::{floor, peers, Inputs, Message};
+use benches::{floor, Inputs, Logger, Loggers, Message};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 fn messages(c: &mut Criterion) {
     let clock = benches::init_ttlog_from_env().unwrap_or_else(|e| panic!("TTLOG_BENCH_CLOCK: {e}"));
-    peers::install_log();
-    let sink = peers::tracing_fmt_sink();
     let dir = std::env::temp_dir().join(format!("ttlog-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("create a temporary directory");
-    let appender = peers::TracingAppender::new(&dir.join("tracing-appender.log")).expect("open the appender's file");
+    let loggers = Loggers::with_peers(&dir.join("tracing-appender.log")).expect("open the appender's file");
     let inputs = Inputs::NANOLOG;
-    let ttlog_name = format!("ttlog_{}", benches::clock_name(clock));
+    let ttlog_name = format!("{}_{}", Logger::Ttlog.key(), benches::clock_name(clock));
 
     for m in Message::ALL {
         let mut g = c.benchmark_group(m.name());
         g.throughput(Throughput::Elements(1));
-        g.bench_function(&ttlog_name, |b| {
-            b.iter_custom(|iters| {
-                let t0 = Instant::now();
-                ttlog_log::run(m, iters, black_box(&inputs));
-                t0.elapsed()
-            })
-        });
-        if Message::NANOLOG.contains(&m) {
-            g.bench_function("floor", |b| {
+        for l in Logger::ALL.into_iter().filter(|l| l.logs(m)) {
+            let name = if l == Logger::Ttlog { ttlog_name.clone() } else { l.key().to_owned() };
+            g.bench_function(name, |b| {
                 b.iter_custom(|iters| {
-                    let t0 = Instant::now();
-                    floor::messages::run(m, iters, black_box(&inputs));
-                    t0.elapsed()
+                    loggers
+                        .batch(l, m, iters, &inputs, |f| {
+                            let t0 = Instant::now();
+                            f();
+                            t0.elapsed()
+                        })
+                        .expect("every logger is set up")
                 })
             });
         }
-        g.bench_function("tracing_fmt_sink", |b| {
-            b.iter_custom(|iters| {
-                tracing::dispatcher::with_default(&sink, || {
-                    let t0 = Instant::now();
-                    tracing_log::run(m, iters, black_box(&inputs));
-                    t0.elapsed()
-                })
-            })
-        });
-        g.bench_function("tracing_appender_file", |b| {
-            b.iter_custom(|iters| {
-                // Outside the timed part: keep the file small, and let the
-                // writer thread catch up so it does not steal the next sample's core.
-                let _ = appender.truncate();
-                std::thread::sleep(Duration::from_millis(1));
-                tracing::dispatcher::with_default(&appender.dispatch, || {
-                    let t0 = Instant::now();
-                    tracing_appender_log::run(m, iters, black_box(&inputs));
-                    t0.elapsed()
-                })
-            })
-        });
-        g.bench_function("log_string", |b| {
-            b.iter_custom(|iters| {
-                let t0 = Instant::now();
-                log_log::run(m, iters, black_box(&inputs));
-                t0.elapsed()
-            })
-        });
         g.finish();
     }
     let mut g = c.benchmark_group("instrument");

@@ -1,5 +1,6 @@
-//! Snapshots of full buffers with 1, 2 and 64 threads: capture and write (to
-//! memory), decode to typed events, decode and render to text.
+//! Snapshots of full buffers with 1, 2 and 64 threads: capture, capture and
+//! write to a file, decode to typed events, decode and render to text (the
+//! workloads of `benches::snapshots`, which the report measures too).
 //!
 //! The threads stay alive, blocked, holding full rings (the six messages in
 //! turn); the benchmark thread itself never logs, so a snapshot holds exactly
@@ -9,19 +10,15 @@
 //! cargo bench -p benches --bench snapshot
 //! ```
 
-use benches::pool::{Job, Pool};
-use benches::Inputs;
+use benches::pool::Pool;
+use benches::snapshots::{self, SnapshotFile};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use std::hint::black_box;
-use std::sync::Arc;
-use std::time::Duration;
-use ttlog_decode::render::line::write_text_line;
-
-/// Events each thread logs: more than its ring holds, so the ring is full.
-const FILL_EVENTS: u64 = 10_000;
+use std::time::{Duration, Instant};
 
 fn snapshot(c: &mut Criterion) {
     benches::init_ttlog_from_env().unwrap_or_else(|e| panic!("TTLOG_BENCH_CLOCK: {e}"));
+    let path = std::env::temp_dir().join(format!("ttlog-bench-snapshot-{}.ttlog", std::process::id()));
+    let mut file = SnapshotFile::create(&path).expect("create the snapshot file");
     let mut pools: Vec<Pool> = Vec::new();
     let mut alive = 0;
     let mut g = c.benchmark_group("snapshot");
@@ -29,8 +26,7 @@ fn snapshot(c: &mut Criterion) {
         // Threads are added, never removed: the snapshot of step n holds the
         // rings of exactly n threads.
         let pool = Pool::new(n - alive, &format!("fill{n}")).expect("spawn the threads");
-        let job: Job = Arc::new(|_| benches::fill_ring(FILL_EVENTS, &Inputs::NANOLOG));
-        pool.run(job);
+        pool.run(snapshots::fill_job());
         pools.push(pool);
         alive = n;
 
@@ -40,32 +36,33 @@ fn snapshot(c: &mut Criterion) {
         let bytes = snap.to_bytes();
         g.throughput(Throughput::Elements(events));
 
-        let mut out = Vec::with_capacity(bytes.len() * 2);
+        g.bench_function(BenchmarkId::new("capture", n), |b| {
+            b.iter_custom(|iters| {
+                let t0 = Instant::now();
+                snapshots::capture(iters);
+                t0.elapsed()
+            })
+        });
         g.bench_function(BenchmarkId::new("capture_write", n), |b| {
-            b.iter(|| {
-                out.clear();
-                let s = ttlog::snapshot("bench");
-                s.write_to(&mut out).expect("write to memory");
-                black_box(out.len())
+            b.iter_custom(|iters| {
+                file.empty().expect("empty the snapshot file");
+                let t0 = Instant::now();
+                file.capture_write(iters).expect("write the snapshot file");
+                t0.elapsed()
             })
         });
         g.bench_function(BenchmarkId::new("decode_typed", n), |b| {
-            b.iter(|| {
-                let s = ttlog_decode::from_bytes(black_box(&bytes)).expect("decode");
-                black_box(s.events.len())
+            b.iter_custom(|iters| {
+                let t0 = Instant::now();
+                snapshots::decode_typed(iters, &bytes);
+                t0.elapsed()
             })
         });
-        let mut line = String::with_capacity(256);
         g.bench_function(BenchmarkId::new("decode_text", n), |b| {
-            b.iter(|| {
-                let s = ttlog_decode::from_bytes(black_box(&bytes)).expect("decode");
-                let mut total = 0;
-                for e in &s.events {
-                    line.clear();
-                    write_text_line(&mut line, &s, e);
-                    total += line.len();
-                }
-                black_box(total)
+            b.iter_custom(|iters| {
+                let t0 = Instant::now();
+                snapshots::decode_text(iters, &bytes);
+                t0.elapsed()
             })
         });
     }

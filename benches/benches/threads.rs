@@ -9,38 +9,28 @@
 //! cargo bench -p benches --bench threads
 //! ```
 
-use benches::messages::ttlog_log;
-use benches::pool::{Job, Pool};
-use benches::{floor, Inputs, Message};
+use benches::pool::Pool;
+use benches::threads::{counts, job, MESSAGE};
+use benches::Logger;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use std::sync::Arc;
 use std::time::Duration;
 
 fn threads(c: &mut Criterion) {
     benches::init_ttlog_from_env().unwrap_or_else(|e| panic!("TTLOG_BENCH_CLOCK: {e}"));
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut counts = vec![1, 2, cores, 64];
-    counts.sort_unstable();
-    counts.dedup();
 
     let mut g = c.benchmark_group("threads");
-    for n in counts {
+    for n in counts(cores) {
         let pool = Pool::new(n, "bench").expect("spawn the threads");
         g.throughput(Throughput::Elements(n as u64));
-        g.bench_function(BenchmarkId::new("ttlog_twoIntegers", n), |b| {
-            b.iter_custom(|iters| {
-                let job: Job = Arc::new(move |_| ttlog_log::run(Message::TwoIntegers, iters, &Inputs::NANOLOG));
-                pool.run(job)
-            })
-        });
-        if n <= cores {
-            g.bench_function(BenchmarkId::new("floor_twoIntegers", n), |b| {
-                b.iter_custom(|iters| {
-                    let job: Job = Arc::new(move |_| {
-                        floor::messages::run(Message::TwoIntegers, iters, &Inputs::NANOLOG);
-                    });
-                    pool.run(job)
-                })
+        for l in [Logger::Ttlog, Logger::Floor] {
+            // The floor only up to the cores: its point is to show what the
+            // machine gives, not how threads share it.
+            if l == Logger::Floor && n > cores {
+                continue;
+            }
+            g.bench_function(BenchmarkId::new(format!("{}_{MESSAGE}", l.key()), n), |b| {
+                b.iter_custom(|iters| pool.run(job(l, iters).expect("a job for ttlog and the floor")))
             });
         }
     }

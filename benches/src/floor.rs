@@ -3,8 +3,9 @@
 //!
 //! A thread-local ring of [`CAPACITY`] bytes; an event writes a `u32` id, an
 //! `rdtsc` timestamp and the raw bytes of its arguments (integers and floats
-//! little-endian, a string as a `u16` length and its bytes), and moves the
-//! position on, wrapping to the start when the record would not fit. Nothing
+//! little-endian at their own width, a string as a `u16` length and its bytes:
+//! the argument bytes ttlog records, without ttlog's padding before a string),
+//! and moves the position on, wrapping to the start when the record would not fit. Nothing
 //! else: no level check, no publication to a reader, no block structure, no
 //! sequence numbers, no snapshot. Whatever ttlog costs above this is the price
 //! of those features (and of any inefficiency).
@@ -185,7 +186,23 @@ pub fn digest() -> (usize, u32) {
     })
 }
 
-/// The six messages through the floor, with the same inputs as the loggers.
+/// What the calling thread's ring holds from its start to the current position:
+/// every record written since the ring last wrapped (empty before the thread's
+/// first event). For checking what the floor wrote; not for measuring.
+pub fn written() -> Vec<u8> {
+    FLOOR.with(|f| {
+        let base = f.base.get();
+        if base.is_null() {
+            return Vec::new();
+        }
+        // SAFETY: `base` points to `CAPACITY` initialised bytes owned by this
+        // thread, and `pos <= CAPACITY`.
+        unsafe { core::slice::from_raw_parts(base, f.pos.get()) }.to_vec()
+    })
+}
+
+/// The six messages through the floor, with the same inputs (the same values,
+/// at the same widths) as the loggers.
 pub mod messages {
     use super::record;
     use crate::messages::{repeat, Inputs, Message};
@@ -261,5 +278,23 @@ mod tests {
         })
         .join()
         .unwrap();
+    }
+
+    /// Each message's record in the floor holds, after the id and timestamp,
+    /// exactly the argument bytes ttlog records for it (string padding aside).
+    #[test]
+    fn the_floor_copies_the_argument_bytes_ttlog_records() {
+        use crate::messages::tests::ttlog_args;
+        use crate::messages::{Inputs, Message};
+        for m in Message::NANOLOG {
+            let floor_args = std::thread::spawn(move || {
+                super::messages::run(m, 1, &Inputs::NANOLOG);
+                written()
+            })
+            .join()
+            .unwrap();
+            let ttlog: Vec<u8> = ttlog_args(m).into_iter().flat_map(|(_, bytes)| bytes).collect();
+            assert_eq!(floor_args.get(12..), Some(&ttlog[..]), "{m}: the floor's argument bytes differ from ttlog's");
+        }
     }
 }

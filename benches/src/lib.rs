@@ -1,6 +1,8 @@
 //! ttlog's measuring instruments: the workloads, the hand-written floor, the
 //! peers, and a thread pool, shared by the criterion benches (`benches/`) and
-//! the report (`src/bin/report`).
+//! the report (`src/bin/report`). A workload the two both measure is defined
+//! here once ([`loggers`], [`threads`], [`snapshots`]), so that the same name
+//! means the same code in both.
 //!
 //! ```text
 //! cargo bench -p benches                         # criterion, every bench
@@ -9,26 +11,15 @@
 
 pub mod floor;
 pub mod instrument;
+pub mod loggers;
 pub mod messages;
 pub mod peers;
 pub mod pool;
+pub mod snapshots;
+pub mod threads;
 
+pub use loggers::{Logger, Loggers};
 pub use messages::{Inputs, Message};
-
-/// Fills the calling thread's ttlog ring: logs the six messages in turn until
-/// `events` events were logged.
-pub fn fill_ring(events: u64, inputs: &Inputs) {
-    let mut left = events;
-    while left > 0 {
-        for m in Message::NANOLOG {
-            if left == 0 {
-                break;
-            }
-            messages::ttlog_log::run(m, 1, inputs);
-            left -= 1;
-        }
-    }
-}
 
 /// Sets ttlog's clock from the `TTLOG_BENCH_CLOCK` environment variable
 /// (`tsc`, `monotonic`, `coarse`, `none`; unset: the default for this machine)

@@ -4,8 +4,12 @@
 //!
 //! Format strings and values are NanoLog's (its README's "Log Messages Map" and
 //! its benchmark scripts), with printf specs translated to `format!` specs:
-//! `%0.6lf` is `{:.6}`, `%0.1lf` is `{:.1}`, `%lu` a `u64`, `%u` a `u32`, `%d` an
-//! `i32`.
+//! `%0.6lf` is `{:.6}`, `%0.1lf` is `{:.1}`. The arguments have NanoLog's
+//! widths: `%lu` is a `u64` (C's `unsigned long` on x86-64 Linux), `%u` a `u32`,
+//! `%d` an `i32`, `%lf` an `f64`, `%s` a string. Every logger and the floor log
+//! the same [`Inputs`], so they record and format the same values at the same
+//! widths (the tests check the types ttlog records and that the floor copies
+//! the same bytes).
 //!
 //! Every function takes the argument values from an [`Inputs`] that the caller
 //! passes through [`black_box`](std::hint::black_box), so the compiler can fold
@@ -20,14 +24,16 @@ pub enum Message {
     StaticString,
     /// `Opened session with coordinator at {}` with a 39-byte string.
     StringConcat,
-    /// `Backup storage speeds (min): {} MB/s read` with an `i32`.
+    /// `Backup storage speeds (min): {} MB/s read` with an `i32` (NanoLog's `%d`).
     SingleInteger,
-    /// `buffer has consumed {} bytes of extra storage, current allocation: {} bytes`, two `u32`
-    /// (NanoLog's `%u`: C's 32-bit `unsigned int`).
+    /// `buffer has consumed {} bytes of extra storage, current allocation: {} bytes`,
+    /// two `u64` (NanoLog's `%lu`).
     TwoIntegers,
-    /// `Using tombstone ratio balancer with ratio = {:.6}` with an `f64`.
+    /// `Using tombstone ratio balancer with ratio = {:.6}` with an `f64` (`%0.6lf`).
     SingleDouble,
-    /// `Initialized InfUdDriver buffers: ...`: four `u32` (NanoLog's `%u`) and an `f64`.
+    /// `Initialized InfUdDriver buffers: {} receive buffers ({} MB), {} transmit
+    /// buffers ({} MB), took {:.1} ms`: a `u64` (`%lu`), three `u32` (`%u`) and
+    /// an `f64` (`%0.1lf`).
     ComplexFormat,
     /// A DEBUG event while the maximum level is INFO: the disabled path.
     Disabled,
@@ -101,23 +107,23 @@ pub struct Peer {
 pub struct Inputs {
     /// stringConcat's argument.
     pub coordinator: &'static str,
-    /// singleInteger's argument.
+    /// singleInteger's argument (`%d`: 32-bit, signed).
     pub speed_mb: i32,
-    /// twoIntegers' arguments (`%u` in NanoLog: 32-bit).
-    pub consumed: u32,
-    /// twoIntegers' second argument.
-    pub allocation: u32,
-    /// singleDouble's argument.
+    /// twoIntegers' first argument (`%lu`: 64-bit).
+    pub consumed: u64,
+    /// twoIntegers' second argument (`%lu`: 64-bit).
+    pub allocation: u64,
+    /// singleDouble's argument (`%0.6lf`).
     pub ratio: f64,
-    /// complexFormat's arguments (`%u` in NanoLog: 32-bit).
-    pub rx_buffers: u32,
-    /// complexFormat: receive MB.
+    /// complexFormat: receive buffers (`%lu`: 64-bit).
+    pub rx_buffers: u64,
+    /// complexFormat: receive MB (`%u`: 32-bit).
     pub rx_mb: u32,
-    /// complexFormat: transmit buffers.
+    /// complexFormat: transmit buffers (`%u`: 32-bit).
     pub tx_buffers: u32,
-    /// complexFormat: transmit MB.
+    /// complexFormat: transmit MB (`%u`: 32-bit).
     pub tx_mb: u32,
-    /// complexFormat: milliseconds.
+    /// complexFormat: milliseconds (`%0.1lf`).
     pub took_ms: f64,
     /// debugStruct's argument.
     pub peer: Peer,
@@ -285,4 +291,72 @@ pub mod tracing_appender_log {
 pub mod log_log {
     use log::{debug, info};
     define_messages!();
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use ttlog_decode::Value;
+
+    /// Logs `m` once through `ttlog::info!` on a thread of its own, decodes a
+    /// snapshot, and returns the event's arguments as recorded: each one's type
+    /// and its value's bytes, little-endian at the type's width (a string as a
+    /// `u16` length and its bytes).
+    pub(crate) fn ttlog_args(m: Message) -> Vec<(&'static str, Vec<u8>)> {
+        let (tid, bytes) = std::thread::spawn(move || {
+            ttlog_log::run(m, 1, &Inputs::NANOLOG);
+            // SAFETY: `gettid` has no preconditions and cannot fail.
+            let tid = unsafe { libc::gettid() } as u64;
+            (tid, ttlog::snapshot("args").to_bytes())
+        })
+        .join()
+        .unwrap();
+        let snap = ttlog_decode::from_bytes(&bytes).unwrap();
+        let mine: Vec<_> = snap.events.iter().filter(|e| snap.thread(e).is_some_and(|t| t.tid == tid && !t.exited)).collect();
+        assert_eq!(mine.len(), 1, "{m}: one event on its thread");
+        snap.args(mine[0])
+            .into_iter()
+            .map(|v| match v {
+                Value::U32(x) => ("u32", x.to_le_bytes().to_vec()),
+                Value::U64(x) => ("u64", x.to_le_bytes().to_vec()),
+                Value::I32(x) => ("i32", x.to_le_bytes().to_vec()),
+                Value::I64(x) => ("i64", x.to_le_bytes().to_vec()),
+                Value::F64(x) => ("f64", x.to_bits().to_le_bytes().to_vec()),
+                Value::Str(t) => {
+                    assert_eq!(t.truncated, 0, "{m}: a whole string");
+                    let mut b = (t.text.len() as u16).to_le_bytes().to_vec();
+                    b.extend_from_slice(t.text.as_bytes());
+                    ("str", b)
+                }
+                other => panic!("{m}: an argument of a type NanoLog's messages do not have: {other:?}"),
+            })
+            .collect()
+    }
+
+    /// ttlog records NanoLog's argument types: `%lu` a `u64`, `%u` a `u32`,
+    /// `%d` an `i32`, `%lf` an `f64`, `%s` a string; and NanoLog's values.
+    #[test]
+    fn the_messages_have_nanologs_argument_widths_and_values() {
+        let types = |m| ttlog_args(m).into_iter().map(|(t, _)| t).collect::<Vec<_>>();
+        assert_eq!(types(Message::StaticString), Vec::<&str>::new());
+        assert_eq!(types(Message::StringConcat), ["str"]);
+        assert_eq!(types(Message::SingleInteger), ["i32"]);
+        assert_eq!(types(Message::TwoIntegers), ["u64", "u64"]);
+        assert_eq!(types(Message::SingleDouble), ["f64"]);
+        assert_eq!(types(Message::ComplexFormat), ["u64", "u32", "u32", "u32", "f64"]);
+
+        let text = |m| expected_text(m, &Inputs::NANOLOG);
+        assert_eq!(text(Message::StaticString), "Starting backup replica garbage collector thread");
+        assert_eq!(text(Message::StringConcat), "Opened session with coordinator at basic+udp:host=192.168.1.140,port=12246");
+        assert_eq!(text(Message::SingleInteger), "Backup storage speeds (min): 181 MB/s read");
+        assert_eq!(
+            text(Message::TwoIntegers),
+            "buffer has consumed 1032024 bytes of extra storage, current allocation: 1016544 bytes"
+        );
+        assert_eq!(text(Message::SingleDouble), "Using tombstone ratio balancer with ratio = 0.400000");
+        assert_eq!(
+            text(Message::ComplexFormat),
+            "Initialized InfUdDriver buffers: 50000 receive buffers (97 MB), 50 transmit buffers (0 MB), took 26.2 ms"
+        );
+    }
 }

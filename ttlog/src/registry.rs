@@ -207,6 +207,8 @@ static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
 static RETIRED_QUEUE: Mutex<VecDeque<&'static Slot>> = Mutex::new(VecDeque::new());
 /// Events of exited threads discarded when their buffer went to a new thread.
 static EVICTED: AtomicU64 = AtomicU64::new(0);
+/// Times a thread was given a slot with a ring, a new ring or a reused one.
+static HANDED_OUT: AtomicU64 = AtomicU64::new(0);
 
 /// Iterates over every slot ever made. Lock-free and allocation-free.
 pub(crate) fn slots() -> impl Iterator<Item = &'static Slot> {
@@ -258,11 +260,20 @@ pub struct BufferStats {
     pub active_threads: usize,
     /// Events of exited threads discarded when their buffer went to a new thread.
     pub evicted_events: u64,
+    /// Times a thread was given a buffer since the process started: a new ring,
+    /// or the ring of an exited thread, reused. A thread that got no buffer (see
+    /// `bufferless`) is not counted; with reuse, this can exceed `buffers`.
+    pub buffers_handed_out: u64,
 }
 
 /// Counts the thread buffers and the memory they take.
 pub fn buffer_stats() -> BufferStats {
-    let mut s = BufferStats { bytes: ALLOCATED.load(Ordering::Relaxed), evicted_events: evicted_events(), ..Default::default() };
+    let mut s = BufferStats {
+        bytes: ALLOCATED.load(Ordering::Relaxed),
+        evicted_events: evicted_events(),
+        buffers_handed_out: HANDED_OUT.load(Ordering::Relaxed),
+        ..Default::default()
+    };
     for slot in slots() {
         if slot.ring.is_some() {
             s.buffers += 1;
@@ -288,6 +299,7 @@ pub(crate) fn claim(ring_bytes: u64, budget: usize, tid: u64, name: &str) -> (&'
         match ALLOCATED.compare_exchange_weak(fresh, fresh + cap, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => {
                 let slot = push(Slot::new(Some(Ring::new(cap as u64))));
+                HANDED_OUT.fetch_add(1, Ordering::Relaxed);
                 let cur = slot.take(tid, name);
                 return (slot, cur);
             }
@@ -305,6 +317,9 @@ pub(crate) fn claim(ring_bytes: u64, budget: usize, tid: u64, name: &str) -> (&'
         // the queue: the capture succeeds.
         if let Captured::Copied(_, Some(copy)) = slot.capture(usize::MAX) {
             EVICTED.fetch_add(copy.walk().count, Ordering::Relaxed);
+        }
+        if slot.ring.is_some() {
+            HANDED_OUT.fetch_add(1, Ordering::Relaxed);
         }
         let cur = slot.take(tid, name);
         return (slot, cur);

@@ -4,13 +4,10 @@
 
 use crate::model::{Better, Output};
 use crate::stats::{interleaved, thread_cpu, Workload};
-use benches::messages::{expected_text, log_log, tracing_appender_log, tracing_log, ttlog_log};
-use benches::{floor, peers, Inputs, Message};
+use benches::messages::{expected_text, log_log, ttlog_log};
+use benches::{floor, peers, Inputs, Logger, Loggers, Message};
 use std::hint::black_box;
 use std::time::Duration;
-
-/// The peers, by the key they have in the report.
-pub const PEERS: [&str; 3] = ["tracing_fmt_sink", "tracing_appender_file", "log_string"];
 
 pub struct Options {
     pub clock: ttlog::Clock,
@@ -24,12 +21,13 @@ pub fn run(o: &Options) -> Output {
     let clock = benches::clock_name(o.clock);
     let mut out = Output::default();
     let inputs = Inputs::NANOLOG;
+    // The log peer's logger is installed in every process: the check that it
+    // formats the same text runs in each.
     peers::install_log();
-    let sink = peers::tracing_fmt_sink();
-    let appender = if o.peers {
-        Some(peers::TracingAppender::new(&o.scratch.join("tracing-appender.log")).expect("open the appender's file"))
+    let loggers = if o.peers {
+        Loggers::with_peers(&o.scratch.join("tracing-appender.log")).expect("open the appender's file")
     } else {
-        None
+        Loggers::own()
     };
 
     // The thread's first event sets up its ring: not part of any measurement.
@@ -37,34 +35,17 @@ pub fn run(o: &Options) -> Output {
 
     let mut w: Vec<Workload<'_>> = Vec::new();
     for m in Message::ALL {
-        w.push(Workload::timed(format!("ttlog.{m}"), move |n| ttlog_log::run(m, n, black_box(&inputs))));
-        if Message::NANOLOG.contains(&m) {
-            w.push(Workload::timed(format!("floor.{m}"), move |n| {
-                floor::messages::run(m, n, black_box(&inputs));
+        for l in Logger::ALL.into_iter().filter(|&l| l.logs(m) && loggers.has(l)) {
+            let loggers = &loggers;
+            w.push(Workload::custom(format!("{}.{m}", l.key()), move |n| {
+                loggers
+                    .batch(l, m, n, &inputs, |f| {
+                        let t0 = thread_cpu();
+                        f();
+                        thread_cpu().saturating_sub(t0)
+                    })
+                    .expect("a logger set up here, with a counterpart of the message")
             }));
-        }
-        if let Some(appender) = &appender {
-            let sink = &sink;
-            w.push(Workload::custom(format!("tracing_fmt_sink.{m}"), move |n| {
-                tracing::dispatcher::with_default(sink, || {
-                    let t0 = thread_cpu();
-                    tracing_log::run(m, n, black_box(&inputs));
-                    thread_cpu().saturating_sub(t0)
-                })
-            }));
-            w.push(Workload::custom(format!("tracing_appender_file.{m}"), move |n| {
-                // Outside the timed part: keep the file small, and give the
-                // writer thread a moment to drain so that it does not take the
-                // next workload's core.
-                let _ = appender.truncate();
-                std::thread::sleep(Duration::from_millis(1));
-                tracing::dispatcher::with_default(&appender.dispatch, || {
-                    let t0 = thread_cpu();
-                    tracing_appender_log::run(m, n, black_box(&inputs));
-                    thread_cpu().saturating_sub(t0)
-                })
-            }));
-            w.push(Workload::timed(format!("log_string.{m}"), move |n| log_log::run(m, n, black_box(&inputs))));
         }
     }
     w.push(Workload::timed("attr.ttlog_fn", benches::instrument::run_instrumented));
@@ -89,7 +70,7 @@ pub fn run(o: &Options) -> Output {
 
     let summaries = interleaved(&mut w, o.rounds, o.batch);
     drop(w);
-    if let Some(appender) = &appender {
+    if let Some(appender) = loggers.appender() {
         let lines: u64 = summaries
             .iter()
             .filter(|s| s.key.starts_with("tracing_appender_file.") && !s.key.ends_with(Message::Disabled.name()))
@@ -132,7 +113,7 @@ pub fn run(o: &Options) -> Output {
         // A disabled event costs a load and a compare in every logger: its
         // ratio is noise, not a figure to defend.
         let better = if m == Message::Disabled { Better::Neither } else { Better::Higher };
-        for p in PEERS {
+        for p in Logger::PEERS.map(Logger::key) {
             if let Some(pt) = median(&format!("{p}.{m}")) {
                 out.metric(format!("ratio.{p}_over_ttlog.{m}"), pt / t, "x", better, same_run.clone());
             }

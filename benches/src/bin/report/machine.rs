@@ -55,16 +55,27 @@ pub fn is_optimised() -> bool {
     !cfg!(debug_assertions) && !matches!(env!("BENCHES_OPT_LEVEL"), "0" | "")
 }
 
-/// Resident memory of this process, from `/proc/self/status`, in bytes.
+/// Resident memory of this process now, from `/proc/self/status`, in bytes.
 pub fn rss_bytes() -> u64 {
+    status_kib("VmRSS:") * 1024
+}
+
+/// The most resident memory this process has had (the kernel's high-water
+/// mark, `VmHWM` in `/proc/self/status`), in bytes.
+pub fn peak_rss_bytes() -> u64 {
+    status_kib("VmHWM:") * 1024
+}
+
+/// A field of `/proc/self/status` given in kB; 0 when it cannot be read.
+fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
         })
-        .map_or(0, |kib| kib * 1024)
+        .unwrap_or(0)
 }
 
 /// The 1, 5 and 15 minute load averages: how busy the machine was.

@@ -286,12 +286,17 @@ fn run_report(a: &Args, plan: &Plan) -> ExitCode {
     out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("buffer-ops")]));
     for &(threads, ring, events) in plan.concurrent_threads {
         step(&format!("concurrent threads: {threads}"));
-        let o = child(
+        let mut o = child(
             &exe,
             &scratch,
             a.quick,
             &[s("--job"), s("concurrent-threads"), s("--threads"), threads.to_string(), s("--ring"), ring.to_string(), s("--events"), events.to_string()],
         );
+        let key = concurrency::concurrent_threads_key(threads);
+        if o.get(&key).is_none() {
+            // The measuring process failed: no thread was verified.
+            o.metric(key, 0.0, "threads", model::Better::Higher, format!("{threads} threads planned; the measuring process failed"));
+        }
         let failed = o.checks.iter().any(|c| !c.ok);
         out.merge(o);
         if failed {

@@ -82,13 +82,16 @@ impl Report {
         row(&mut s, &format!("events per second, all cores ({cores} threads)"), &format!("eps.ttlog.{cores}_threads"), "same, one thread per core");
         row(&mut s, "events per second, 64 threads", "eps.ttlog.64_threads", "same, 64 threads on the cores");
         row(&mut s, "buffer operations per second", "buffer_ops.with_reader", "raw reserve+commit, a snapshot thread copying the rings meanwhile");
-        let ct = best_concurrent_threads(o);
         let _ = writeln!(
             s,
             "| concurrent threads | {} | alive and logging at once; a snapshot then accounts for every event of each |",
-            ct.map_or("n/a".to_owned(), |v| fmt_count(v as f64))
+            concurrent_threads_cell(o)
         );
-        row(&mut s, "concurrent buffers", "concurrent_buffers.provisioned", "buffers handed to short-lived threads over one run, memory bounded (see checks)");
+        let _ = writeln!(
+            s,
+            "| concurrent buffers | {} | buffers ttlog handed to short-lived threads over one run (new and reused rings), and the process's peak resident memory |",
+            concurrent_buffers_cell(o)
+        );
         let bytes = |kind: &str| {
             Message::NANOLOG
                 .iter()
@@ -170,7 +173,7 @@ impl Report {
         // Threads.
         let _ = writeln!(s, "## Threads: events per second (twoIntegers)\n");
         let _ = writeln!(s, "| threads | ttlog | floor |\n| ---: | ---: | ---: |");
-        for n in crate::threads::counts(cores) {
+        for n in benches::threads::counts(cores) {
             let _ = writeln!(
                 s,
                 "| {n} | {} | {} |",
@@ -393,12 +396,35 @@ fn fmt_plain(v: f64) -> String {
     }
 }
 
-fn best_concurrent_threads(o: &Output) -> Option<u64> {
-    o.metrics
+/// The concurrent-threads figure of the largest run (its key names the
+/// threads planned): the threads counted, and "of N" when that is fewer than
+/// planned.
+fn concurrent_threads_cell(o: &Output) -> String {
+    let largest = o
+        .metrics
         .iter()
-        .filter(|m| m.key.starts_with("concurrent_threads."))
-        .map(|m| m.value as u64)
-        .max()
+        .filter_map(|m| Some((m.key.strip_prefix("concurrent_threads.")?.parse::<u64>().ok()?, m.value)))
+        .max_by_key(|&(planned, _)| planned);
+    match largest {
+        None => "n/a".to_owned(),
+        Some((_, v)) if !v.is_finite() => "n/a".to_owned(),
+        Some((planned, v)) if v.round() as u64 >= planned => fmt_count(v),
+        Some((planned, v)) => format!("{} of {}", fmt_count(v), fmt_count(planned as f64)),
+    }
+}
+
+/// The buffers handed out, "for N threads" when fewer than the threads that
+/// ran, and the peak resident memory.
+fn concurrent_buffers_cell(o: &Output) -> String {
+    let Some(handed) = o.value("concurrent_buffers.provisioned") else { return "n/a".to_owned() };
+    let mut cell = format!("{} buffers", fmt_count(handed));
+    if let Some(ran) = o.value("concurrent_buffers.threads_run").filter(|&ran| handed < ran) {
+        let _ = write!(cell, " for {} threads", fmt_count(ran));
+    }
+    if let Some(peak) = o.value("concurrent_buffers.rss_peak_mib") {
+        let _ = write!(cell, ", peak resident memory {peak:.0} MiB");
+    }
+    cell
 }
 
 /// One of the issue's targets, evaluated.
@@ -511,32 +537,46 @@ pub fn targets(o: &Output, clock: &str) -> Vec<Target> {
     }
     let sc = o.value("eps.ttlog.scaling_2_over_1");
     push("events per second with 2 threads: at least 1.8x one thread", sc.map(|v| format!("{v:.2}x")), sc.map(|v| v >= 1.8));
-    let (tt, tr) = (o.value("compile.ttlog.crate_build_s"), o.value("compile.tracing.crate_build_s"));
-    push(
-        "compile cost: the 1,000-callsite crate builds no slower than with tracing",
-        tt.zip(tr).map(|(a, b)| format!("ttlog {a:.1} s, tracing {b:.1} s")),
-        tt.zip(tr).map(|(a, b)| a <= b),
-    );
+    for (key, build) in [("clean_build_s", "clean build"), ("crate_build_s", "the crate alone")] {
+        let (tt, tr) = (o.value(&format!("compile.ttlog.{key}")), o.value(&format!("compile.tracing.{key}")));
+        push(
+            &format!("compile cost: the 1,000-callsite crate builds no slower than with tracing ({build})"),
+            tt.zip(tr).map(|(a, b)| format!("ttlog {a:.1} s, tracing {b:.1} s")),
+            tt.zip(tr).map(|(a, b)| a <= b),
+        );
+    }
     let pc = o.value("compile.ttlog.text_bytes_per_callsite");
     push("compile cost: at most 200 bytes of machine code per callsite", pc.map(|v| format!("{v:.0} bytes")), pc.map(|v| v <= 200.0));
     t
 }
 
 /// Prints the change of every metric from `old` to `new`; returns the number of
-/// regressions over `threshold` percent.
+/// regressions: a change for the worse over `threshold` percent, and a metric
+/// of the old report that the new one lacks or could not measure (whichever
+/// way it should move: a figure that disappears is a measurement that stopped
+/// working, or was not run). A metric only the new report has is listed as
+/// new.
 pub fn compare(old: &Value, new: &Value, threshold: f64) -> (String, usize) {
     let metrics = |v: &Value| -> Vec<Metric> { Output::from_json(v.get("results").unwrap_or(&Value::Null)).metrics };
     let old_m = metrics(old);
     let new_m = metrics(new);
     let mut s = String::new();
     let mut regressions = Vec::new();
+    let mut missing = Vec::new();
+    let mut added = Vec::new();
     let _ = writeln!(s, "## Change from the previous report (threshold {threshold}%)\n");
     let _ = writeln!(s, "| key | old | new | change | |\n| --- | ---: | ---: | ---: | --- |");
     for n in &new_m {
         let Some(o) = old_m.iter().find(|o| o.key == n.key) else {
+            added.push(n.key.clone());
             let _ = writeln!(s, "| `{}` | | {} | new | |", n.key, fmt_plain(n.value));
             continue;
         };
+        if o.value.is_finite() && !n.value.is_finite() {
+            missing.push(n.key.clone());
+            let _ = writeln!(s, "| `{}` | {} | n/a | not measured | **regression** |", n.key, fmt_plain(o.value));
+            continue;
+        }
         let change = if o.value != 0.0 && o.value.is_finite() && n.value.is_finite() {
             100.0 * (n.value - o.value) / o.value.abs()
         } else {
@@ -572,13 +612,111 @@ pub fn compare(old: &Value, new: &Value, threshold: f64) -> (String, usize) {
     }
     for o in &old_m {
         if !new_m.iter().any(|n| n.key == o.key) {
-            let _ = writeln!(s, "| `{}` | {} | | gone | |", o.key, fmt_plain(o.value));
+            missing.push(o.key.clone());
+            let _ = writeln!(s, "| `{}` | {} | | missing | **regression** |", o.key, fmt_plain(o.value));
         }
     }
-    if regressions.is_empty() {
-        let _ = writeln!(s, "\nNo regression over {threshold}%.");
+    let count = regressions.len() + missing.len();
+    if count == 0 {
+        let _ = writeln!(s, "\nNo regression over {threshold}%, and no figure missing.");
     } else {
-        let _ = writeln!(s, "\n{} regression(s) over {threshold}%: {}", regressions.len(), regressions.join(", "));
+        let _ = writeln!(s, "\n{count} regression(s):");
+        if !regressions.is_empty() {
+            let _ = writeln!(s, "- worse by more than {threshold}%: {}", regressions.join(", "));
+        }
+        if !missing.is_empty() {
+            let _ = writeln!(
+                s,
+                "- in the old report, missing or not measured in the new one: {} (a run with other options, such as \
+                 `--no-icount` or without `--compile-cost`, lacks their figures)",
+                missing.join(", ")
+            );
+        }
     }
-    (s, regressions.len())
+    if !added.is_empty() {
+        let _ = writeln!(s, "\nNew in this report (not regressions): {}", added.join(", "));
+    }
+    (s, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(metrics: &[(&str, f64)]) -> Output {
+        let mut o = Output::default();
+        for &(k, v) in metrics {
+            o.metric(k, v, "x", Better::Higher, "test");
+        }
+        o
+    }
+
+    fn report(metrics: &[(&str, f64)]) -> Value {
+        json!({ "results": output(metrics).to_json() })
+    }
+
+    #[test]
+    fn concurrent_threads_shows_the_largest_run_and_a_shortfall() {
+        assert_eq!(concurrent_threads_cell(&output(&[])), "n/a");
+        let all = output(&[("concurrent_threads.1024", 1024.0), ("concurrent_threads.10000", 10_000.0)]);
+        assert_eq!(concurrent_threads_cell(&all), "10,000");
+        let short = output(&[("concurrent_threads.1024", 1024.0), ("concurrent_threads.10000", 9_998.0)]);
+        assert_eq!(concurrent_threads_cell(&short), "9,998 of 10,000");
+        let failed = output(&[("concurrent_threads.4096", 4096.0), ("concurrent_threads.10000", 0.0)]);
+        assert_eq!(concurrent_threads_cell(&failed), "0 of 10,000");
+    }
+
+    #[test]
+    fn concurrent_buffers_shows_what_was_handed_out_and_the_peak_memory() {
+        let o = output(&[
+            ("concurrent_buffers.provisioned", 100_000.0),
+            ("concurrent_buffers.threads_run", 100_000.0),
+            ("concurrent_buffers.rss_peak_mib", 83.4),
+        ]);
+        assert_eq!(concurrent_buffers_cell(&o), "100,000 buffers, peak resident memory 83 MiB");
+        let o = output(&[("concurrent_buffers.provisioned", 2_048.0), ("concurrent_buffers.threads_run", 100_000.0)]);
+        assert_eq!(concurrent_buffers_cell(&o), "2,048 buffers for 100,000 threads");
+    }
+
+    #[test]
+    fn compile_cost_is_judged_on_the_clean_build_and_on_the_crate_alone() {
+        let o = output(&[
+            ("compile.ttlog.clean_build_s", 19.2),
+            ("compile.tracing.clean_build_s", 12.1),
+            ("compile.ttlog.crate_build_s", 6.6),
+            ("compile.tracing.crate_build_s", 9.0),
+        ]);
+        let t = targets(&o, "tsc");
+        let verdict = |what: &str| t.iter().find(|t| t.target.contains("no slower than with tracing") && t.target.contains(what)).map(|t| (t.measured.clone(), t.met));
+        assert_eq!(verdict("(clean build)"), Some(("ttlog 19.2 s, tracing 12.1 s".to_owned(), Some(false))));
+        assert_eq!(verdict("(the crate alone)"), Some(("ttlog 6.6 s, tracing 9.0 s".to_owned(), Some(true))));
+    }
+
+    #[test]
+    fn compare_counts_a_missing_metric_and_lists_a_new_one() {
+        let old = report(&[("a", 1.0), ("b", 2.0), ("gone", 3.0)]);
+        let new = report(&[("a", 1.0), ("b", 2.0), ("fresh", 4.0)]);
+        let (text, n) = compare(&old, &new, 10.0);
+        assert_eq!(n, 1, "{text}");
+        assert!(text.contains("| `gone` | 3.000 | | missing | **regression** |"), "{text}");
+        assert!(text.contains("missing or not measured in the new one: gone"), "{text}");
+        assert!(text.contains("| `fresh` | | 4.000 | new | |"), "{text}");
+        assert!(text.contains("New in this report (not regressions): fresh"), "{text}");
+
+        let (text, n) = compare(&old, &old, 10.0);
+        assert_eq!(n, 0, "{text}");
+
+        // Worse by more than the threshold, and no longer measured (null).
+        let worse = json!({ "results": {
+            "metrics": [
+                { "key": "a", "value": 0.5, "better": "higher" },
+                { "key": "b", "value": null, "better": "higher" },
+                { "key": "gone", "value": 3.0, "better": "higher" },
+            ]
+        }});
+        let (text, n) = compare(&old, &worse, 10.0);
+        assert_eq!(n, 2, "{text}");
+        assert!(text.contains("worse by more than 10%: a"), "{text}");
+        assert!(text.contains("missing or not measured in the new one: b"), "{text}");
+    }
 }

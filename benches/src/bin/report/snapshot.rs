@@ -5,26 +5,18 @@ use crate::hot::os_tid;
 use crate::model::{Better, Output};
 use crate::stats::{interleaved, thread_cpu, Workload};
 use benches::messages::ttlog_log;
-use benches::pool::{Job, Pool};
+use benches::pool::Pool;
+use benches::snapshots::{self, SnapshotFile};
 use benches::{Inputs, Message};
-use std::fs::OpenOptions;
-use std::hint::black_box;
-use std::io::Write as _;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
-use ttlog_decode::render::line::write_text_line;
-
-/// Events each thread logs to fill its ring (more than a 64 KiB ring holds).
-const FILL_EVENTS: u64 = 10_000;
 
 /// `threads` threads fill their rings with the six messages in turn and stay
 /// alive; this thread, which logs nothing, measures snapshots of them.
 pub fn snapshot(threads: usize, rounds: usize, batch: Duration, scratch: &Path) -> Output {
     let mut out = Output::default();
     let pool = Pool::new(threads, "snap").expect("spawn the threads");
-    let job: Job = Arc::new(|_| benches::fill_ring(FILL_EVENTS, &Inputs::NANOLOG));
-    pool.run(job);
+    pool.run(snapshots::fill_job());
 
     let first = ttlog::snapshot("bench");
     let events = first.event_count();
@@ -32,48 +24,28 @@ pub fn snapshot(threads: usize, rounds: usize, batch: Duration, scratch: &Path) 
     let n_threads = first.threads().len();
     drop(first);
 
-    let path = scratch.join(format!("snapshot-{threads}.ttlog"));
-    let mut file = OpenOptions::new().create(true).append(true).open(&path).expect("open the snapshot file");
+    let mut file =
+        SnapshotFile::create(&scratch.join(format!("snapshot-{threads}.ttlog"))).expect("create the snapshot file");
     let mut w = vec![
         Workload::timed("capture", |n| {
-            for _ in 0..n {
-                black_box(ttlog::snapshot("bench").event_count());
-            }
+            snapshots::capture(n);
         }),
         Workload::custom("capture_write", |n| {
-            let _ = file.set_len(0);
+            let _ = file.empty();
             let t0 = thread_cpu();
-            for _ in 0..n {
-                let s = ttlog::snapshot("bench");
-                s.write_to(&mut file).expect("write the snapshot file");
-            }
-            let t = thread_cpu().saturating_sub(t0);
-            let _ = file.flush();
-            t
+            file.capture_write(n).expect("write the snapshot file");
+            thread_cpu().saturating_sub(t0)
         }),
         Workload::timed("decode_typed", |n| {
-            for _ in 0..n {
-                let s = ttlog_decode::from_bytes(black_box(&bytes)).expect("decode");
-                black_box(s.events.len());
-            }
+            snapshots::decode_typed(n, &bytes);
         }),
         Workload::timed("decode_text", |n| {
-            let mut line = String::with_capacity(256);
-            for _ in 0..n {
-                let s = ttlog_decode::from_bytes(black_box(&bytes)).expect("decode");
-                let mut total = 0;
-                for e in &s.events {
-                    line.clear();
-                    write_text_line(&mut line, &s, e);
-                    total += line.len();
-                }
-                black_box(total);
-            }
+            snapshots::decode_text(n, &bytes);
         }),
     ];
     let summaries = interleaved(&mut w, rounds, batch);
     drop(w);
-    let _ = std::fs::remove_file(&path);
+    drop(file);
 
     let decoded = ttlog_decode::from_bytes(&bytes).map(|s| (s.events.len() as u64, s.problems.len()));
     out.check(

@@ -5,7 +5,8 @@ use crate::model::{Better, Output};
 use crate::stats::median;
 use benches::messages::ttlog_log;
 use benches::pool::{Job, Pool};
-use benches::{floor, Inputs, Message};
+use benches::threads::{counts, job, MESSAGE};
+use benches::{Inputs, Logger, Message};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -17,26 +18,18 @@ pub struct Options {
     pub target: Duration,
 }
 
-/// The thread counts measured: 1, all cores, 2 and 64.
-pub fn counts(cores: usize) -> Vec<usize> {
-    let mut c = vec![1, 2, cores, 64];
-    c.sort_unstable();
-    c.dedup();
-    c
-}
-
 /// Events per second, ttlog (twoIntegers) and the floor, for each thread count;
 /// the counts take turns round after round.
 pub fn events_per_second(o: &Options) -> Output {
     let mut out = Output::default();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let counts = counts(cores);
-    let m = Message::TwoIntegers;
+    let m = MESSAGE;
 
     // Per-thread events per round, from a one-thread estimate.
     let probe = Pool::new(1, "probe").expect("spawn a thread");
     let n0 = 200_000u64;
-    let t = probe.run(Arc::new(move |_| ttlog_log::run(m, n0, &Inputs::NANOLOG)));
+    let t = probe.run(job(Logger::Ttlog, n0).expect("ttlog's job"));
     drop(probe);
     let per_event = t.as_secs_f64() / n0 as f64;
     let total_per_round = ((o.target.as_secs_f64() / per_event) as u64).max(10_000);
@@ -62,14 +55,10 @@ pub fn events_per_second(o: &Options) -> Output {
     for _ in 0..o.rounds {
         for c in configs.iter_mut() {
             let k = c.per_thread;
-            let job: Job = Arc::new(move |_| ttlog_log::run(m, k, black_box(&Inputs::NANOLOG)));
-            let t = c.pool.run(job);
+            let t = c.pool.run(job(Logger::Ttlog, k).expect("ttlog's job"));
             c.ttlog.push((c.n as u64 * k) as f64 / t.as_secs_f64());
             if c.n <= cores {
-                let job: Job = Arc::new(move |_| {
-                    floor::messages::run(m, k, black_box(&Inputs::NANOLOG));
-                });
-                let t = c.pool.run(job);
+                let t = c.pool.run(job(Logger::Floor, k).expect("the floor's job"));
                 c.floor.push((c.n as u64 * k) as f64 / t.as_secs_f64());
             }
         }
