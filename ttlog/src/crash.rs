@@ -275,6 +275,8 @@ struct Fatal {
     /// Ring copies, path and small frames. Used by one handler at a time (see
     /// `DUMPING`).
     scratch: UnsafeCell<Scratch>,
+    /// Where the handler that writes the snapshot runs (one at a time too).
+    stack: HandlerStack,
 }
 
 struct Scratch {
@@ -283,10 +285,15 @@ struct Scratch {
     path: Vec<u8>,
 }
 
-// SAFETY: `scratch` is only touched by the one signal handler that won the
-// `DUMPING` flag; `previous` is written during installation before any of
-// the handlers that read it is installed; the other fields never change.
+// SAFETY: `scratch` and `stack`'s memory are only touched by the one signal
+// handler that won the `DUMPING` flag; `previous` is written during
+// installation before any of the handlers that read it is installed; the
+// other fields never change.
 unsafe impl Sync for Fatal {}
+
+// SAFETY: `HandlerStack` owns its mapping (a pointer to it and its length);
+// nothing about it is tied to the thread that made it.
+unsafe impl Send for HandlerStack {}
 
 static FATAL: OnceLock<Fatal> = OnceLock::new();
 /// Set by the handler that writes the snapshot.
@@ -329,6 +336,7 @@ pub(crate) fn install_fatal(ring_bytes: u64) -> io::Result<()> {
         // the current dispositions are read into it below.
         previous: UnsafeCell::new(unsafe { std::mem::zeroed() }),
         scratch: UnsafeCell::new(Scratch { words: vec![0; ring_words], small: vec![0; 64 << 10], path: vec![0; 4096] }),
+        stack: HandlerStack::new()?,
     };
     let fatal = FATAL.get_or_init(|| fatal);
     let previous = fatal.previous.get().cast::<libc::sigaction>();
@@ -356,6 +364,110 @@ pub(crate) fn install_fatal(ring_bytes: u64) -> io::Result<()> {
     Ok(())
 }
 
+/// A stack for the fatal-signal handler's work. The alternate signal stack
+/// that Rust gives each thread (where the handler starts, so that it can run
+/// after a stack overflow) is a few KiB, less than the snapshot's code needs
+/// in a debug build. Mapped at installation, with an inaccessible page below
+/// it so that an overflow faults rather than overwrites.
+struct HandlerStack {
+    /// The lowest address of the mapping (the guard page).
+    base: *mut u8,
+    /// Bytes mapped, guard page included.
+    len: usize,
+}
+
+impl HandlerStack {
+    /// Bytes of the stack, besides the guard page.
+    const SIZE: usize = 256 << 10;
+
+    fn new() -> io::Result<HandlerStack> {
+        // SAFETY: `sysconf` has no preconditions.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
+        let len = Self::SIZE + page;
+        // SAFETY: an anonymous private mapping at an address the kernel
+        // chooses, checked for failure below.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: the first page of the mapping just made.
+        if unsafe { libc::mprotect(base, page, libc::PROT_NONE) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(HandlerStack { base: base.cast(), len })
+    }
+
+    /// One past the highest byte: where the stack starts (16-byte aligned,
+    /// as both the mapping and its length are page-aligned).
+    fn top(&self) -> *mut u8 {
+        self.base.wrapping_add(self.len)
+    }
+}
+
+/// Runs `f` with the stack pointer at `top`, and back on the current stack
+/// when it returns.
+///
+/// # Safety
+///
+/// `top` is the 16-byte aligned top of a mapped, writable stack that nothing
+/// else uses while `f` runs, large enough for `f`. `f` must not unwind (it
+/// runs behind an `extern "C"` function, which aborts if it does).
+unsafe fn on_stack<F: FnMut()>(top: *mut u8, mut f: F) {
+    extern "C" fn trampoline<F: FnMut()>(f: *mut libc::c_void) {
+        // SAFETY: `on_stack` passes a pointer to its `F`, which outlives the call.
+        unsafe { (*f.cast::<F>())() }
+    }
+    let arg = (&mut f as *mut F).cast::<libc::c_void>();
+    let call: extern "C" fn(*mut libc::c_void) = trampoline::<F>;
+    // SAFETY: the caller's contract for the new stack. The old stack pointer
+    // is kept in a callee-saved register, which the call preserves, and put
+    // back after it; every register the C ABI lets the callee change is
+    // declared clobbered.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        core::arch::asm!(
+            "mov r12, rsp",
+            "mov rsp, {top}",
+            "call {call}",
+            "mov rsp, r12",
+            top = in(reg) top,
+            call = in(reg) call,
+            in("rdi") arg,
+            out("r12") _,
+            clobber_abi("C"),
+        );
+    }
+    // SAFETY: as above.
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        core::arch::asm!(
+            "mov x20, sp",
+            "mov sp, {top}",
+            "blr {call}",
+            "mov sp, x20",
+            top = in(reg) top,
+            call = in(reg) call,
+            in("x0") arg,
+            out("x20") _,
+            clobber_abi("C"),
+        );
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        let _ = top;
+        call(arg);
+    }
+}
+
 /// Writes all of `bytes` to `fd`.
 fn write_all(fd: libc::c_int, mut bytes: &[u8]) -> bool {
     while !bytes.is_empty() {
@@ -380,9 +492,13 @@ fn stderr(msg: &[u8]) {
 extern "C" fn on_fatal(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
     let Some(fatal) = FATAL.get() else { return };
     if !DUMPING.swap(true, Ordering::AcqRel) {
-        // SAFETY: this handler won `DUMPING`, so it alone uses the scratch space.
-        let scratch = unsafe { &mut *fatal.scratch.get() };
-        write_fatal_snapshot(fatal, scratch, sig);
+        // SAFETY: this handler won `DUMPING`, so it alone uses the scratch
+        // space and the handler stack; the stack is mapped for as long as the
+        // process lives (it is never unmapped).
+        unsafe {
+            let scratch = &mut *fatal.scratch.get();
+            on_stack(fatal.stack.top(), || write_fatal_snapshot(fatal, scratch, sig));
+        }
         DUMPED.store(true, Ordering::Release);
     } else {
         // Another thread is writing the snapshot: let it finish (up to ~5 s)
@@ -501,7 +617,14 @@ fn write_fatal_frames(fatal: &Fatal, scratch: &mut Scratch, fd: libc::c_int, rea
         frames += 2;
         events += recorded;
     }
-    frames += fatal.meta_frames();
+    // The header and the callsites again, as ordinary snapshots have them:
+    // damage to one copy costs no events.
+    if !write_small_frame(fd, &mut scratch.small, wire::kind::HEADER, |o| header.encode(o))
+        || !write_all(fd, &fatal.meta)
+    {
+        return false;
+    }
+    frames += 1 + 2 * fatal.meta_frames();
     write_small_frame(fd, &mut scratch.small, wire::kind::END, |o| wire::End { frames, events }.encode(o))
 }
 

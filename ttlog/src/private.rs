@@ -4,7 +4,7 @@
 pub use crate::callsite::{Align, ArgMeta, ArgRole, Callsite, CallsiteKind, Count, FmtType, Outcome, Piece, Sign, Spec};
 pub use crate::instrument::{call_once, AsResult, FnExit, FnFuture};
 pub use crate::level::Level;
-pub use crate::write::args::{EncodeArg, FmtArg, FmtSink, Probe, ViaFmt, ViaRaw, MAX_ARGS};
+pub use crate::write::args::{str_bound, EncodeArg, FmtArg, FmtSink, Probe, ViaFmt, ViaRaw, MAX_ARGS};
 pub use crate::write::{call_id, raw_reserve_commit, write, write_event, RecordWriter};
 pub use core::fmt::{Result as FmtResult, Write as FmtWrite};
 pub use core::primitive::{str, u64, u8, usize};

@@ -108,7 +108,7 @@ fn a_hundred_thousand_short_threads_stay_within_the_budget() {
     assert!(stats.evicted_events > 0, "buffers of exited threads were never reused: {stats:?}");
     // Without reuse, 100,000 rings would take 1.6 GB; the process stays far
     // below: the budget plus stacks of the live threads and snapshot copies.
-    assert!(peak < 512 << 10, "peak RSS {} MiB", peak >> 10);
+    assert!(peak < 128 << 10, "peak RSS {} MiB", peak >> 10);
     assert!(snaps >= 2, "the checker took only {snaps} snapshots");
     println!(
         "{TOTAL} threads ({ALIVE} alive at a time) in {elapsed:?}: {} buffers ({} MiB), {} buffer-less, \

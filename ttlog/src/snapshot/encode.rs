@@ -467,14 +467,17 @@ impl Encoder {
                 let ts = rec[1];
                 if run.frame.is_none() {
                     run.open(&mut w, ts);
-                    w.make_room(room);
                 }
-                debug_assert!(w.room() >= room);
+                // Already there unless a frame was just opened (see above):
+                // one compare.
+                w.make_room(room);
                 let s = &self.sigs[sig as usize];
                 // SAFETY: the sink has room for 16 bytes per word from this
-                // record to the end of the block (made at the start of the
-                // block or after a frame was opened or closed, and each event
-                // before used less than 16 bytes per word of its record).
+                // record to the end of the block (just made), and `rec` holds
+                // the signature's extension words: a signature with some came
+                // from `ext_signature`, which found them in this record (a
+                // record with the same header word and fewer words has no
+                // signature there), and the others have none.
                 let end = unsafe { encode_event(s, rec, ts.wrapping_sub(run.prev), w.p) };
                 let Some(end) = end else {
                     run.skipped += 1;
@@ -801,7 +804,10 @@ unsafe fn encode_event(s: &Sig, rec: &[u64], delta: u64, p: *mut u8) -> Option<*
         }
         Some(w.p)
     } else {
-        encode_args(&s.types, s.cs, args, w)
+        // SAFETY: `w` has room for `event_bound(args.len())` bytes, of which
+        // the index and delta took at most 15: twice `args.len()` plus 8 are
+        // left.
+        unsafe { encode_args(&s.types, s.cs, args, w) }
     }
 }
 
@@ -913,9 +919,11 @@ unsafe fn fixed_arg(w: &mut Raw, ty: ArgType, src: *const u8) -> usize {
 /// `w` unchecked; returns the end of the bytes written, or `None` where
 /// `transcode_args` returns `None`.
 ///
+/// # Safety
+///
 /// `w` has room for twice `b.len()` plus 8 bytes (see [`encode_event`]).
 #[inline(never)]
-fn encode_args(types: &[ArgType], cs: &Callsite, b: &[u8], mut w: Raw) -> Option<*mut u8> {
+unsafe fn encode_args(types: &[ArgType], cs: &Callsite, b: &[u8], mut w: Raw) -> Option<*mut u8> {
     /// The `N` bytes at `*at`, advancing it.
     #[inline(always)]
     fn take<const N: usize>(b: &[u8], at: &mut usize) -> Option<[u8; N]> {
@@ -1072,6 +1080,7 @@ impl Raw {
     unsafe fn words(&mut self, words: &[u8], n: usize) {
         self.check(words.len());
         debug_assert!(words.len() == n.next_multiple_of(8));
+        let n = n.min(words.len());
         for (k, chunk) in words.chunks_exact(8).enumerate() {
             let v = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
             // SAFETY: room for `words.len()` bytes (the caller's contract),

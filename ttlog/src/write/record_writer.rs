@@ -322,3 +322,159 @@ pub(crate) fn put_record(
     }
     Some(words as u64 * 8)
 }
+
+#[cfg(all(test, not(ttlog_loom)))]
+mod tests {
+    //! Every shape of record a writer can be given: random sequences of every
+    //! kind of store, of every length, from every accumulator offset, into
+    //! reservations of every size at every offset of a block, exact, larger
+    //! and too small. What lands in the ring is compared with a byte-by-byte
+    //! model, and every word outside the reservation must stay as it was.
+    //! Small enough to run under Miri (`cargo +nightly miri test -p ttlog --lib
+    //! record_writer`), which checks the pointer arithmetic.
+
+    use super::*;
+    use crate::buffer::{Ring, BLOCK, MIN_CAPACITY};
+    use crate::wire::record::{split_header, type_tag};
+
+    /// SplitMix64.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    #[derive(Debug)]
+    enum Op {
+        Le(u128, usize),
+        Align,
+        Aligned(Vec<u8>),
+        Bytes(Vec<u8>),
+        Bounded(Vec<u8>),
+    }
+
+    /// What the ops write, byte by byte, and whether they fit in `room`
+    /// bytes (`Bounded` writes nothing when it does not fit, and marks the
+    /// record as overflowed).
+    fn model(ops: &[Op], room: usize) -> (Vec<u8>, bool) {
+        let mut b = Vec::new();
+        let mut overflow = false;
+        let pad = |b: &mut Vec<u8>| b.resize(b.len().next_multiple_of(8), 0);
+        for op in ops {
+            match op {
+                Op::Le(v, n) => b.extend_from_slice(&v.to_le_bytes()[..*n]),
+                Op::Align => pad(&mut b),
+                Op::Aligned(x) => {
+                    pad(&mut b);
+                    b.extend_from_slice(x);
+                }
+                Op::Bytes(x) => b.extend_from_slice(x),
+                Op::Bounded(x) => {
+                    if overflow || b.len() + x.len() > room {
+                        overflow = true;
+                    } else {
+                        b.extend_from_slice(x);
+                    }
+                }
+            }
+        }
+        pad(&mut b);
+        (b.clone(), overflow || b.len() > room)
+    }
+
+    fn bytes(r: &mut Rng, max: u64) -> Vec<u8> {
+        let n = r.below(max + 1) as usize;
+        (0..n).map(|_| r.next() as u8).collect()
+    }
+
+    fn op(r: &mut Rng) -> Op {
+        match r.below(5) {
+            0 => Op::Le(((r.next() as u128) << 64) | r.next() as u128, 1 + r.below(16) as usize),
+            1 => Op::Align,
+            2 => Op::Aligned(bytes(r, 40)),
+            3 => Op::Bytes(bytes(r, 20)),
+            _ => Op::Bounded(bytes(r, 30)),
+        }
+    }
+
+    const SENTINEL: u64 = 0xA5A5_5A5A_DEAD_BEEF;
+
+    #[test]
+    fn every_store_stays_inside_its_reservation() {
+        let ring: &'static Ring = Box::leak(Box::new(Ring::new(MIN_CAPACITY)));
+        let words = ring.words_for_test();
+        let w = ring.writer();
+        let mut r = Rng(7);
+        let cases = if cfg!(miri) { 60 } else { 20_000 };
+        for case in 0..cases {
+            for word in words {
+                word.store(SENTINEL, Ordering::Relaxed);
+            }
+            let ops: Vec<Op> = (0..r.below(8)).map(|_| op(&mut r)).collect();
+            let tags: Vec<u8> = (0..r.below(40)).map(|_| r.below(16) as u8).collect();
+            let head = 16 + record::ext_tag_bytes(tags.len());
+            // Any block of the ring (the last one included), any offset in it.
+            let block = r.below(MIN_CAPACITY / BLOCK) * BLOCK;
+            let at = block + 8 + 8 * r.below((BLOCK - 16) / 8);
+            let (body, _) = model(&ops, usize::MAX);
+            let exact = head + body.len() as u64;
+            let len = match r.below(3) {
+                0 => exact,
+                1 => exact.saturating_sub(8 * (1 + r.below(4))).max(8),
+                _ => exact + 8 * r.below(64),
+            };
+            let Some(res) = w.try_reserve(at, len) else {
+                assert!(at % BLOCK + len > BLOCK, "case {case}: a reservation that fits was refused");
+                continue;
+            };
+            let room = (len - head.min(len)) as usize;
+            let (expect, overflows) = model(&ops, room);
+            let id = r.next() as u32;
+            let written = put_record(&res, id, 0x1234_5678, &tags, |rw| {
+                for op in &ops {
+                    match op {
+                        Op::Le(v, n) => rw.put_le(*v, *n),
+                        Op::Align => rw.align_word(),
+                        Op::Aligned(x) => rw.put_aligned_bytes(x),
+                        Op::Bytes(x) => rw.put_bytes(x),
+                        Op::Bounded(x) => rw.put_bounded(x),
+                    }
+                }
+            });
+            let first = (at / 8) as usize;
+            let last = first + (len / 8) as usize;
+            for (i, word) in words.iter().enumerate() {
+                if !(first..last).contains(&i) {
+                    assert_eq!(word.load(Ordering::Relaxed), SENTINEL, "case {case}: word {i} outside the reservation");
+                }
+            }
+            if overflows || head > len {
+                assert_eq!(written, None, "case {case}: {ops:?} into {len} bytes");
+                continue;
+            }
+            assert_eq!(written, Some(head + expect.len() as u64), "case {case}: {ops:?}");
+            let rec: Vec<u64> = words[first..first + (written.unwrap_or(0) / 8) as usize]
+                .iter()
+                .map(|w| w.load(Ordering::Relaxed))
+                .collect();
+            let (got_id, got_len, _) = split_header(rec[0]);
+            assert_eq!((got_id, got_len * 8), (id, head + expect.len() as u64));
+            assert_eq!(rec[1], 0x1234_5678);
+            for (i, &t) in tags.iter().enumerate() {
+                assert_eq!(type_tag(&rec, i), Some(t & 0xf), "case {case}: tag {i}");
+            }
+            let got: Vec<u8> = rec[(head / 8) as usize..].iter().flat_map(|w| w.to_le_bytes()).collect();
+            assert_eq!(got, expect, "case {case}: {ops:?}");
+        }
+    }
+}
