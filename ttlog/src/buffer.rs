@@ -188,6 +188,20 @@ impl RingWriter {
         }
     }
 
+    /// A reservation of `len` bytes, in the open block if it fits there, else
+    /// at the start of the next one. `None` if `len` exceeds [`MAX_RECORD`].
+    #[inline(always)]
+    pub(crate) fn reserve(self, cur: &Cursor, len: u64) -> Option<Reservation> {
+        if let Some(res) = self.try_reserve(cur.pos.get(), len) {
+            return Some(res);
+        }
+        if len > MAX_RECORD {
+            return None;
+        }
+        self.next_block(cur);
+        self.try_reserve(cur.pos.get(), len)
+    }
+
     /// A reservation of the rest of the open block (at least `min_len` bytes,
     /// a multiple of 8), opening the next block first when the open one has
     /// less room: for records whose length is known only once they are

@@ -15,7 +15,7 @@ use args::Args;
 use record_writer::put_record;
 pub use record_writer::RecordWriter;
 
-use crate::buffer::{Cursor, RingWriter};
+use crate::buffer::{Cursor, RingWriter, MAX_RECORD};
 use crate::callsite::Callsite;
 use crate::clock::Clock;
 use crate::level::Level;
@@ -260,15 +260,17 @@ fn write_args<A: Args>(cs: &'static Callsite, args: A) {
     // by value: small tuples stay in registers.
     if args.all_whole_raw(bound)
         && let Some(ring) = w.ring.get()
-        && let Some(res) = ring.try_reserve(w.cursor.pos.get(), len)
     {
+        // The clock first: a clock read through a call leaves at once.
         let ts = match w.stamp.get() {
             Stamp::Tsc => crate::clock::rdtsc(),
             Stamp::Coarse => crate::clock::coarse(),
             Stamp::Zero => 0,
             Stamp::Call => return write_slow(cs, args, len),
         };
-        if let Some(written) = put_record(&res, callsite_id(cs), ts, tags, |rw| args.encode(rw, bound)) {
+        if let Some(res) = ring.try_reserve(w.cursor.pos.get(), len)
+            && let Some(written) = put_record(&res, callsite_id(cs), ts, tags, |rw| args.encode(rw, bound))
+        {
             ring.commit(&w.cursor, res, written);
             return;
         }
@@ -280,7 +282,7 @@ fn write_args<A: Args>(cs: &'static Callsite, args: A) {
 /// a new block, a clock read through a system call, arguments formatted at the
 /// call, and events that cannot be recorded.
 #[inline(never)]
-fn write_slow<A: Args>(cs: &'static Callsite, args: A, min_len: u64) {
+fn write_slow<A: Args>(cs: &'static Callsite, args: A, len: u64) {
     let tags = args.tags();
     let tags = tags.as_ref();
     let bound = args::str_bound(tags.len());
@@ -295,26 +297,42 @@ fn write_slow<A: Args>(cs: &'static Callsite, args: A, min_len: u64) {
             None => return,
         }
     };
-    // While the arguments are written, the thread has no ring to write to:
+    let cur = &w.cursor;
+    if !args.has_fmt() {
+        // Raw arguments only (a new block, a clock read through a call, or
+        // strings to cut): `len` bounds the record, so it is reserved
+        // exactly, in this block or the next, and no user code runs.
+        let written = ring.reserve(cur, len).and_then(|res| {
+            let n = put_record(&res, id, stamp(w), tags, |rw| args.encode(rw, bound))?;
+            ring.commit(cur, res, n);
+            Some(n)
+        });
+        if written.is_none() {
+            // Only sizes misjudged by a caller of `write` get here.
+            w.count_dropped();
+        }
+        return;
+    }
+    write_formatted(w, ring, id, &args, tags, bound, len);
+}
+
+/// [`write_slow`] for arguments formatted at the call: the record's length is
+/// known only once they are written, so it goes in the rest of the open block,
+/// and in the next one if it does not fit there.
+fn write_formatted<A: Args>(w: &Writer, ring: RingWriter, id: u32, args: &A, tags: &[u8], bound: usize, len: u64) {
+    let cur = &w.cursor;
+    // While the arguments are formatted, the thread has no ring to write to:
     // an event logged by a `Display` impl is dropped and counted.
     let busy = Busy::enter(w, ring);
-    let cur = &w.cursor;
     loop {
         // The rest of the open block, or of the next one. The cursor stays
         // where the ring's published position is, also if a `Display` impl
         // panics below.
-        let Some(res) = ring.reserve_rest(cur, min_len) else {
-            // Longer than any block.
+        let Some(res) = ring.reserve_rest(cur, len.min(MAX_RECORD)) else {
             w.count_dropped();
             break;
         };
-        let ts = match w.stamp.get() {
-            Stamp::Tsc => crate::clock::rdtsc(),
-            Stamp::Coarse => crate::clock::coarse(),
-            Stamp::Zero => 0,
-            Stamp::Call => crate::clock::monotonic_ns(),
-        };
-        match put_record(&res, id, ts, tags, |rw| args.encode(rw, bound)) {
+        match put_record(&res, id, stamp(w), tags, |rw| args.encode(rw, bound)) {
             Some(written) => {
                 ring.commit(cur, res, written);
                 break;
@@ -333,6 +351,17 @@ fn write_slow<A: Args>(cs: &'static Callsite, args: A, min_len: u64) {
         }
     }
     busy.done();
+}
+
+/// The timestamp of an event written now, read with the thread's clock.
+#[inline(always)]
+fn stamp(w: &Writer) -> u64 {
+    match w.stamp.get() {
+        Stamp::Tsc => crate::clock::rdtsc(),
+        Stamp::Coarse => crate::clock::coarse(),
+        Stamp::Zero => 0,
+        Stamp::Call => crate::clock::monotonic_ns(),
+    }
 }
 
 /// Marks the thread as inside an event: takes its ring away (so that an event
