@@ -257,7 +257,7 @@ impl Ring {
     pub(crate) fn new(capacity: u64) -> Ring {
         let cap = capacity.max(MIN_CAPACITY).next_power_of_two();
         let words = (0..cap / 8).map(|_| AtomicU64::new(0)).collect::<Box<[_]>>();
-        Ring { head: CachePadded(AtomicU64::new(0)), words, mask: cap - 1 }
+        Ring { head: CachePadded::new(AtomicU64::new(0)), words, mask: cap - 1 }
     }
 
     /// The ring's words, for tests that check what the writer stored.
@@ -277,7 +277,7 @@ impl Ring {
         // `new`). The pointer is derived from the whole slice, so it may reach
         // every word.
         let words = NonNull::from(&self.words[..]).cast::<AtomicU64>();
-        RingWriter { words, word_mask: self.words.len() as u64 - 1, head: &self.head.0 }
+        RingWriter { words, word_mask: self.words.len() as u64 - 1, head: &self.head }
     }
 
     /// Starts a new owner at the next block boundary: the position the owner's

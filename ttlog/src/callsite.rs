@@ -35,6 +35,29 @@ pub struct Callsite {
     pub args: &'static [ArgMeta],
 }
 
+/// The callsite's numeric id, as records carry it: the low 32 bits of its
+/// address in words (the callsite is word-aligned). Distinct for callsites
+/// less than 32 GiB apart, that is for all of one binary's statics, and
+/// computed without any initialisation: an address and a shift. (Any value is
+/// valid: a ring's pad word is told apart by its zero length, not by its id.)
+#[inline(always)]
+pub fn callsite_id(cs: &'static Callsite) -> u32 {
+    ((cs as *const Callsite as usize) >> 3) as u32
+}
+
+/// Registers a callsite, so that snapshots can map its id back to it: what
+/// the macros submit through `inventory`, once per callsite.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Registration(pub &'static Callsite);
+
+inventory::collect!(Registration);
+
+/// Every callsite registered so far.
+pub(crate) fn registered() -> impl Iterator<Item = &'static Callsite> {
+    inventory::iter::<Registration>.into_iter().map(|r| r.0)
+}
+
 ttlog_spec::wire_enum! {
     /// What a callsite records.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -221,6 +221,27 @@ pub(crate) fn anchor() -> Option<ClockPoint> {
     ANCHOR.get().copied()
 }
 
+/// The date (year, month 1 to 12, day 1 to 31) in the proleptic Gregorian
+/// calendar of a count of days since 1970-01-01, for every count: days are
+/// counted in 400-year eras from 0000-03-01, in which the calendar repeats.
+/// Snapshot file names and the decoder's timestamps use it.
+pub const fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    /// Days from 0000-03-01 to 1970-01-01.
+    const EPOCH_SHIFT: i64 = 719_468;
+    /// Days in a 400-year era.
+    const DAYS_PER_ERA: i64 = 146_097;
+    let z = days.saturating_add(EPOCH_SHIFT);
+    let era = z.div_euclid(DAYS_PER_ERA);
+    let day_of_era = z.rem_euclid(DAYS_PER_ERA); // 0..=146_096
+    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365; // 0..=399
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100); // 0..=365
+    let month_from_march = (5 * day_of_year + 2) / 153; // 0..=11
+    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
+    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 } as u32;
+    let year = era * 400 + year_of_era + (month <= 2) as i64;
+    (year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

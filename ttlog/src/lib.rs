@@ -58,11 +58,12 @@
 mod buffer;
 pub mod callsite;
 pub mod clock;
-mod config;
 mod crash;
+mod init;
 mod instrument;
 pub mod level;
 mod registry;
+mod settings;
 mod snapshot;
 mod sync;
 pub mod wire;
@@ -73,8 +74,10 @@ mod write;
 pub mod __private;
 
 pub use clock::Clock;
-pub use config::{Builder, InitError, DEFAULT_BUFFER_SIZE, DEFAULT_MEMORY_BUDGET, DEFAULT_SNAPSHOT_SIGNAL};
-pub use crash::{snapshot_dir, FATAL_SIGNALS};
+pub use init::{Builder, InitError, DEFAULT_SNAPSHOT_SIGNAL};
+pub use settings::{DEFAULT_BUFFER_SIZE, DEFAULT_MEMORY_BUDGET};
+pub use crash::FATAL_SIGNALS;
+pub use snapshot::file::snapshot_dir;
 pub use level::{max_level, set_max_level, Level, LevelFilter, ParseLevelError, STATIC_MAX_LEVEL};
 pub use registry::{buffer_stats, BufferStats};
 pub use snapshot::{snapshot, Snapshot, ThreadSnapshot};

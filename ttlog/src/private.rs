@@ -1,7 +1,9 @@
 //! What the macros' expansions reach, and nothing else. Not a public API: it
 //! changes with every release, which is why `ttlog` pins `ttlog-macros` exactly.
 
-pub use crate::callsite::{Align, ArgMeta, ArgRole, Callsite, CallsiteKind, Count, FmtType, Outcome, Piece, Sign, Spec};
+pub use crate::callsite::{
+    Align, ArgMeta, ArgRole, Callsite, CallsiteKind, Count, FmtType, Outcome, Piece, Registration, Sign, Spec,
+};
 pub use crate::instrument::{call_once, AsResult, FnExit, FnFuture};
 pub use crate::level::Level;
 pub use crate::write::args::{str_bound, EncodeArg, FmtArg, FmtSink, Probe, ViaFmt, ViaRaw, MAX_ARGS};
@@ -12,12 +14,6 @@ pub use core::result::Result::{Err, Ok};
 pub use core::{concat, file, format_args, line, module_path, unreachable};
 pub use inventory;
 pub use ttlog_macros::event;
-
-/// Registers a callsite so that snapshots can map its id back to it.
-#[derive(Debug)]
-pub struct Registration(pub &'static Callsite);
-
-inventory::collect!(Registration);
 
 /// Whether `level` is compiled in: a constant the compiler folds.
 #[inline(always)]

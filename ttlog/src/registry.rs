@@ -240,6 +240,20 @@ fn push(slot: Slot) -> &'static Slot {
     }
 }
 
+/// Events dropped by threads that had no slot (logging while their
+/// thread-local storage was being destroyed).
+static LATE_DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// Counts an event of a thread that has no slot.
+pub(crate) fn count_late_drop() {
+    LATE_DROPPED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Events dropped by threads without a slot.
+pub(crate) fn late_dropped() -> u64 {
+    LATE_DROPPED.load(Ordering::Relaxed)
+}
+
 /// Events of exited threads discarded so that a new thread could have their buffer.
 pub(crate) fn evicted_events() -> u64 {
     EVICTED.load(Ordering::Relaxed)

@@ -5,16 +5,19 @@
 //! never wait for it. Writing happens on the thread that asked for the
 //! snapshot; application threads never pay for compaction.
 
+mod capture;
 mod encode;
+pub(crate) mod file;
 
-use crate::buffer::{RingCopy, Walk, BLOCK};
+pub use capture::snapshot;
+
+use crate::buffer::{RingCopy, Walk};
 use crate::clock::{Clock, ClockPoint};
-use crate::registry::{self, Captured};
+
 use crate::wire::{self, CallsiteInfo, End, Header, ThreadInfo};
 use encode::Encoder;
 use std::io::{self, IoSlice, Write};
 use std::path::Path;
-use std::sync::OnceLock;
 
 /// A copy of every thread's recent events, taken by [`snapshot`].
 #[derive(Debug)]
@@ -92,85 +95,6 @@ impl ThreadSnapshot {
     }
 }
 
-/// Copies every thread's buffer, including the buffers of exited threads that
-/// have not been reused yet. Threads keep logging meanwhile; each thread's copy
-/// is consistent (no torn events) and ends at some point during the call.
-///
-/// `reason` is stored in the file ("manual", "panic", ...).
-///
-/// ```
-/// ttlog::info!("about to take a snapshot");
-/// let snap = ttlog::snapshot("manual");
-/// assert!(snap.event_count() >= 1);
-/// let mut file = Vec::new();
-/// snap.write_to(&mut file)?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-pub fn snapshot(reason: &str) -> Snapshot {
-    let clock = crate::clock::clock();
-    let anchor = crate::clock::anchor();
-    let mut threads = Vec::new();
-    for slot in registry::slots() {
-        let (owner, copy) = match capture(slot) {
-            Some(c) => c,
-            None => continue,
-        };
-        let walk = copy.as_ref().map(|c| c.copy.walk()).unwrap_or_default();
-        threads.push(ThreadSnapshot {
-            tid: owner.tid,
-            name: owner.name_str().to_owned(),
-            exited: owner.exited,
-            dropped: owner.dropped,
-            copied: copy.as_ref().is_none_or(|c| c.copied),
-            copy: copy.map(|c| c.copy),
-            walk,
-        });
-    }
-    // Oldest threads first: the registry lists the newest first.
-    threads.reverse();
-    let taken = ClockPoint::now(clock);
-    Snapshot {
-        reason: reason.to_owned(),
-        clock,
-        anchor: anchor.unwrap_or(taken),
-        taken,
-        threads,
-        evicted: registry::evicted_events(),
-        late_dropped: crate::write::late_dropped(),
-    }
-}
-
-/// A thread's ring as a capture copied it.
-struct Copy {
-    copy: RingCopy,
-    /// `false` when no consistent copy could be made at all (`copy` is empty).
-    copied: bool,
-}
-
-/// Captures a slot: `None` if no thread ever owned it. A writer that laps
-/// every copy of its whole ring (a reader descheduled while the ring turns
-/// over, again and again) gets its newest two blocks copied instead, which
-/// it cannot lap unless it fills its whole ring during a copy of 8 KiB;
-/// if even that fails after many tries, the thread is listed with no events
-/// and marked as not copied, never left out.
-fn capture(slot: &registry::Slot) -> Option<(registry::Owner, Option<Copy>)> {
-    match slot.capture(usize::MAX) {
-        Captured::Unowned => return None,
-        Captured::Copied(owner, copy) => return Some((owner, copy.map(|copy| Copy { copy, copied: true }))),
-        Captured::Failed(_) => {}
-    }
-    let mut last = None;
-    for _ in 0..64 {
-        match slot.capture(2 * (BLOCK / 8) as usize) {
-            Captured::Unowned => return None,
-            Captured::Copied(owner, copy) => return Some((owner, copy.map(|copy| Copy { copy, copied: true }))),
-            Captured::Failed(owner) => last = Some(owner),
-        }
-        std::thread::yield_now();
-    }
-    last.map(|owner| (owner, Some(Copy { copy: RingCopy { words: Vec::new() }, copied: false })))
-}
-
 impl Snapshot {
     /// Why the snapshot was taken.
     pub fn reason(&self) -> &str {
@@ -198,9 +122,9 @@ impl Snapshot {
     /// (created if missing), named `PROGRAM-PID-REASON-YYYYMMDDTHHMMSSZ.ttlog`,
     /// and returns its path.
     pub fn save_to_dir(&self) -> io::Result<std::path::PathBuf> {
-        let dir = crate::crash::snapshot_dir();
+        let dir = file::snapshot_dir();
         std::fs::create_dir_all(&dir)?;
-        let path = crate::crash::snapshot_path(&dir, &self.reason);
+        let path = file::snapshot_path(&dir, &self.reason);
         self.save(&path)?;
         Ok(path)
     }
@@ -231,9 +155,9 @@ impl Snapshot {
 
     fn header(&self) -> Header {
         Header {
-            program: cached(&PROGRAM, program_name),
+            program: file::cached(&file::PROGRAM, file::program_name),
             pid: std::process::id() as u64,
-            host: cached(&HOST, host_name),
+            host: file::cached(&file::HOST, file::host_name),
             reason: self.reason.clone(),
             ttlog_version: env!("CARGO_PKG_VERSION").to_owned(),
             clock: self.clock,
@@ -313,32 +237,4 @@ impl Encoded {
     fn parts(&self) -> [&[u8]; 5] {
         [&self.preamble, &self.meta, &self.events, &self.meta, &self.end]
     }
-}
-
-static PROGRAM: OnceLock<String> = OnceLock::new();
-static HOST: OnceLock<String> = OnceLock::new();
-
-/// The value of `f`, computed on the first call: the program and host names
-/// cost system calls that a snapshot need not repeat.
-fn cached(cell: &OnceLock<String>, f: fn() -> String) -> String {
-    cell.get_or_init(f).clone()
-}
-
-pub(crate) fn program_name() -> String {
-    std::env::current_exe()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .or_else(|| std::env::args().next())
-        .unwrap_or_default()
-}
-
-pub(crate) fn host_name() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: `buf` is writable for its whole length, which is what we pass.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc != 0 {
-        return String::new();
-    }
-    let n = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..n]).into_owned()
 }

@@ -8,15 +8,7 @@ pub(crate) use loom::sync::atomic::{fence, AtomicU64};
 #[cfg(not(all(ttlog_loom, test)))]
 pub(crate) use std::sync::atomic::{fence, AtomicU64};
 
-/// Pads and aligns a value to a cache line, so that the writer's published
-/// position does not share a line with data that other threads write.
-#[derive(Debug, Default)]
-#[repr(align(128))]
-pub(crate) struct CachePadded<T>(pub(crate) T);
-
-impl<T> core::ops::Deref for CachePadded<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
+/// Pads and aligns a value to a cache line (two on x86-64, where the
+/// prefetcher pulls lines in pairs), so that the writer's published position
+/// does not share a line with data that other threads write.
+pub(crate) use crossbeam_utils::CachePadded;

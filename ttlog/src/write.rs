@@ -16,7 +16,7 @@ use record_writer::put_record;
 pub use record_writer::RecordWriter;
 
 use crate::buffer::{Cursor, RingWriter, MAX_RECORD};
-use crate::callsite::Callsite;
+use crate::callsite::{callsite_id, Callsite};
 use crate::clock::Clock;
 use crate::level::Level;
 use crate::registry::{self, Slot};
@@ -89,9 +89,7 @@ impl Writer {
     fn count_dropped(&self) {
         match self.slot.get() {
             Some(slot) => slot.count_dropped(),
-            None => {
-                LATE_DROPPED.fetch_add(1, Ordering::Relaxed);
-            }
+            None => registry::count_late_drop(),
         }
     }
 }
@@ -165,7 +163,7 @@ static RAW_CALLSITE: Callsite = Callsite {
     args: &[],
 };
 
-inventory::submit! { crate::__private::Registration(&RAW_CALLSITE) }
+inventory::submit! { crate::callsite::Registration(&RAW_CALLSITE) }
 
 /// One reserve and commit of an empty record (header and a zero timestamp) in
 /// the calling thread's ring: the buffer's own cost, without the clock, the
@@ -198,25 +196,6 @@ pub fn raw_reserve_commit() -> bool {
         ring.commit(cur, res, len);
     }
     written.is_some()
-}
-
-/// Events dropped by threads that had no slot (logging while their thread-local
-/// storage was being destroyed).
-static LATE_DROPPED: StdAtomicU64 = StdAtomicU64::new(0);
-
-/// Events dropped by threads without a slot.
-pub(crate) fn late_dropped() -> u64 {
-    LATE_DROPPED.load(Ordering::Relaxed)
-}
-
-/// The callsite's numeric id: the low 32 bits of its address in words (the
-/// callsite is word-aligned). Distinct for callsites less than 32 GiB apart,
-/// that is for all of one binary's statics, and computed without any
-/// initialisation: an address and a shift. (Any value is valid: a ring's pad
-/// word is told apart by its zero length, not by its id.)
-#[inline(always)]
-pub fn callsite_id(cs: &'static Callsite) -> u32 {
-    ((cs as *const Callsite as usize) >> 3) as u32
 }
 
 /// Records one event whose arguments are a tuple (up to 12): not inlined, and
@@ -417,7 +396,7 @@ fn cold_prepare(w: &Writer, level: Level) -> bool {
                 return false;
             }
             let clock = crate::clock::init();
-            let cfg = crate::config::current();
+            let cfg = crate::settings::current();
             let (tid, name) = thread_identity();
             let (slot, start) = registry::claim(cfg.buffer_size, cfg.memory_budget, tid, &name);
             w.slot.set(Some(slot));

@@ -29,24 +29,20 @@ const THREADS: usize = 4;
 /// Per-thread ring: small, so that it wraps often.
 const RING: usize = 16 << 10;
 
-/// SplitMix64.
-struct Rng(u64);
+/// Test data from `fastrand`, in the shapes this test draws.
+struct Rng(fastrand::Rng);
 
 impl Rng {
     fn new(seed: u64) -> Rng {
-        Rng(seed)
+        Rng(fastrand::Rng::with_seed(seed))
     }
 
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.u64(..)
     }
 
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.u64(0..n)
     }
 
     /// A length: mostly short, often near a cut bound or a word boundary, and

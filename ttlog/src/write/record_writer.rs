@@ -337,20 +337,16 @@ mod tests {
     use crate::buffer::{Ring, BLOCK, MIN_CAPACITY};
     use crate::wire::record::{split_header, type_tag};
 
-    /// SplitMix64.
-    struct Rng(u64);
+    /// Test data from `fastrand`.
+    struct Rng(fastrand::Rng);
 
     impl Rng {
         fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
+            self.0.u64(..)
         }
 
         fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
+            self.0.u64(0..n)
         }
     }
 
@@ -414,7 +410,7 @@ mod tests {
         let ring: &'static Ring = Box::leak(Box::new(Ring::new(MIN_CAPACITY)));
         let words = ring.words_for_test();
         let w = ring.writer();
-        let mut r = Rng(7);
+        let mut r = Rng(fastrand::Rng::with_seed(7));
         let cases = if cfg!(miri) { 60 } else { 20_000 };
         for case in 0..cases {
             for word in words {

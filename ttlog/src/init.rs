@@ -1,31 +1,11 @@
-//! Optional configuration: nothing needs to be set up before logging.
+//! [`Builder::init`]: applies the settings, installs the crash handlers and
+//! starts the threads they need. Optional: nothing needs to be set up before
+//! logging.
 
 use crate::clock::Clock;
 use crate::level::LevelFilter;
+use crate::settings;
 use core::fmt;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-
-/// Ring size of a thread that starts logging, unless configured.
-pub const DEFAULT_BUFFER_SIZE: u64 = 64 << 10;
-/// Bytes all thread buffers together may use, unless configured.
-pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
-
-static BUFFER_SIZE: AtomicU64 = AtomicU64::new(DEFAULT_BUFFER_SIZE);
-static MEMORY_BUDGET: AtomicUsize = AtomicUsize::new(DEFAULT_MEMORY_BUDGET);
-
-/// The settings a thread's first event uses.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Current {
-    pub(crate) buffer_size: u64,
-    pub(crate) memory_budget: usize,
-}
-
-pub(crate) fn current() -> Current {
-    Current {
-        buffer_size: BUFFER_SIZE.load(Ordering::Relaxed),
-        memory_budget: MEMORY_BUDGET.load(Ordering::Relaxed),
-    }
-}
 
 /// Sets what the defaults do not suit. Every setting is optional.
 ///
@@ -136,10 +116,10 @@ impl Builder {
     /// before the failing one are applied.
     pub fn init(self) -> Result<(), InitError> {
         if let Some(b) = self.buffer_size {
-            BUFFER_SIZE.store(b, Ordering::Relaxed);
+            settings::set_buffer_size(b);
         }
         if let Some(b) = self.memory_budget {
-            MEMORY_BUDGET.store(b, Ordering::Relaxed);
+            settings::set_memory_budget(b);
         }
         if let Some(l) = self.max_level {
             crate::level::set_max_level(l);
@@ -148,7 +128,7 @@ impl Builder {
             crate::clock::set_clock(c).map_err(|current| InitError::ClockInUse { requested: c, current })?;
         }
         if let Some(dir) = self.snapshot_dir {
-            crate::crash::set_dir(dir);
+            crate::snapshot::file::set_dir(dir);
         }
         if self.capture_panics {
             crate::crash::install_panic_hook();
@@ -158,7 +138,7 @@ impl Builder {
                 .map_err(|e| InitError::Signal { what: format!("snapshot signal {sig}"), error: e.to_string() })?;
         }
         if self.capture_fatal_signals {
-            crate::crash::install_fatal(BUFFER_SIZE.load(Ordering::Relaxed))
+            crate::crash::install_fatal(settings::current().buffer_size)
                 .map_err(|e| InitError::Signal { what: "fatal-signal handlers".into(), error: e.to_string() })?;
         }
         Ok(())

@@ -1,0 +1,36 @@
+//! The values the write path's cold path reads when a thread starts logging:
+//! nothing needs to be set before logging, and [`crate::Builder`] changes them.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// Ring size of a thread that starts logging, unless configured.
+pub const DEFAULT_BUFFER_SIZE: u64 = 64 << 10;
+/// Bytes all thread buffers together may use, unless configured.
+pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
+
+static BUFFER_SIZE: AtomicU64 = AtomicU64::new(DEFAULT_BUFFER_SIZE);
+static MEMORY_BUDGET: AtomicUsize = AtomicUsize::new(DEFAULT_MEMORY_BUDGET);
+
+/// The settings a thread's first event uses.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Current {
+    pub(crate) buffer_size: u64,
+    pub(crate) memory_budget: usize,
+}
+
+pub(crate) fn current() -> Current {
+    Current {
+        buffer_size: BUFFER_SIZE.load(Ordering::Relaxed),
+        memory_budget: MEMORY_BUDGET.load(Ordering::Relaxed),
+    }
+}
+
+/// Sets the ring size of threads whose first event comes next.
+pub(crate) fn set_buffer_size(bytes: u64) {
+    BUFFER_SIZE.store(bytes, Ordering::Relaxed);
+}
+
+/// Sets the memory budget of all rings together.
+pub(crate) fn set_memory_budget(bytes: usize) {
+    MEMORY_BUDGET.store(bytes, Ordering::Relaxed);
+}
