@@ -14,27 +14,12 @@
 //! replaces the first; an exit on another thread than its entry (an `async fn`
 //! that moved) closes the call where it was opened.
 
-use crate::read::Snapshot;
+use crate::snapshot::{CallsiteInfo, Snapshot};
 use crate::value::{Args, Value};
 use std::collections::HashMap;
 use ttlog::callsite::{ArgRole, CallsiteKind, Outcome};
-use ttlog::wire::CallsiteInfo;
 
-/// What the decoder found out about an entry or exit event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Call {
-    /// The call id, 0 when the event does not carry one.
-    pub id: u64,
-    /// [`CallsiteKind::Enter`] or [`CallsiteKind::Exit`].
-    pub kind: CallsiteKind,
-    /// For an exit: how the call ended, if the event says so.
-    pub outcome: Option<Outcome>,
-    /// For an exit: the raw outcome byte, when it is not one this decoder knows.
-    pub unknown_outcome: Option<u8>,
-    /// For an exit: nanoseconds since the entry, when the entry is in the
-    /// snapshot and the clock tells time.
-    pub elapsed_ns: Option<u64>,
-}
+pub use crate::snapshot::Call;
 
 /// The call id of an entry or exit event: its [`ArgRole::CallId`] argument.
 pub fn call_id(cs: &CallsiteInfo, args: Args<'_>) -> Option<u64> {

@@ -102,16 +102,15 @@ pub(crate) fn push_i64(out: &mut String, v: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::Rng;
 
     #[test]
     fn digits_match_display() {
         let mut out = String::new();
         let mut v = 1u64;
-        let mut seed = 88172645463325252u64;
+        let mut rng = Rng(88172645463325252);
         for _ in 0..100_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
+            let seed = rng.next();
             for n in [v, v - 1, v + 1, seed >> (seed % 64), seed] {
                 out.clear();
                 push_u64(&mut out, n);

@@ -17,12 +17,10 @@
 use super::digits::{push_ascii, Digits};
 use super::message::{write_arg, write_fields, write_message};
 use super::time::{rfc3339, write_rfc3339};
-use crate::calls::Call;
-use crate::read::{Event, Snapshot};
+use crate::snapshot::{Call, CallsiteInfo, Event, Snapshot};
 use crate::value::Value;
 use std::fmt::Write;
 use ttlog::callsite::{ArgRole, CallsiteKind, Outcome};
-use ttlog::wire::CallsiteInfo;
 
 /// Appends the event's text line (without a newline).
 pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
