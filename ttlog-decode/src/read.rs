@@ -14,6 +14,7 @@
 //! order and pairing calls come after (see [`decode`](crate::decode)).
 
 mod args;
+mod crc;
 mod events;
 mod frames;
 mod meta;

@@ -1,6 +1,12 @@
 //! The preamble and the frames: each frame checked (sync marker, length,
 //! checksum), and after damage the search for the next intact one.
+//!
+//! Every frame is checked once on the way through an intact file. After
+//! damage, each sync marker is a candidate; the search reads each byte once,
+//! and [`Checksums`] keeps the candidates' checksums from costing more than a
+//! few passes over the input, however many there are.
 
+use super::crc::Checksums;
 use crate::error::Error;
 use crate::snapshot::Problem;
 use ttlog::wire;
@@ -49,12 +55,13 @@ impl Frame<'_> {
 pub(super) struct Frames<'a> {
     bytes: &'a [u8],
     pos: usize,
+    checksums: Checksums,
 }
 
 impl<'a> Frames<'a> {
     /// The frames of `bytes`, whose preamble [`check_preamble`] accepted.
     pub(super) fn new(bytes: &'a [u8]) -> Frames<'a> {
-        Frames { bytes, pos: wire::PREAMBLE_LEN }
+        Frames { bytes, pos: wire::PREAMBLE_LEN, checksums: Checksums::new(bytes.len()) }
     }
 }
 
@@ -66,13 +73,13 @@ impl<'a> Iterator for Frames<'a> {
         if pos >= bytes.len() {
             return None;
         }
-        match frame_at(bytes, pos) {
+        match frame_at(bytes, pos, &mut self.checksums) {
             Ok(frame) => {
                 self.pos = frame.next;
                 Some(Ok(frame))
             }
             Err(why) => {
-                let next = resync(bytes, pos + 1);
+                let next = resync(bytes, pos + 1, &mut self.checksums);
                 let skipped = next - pos;
                 let message = match next {
                     n if n >= bytes.len() => format!("{why}; skipped the remaining {skipped} bytes"),
@@ -86,7 +93,7 @@ impl<'a> Iterator for Frames<'a> {
 }
 
 /// Validates the frame at `pos`: sync marker, length in bounds, checksum.
-fn frame_at(bytes: &[u8], pos: usize) -> Result<Frame<'_>, String> {
+fn frame_at<'a>(bytes: &'a [u8], pos: usize, checksums: &mut Checksums) -> Result<Frame<'a>, String> {
     let rest = &bytes[pos..];
     if rest.len() < wire::FRAME_HEADER_LEN {
         if rest.starts_with(&wire::SYNC[..rest.len().min(4)]) {
@@ -110,22 +117,22 @@ fn frame_at(bytes: &[u8], pos: usize) -> Result<Frame<'_>, String> {
             rest.len() - wire::FRAME_HEADER_LEN
         ));
     }
-    let payload = &rest[wire::FRAME_HEADER_LEN..end];
-    if wire::frame_crc(kind, payload) != crc {
+    if !checksums.matches(bytes, pos, kind, len as usize, crc) {
         return Err("damaged frame (checksum mismatch)".to_owned());
     }
+    let payload = &rest[wire::FRAME_HEADER_LEN..end];
     Ok(Frame { offset: pos, kind, payload, next: pos + end })
 }
 
 /// The offset of the next intact frame at or after `from`, or the end.
-fn resync(bytes: &[u8], from: usize) -> usize {
+fn resync(bytes: &[u8], from: usize, checksums: &mut Checksums) -> usize {
     let mut i = from;
     while i + 4 <= bytes.len() {
         match bytes[i..].windows(4).position(|w| w == wire::SYNC) {
             None => break,
             Some(k) => {
                 let at = i + k;
-                if frame_at(bytes, at).is_ok() {
+                if frame_at(bytes, at, checksums).is_ok() {
                     return at;
                 }
                 i = at + 1;
