@@ -41,6 +41,8 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
     let mut statics = meta::Statics::new();
     let mut frames_seen = 0u64;
     let mut after_end = false;
+    // At most one callsite or thread a frame.
+    let max_items = bytes.len() / wire::FRAME_HEADER_LEN;
     for frame in frames::Frames::new(bytes) {
         let frame = match frame {
             Ok(f) => f,
@@ -68,7 +70,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
                 ring_frames.push((base, frame.payload));
                 Ok(())
             }
-            kind => meta::read_frame(&mut snap, &mut statics, kind, base, frame.payload),
+            kind => meta::read_frame(&mut snap, &mut statics, max_items, kind, base, frame.payload),
         };
         match result {
             Ok(()) => after_end = snap.end.is_some(),
@@ -88,10 +90,12 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
     }
 
     // The END frame tells how many events follow (a hint only: it may lie,
-    // so the reservation is bounded by the input's size).
+    // so the reservation is bounded by the events the frames could hold: an
+    // event of an EVENTS frame takes at least two bytes, a ring record 16).
     let mut ticks: Vec<u64> = Vec::new();
     if let Some(end) = snap.end {
-        let n = (end.events as usize).min(bytes.len());
+        let room = |frames: &[(u64, &[u8])], per: usize| frames.iter().map(|(_, p)| p.len() / per).sum::<usize>();
+        let n = (end.events as usize).min(room(&event_frames, 2) + room(&ring_frames, 16));
         snap.events.reserve(n);
         ticks.reserve(n);
         snap.values.slots.reserve(2 * n);
@@ -102,9 +106,9 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
     for (base, payload) in event_frames {
         events::read_frame(&mut snap, &mut ticks, &shapes, base, payload);
     }
-    let mut signatures = ring::Signatures::new();
+    let mut typed = ring::Typed::new(bytes.len());
     for (base, payload) in ring_frames {
-        ring::read_frame(&mut snap, &mut ticks, &statics, &mut signatures, base, payload);
+        ring::read_frame(&mut snap, &mut ticks, &statics, &mut typed, base, payload);
     }
 
     match snap.end {
@@ -115,8 +119,8 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
         }),
         Some(end) => {
             let decoded = snap.events.len() as u64;
-            let known_lost: u64 = snap.problems.iter().map(|p| p.lost_events).sum();
-            if end.events > decoded + known_lost {
+            let known_lost = snap.problems.iter().fold(0u64, |n, p| n.saturating_add(p.lost_events));
+            if end.events > decoded.saturating_add(known_lost) {
                 let missing = end.events - decoded - known_lost;
                 snap.problems.push(Problem {
                     offset: bytes.len() as u64,

@@ -18,7 +18,7 @@ pub(super) fn shapes(callsites: &[Option<CallsiteInfo>]) -> Shapes {
 /// appending its events to `snap` and their times to `times`. An event that
 /// cannot be decoded ends the frame (events have no length prefix); the rest
 /// of the frame is reported lost.
-pub(super) fn read_frame(snap: &mut Snapshot, times: &mut Vec<u64>, shapes: &[Option<Box<Shape>>], base: u64, payload: &[u8]) {
+pub(super) fn read_frame(snap: &mut Snapshot, times: &mut Vec<u64>, shapes: &Shapes, base: u64, payload: &[u8]) {
     let mut r = Reader::new(payload, base);
     let header = (|| -> Result<(u32, u64, u64), WireError> {
         Ok((r.varint_u32()?, u32::from_le_bytes(r.array()?) as u64, r.varint()?))
