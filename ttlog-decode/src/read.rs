@@ -41,6 +41,8 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
     let mut statics = meta::Statics::new();
     let mut frames_seen = 0u64;
     let mut after_end = false;
+    // The END frame's offset, and the intact frames before it.
+    let mut end_at = (0u64, 0u64);
     // At most one callsite or thread a frame.
     let max_items = bytes.len() / wire::FRAME_HEADER_LEN;
     for frame in frames::Frames::new(bytes) {
@@ -73,7 +75,11 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
             kind => meta::read_frame(&mut snap, &mut statics, max_items, kind, base, frame.payload),
         };
         match result {
-            Ok(()) => after_end = snap.end.is_some(),
+            Ok(()) if snap.end.is_some() => {
+                after_end = true;
+                end_at = (frame.offset as u64, frames_seen - 1);
+            }
+            Ok(()) => {}
             Err(e) => snap.problems.push(Problem {
                 offset: e.offset(),
                 message: format!("frame at byte {} has a valid checksum but cannot be read: {e}", frame.offset),
@@ -118,7 +124,27 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
             lost_events: 0,
         }),
         Some(end) => {
+            // Frames that went missing without damage around them (cut out
+            // whole), or that came twice: nothing else reports them.
+            let (at, before) = end_at;
+            if end.frames != before && (before > end.frames || snap.problems.is_empty()) {
+                snap.problems.push(Problem {
+                    offset: at,
+                    message: format!("the END frame counts {} frames before it, and {before} were read", end.frames),
+                    lost_events: 0,
+                });
+            }
             let decoded = snap.events.len() as u64;
+            if decoded > end.events {
+                snap.problems.push(Problem {
+                    offset: at,
+                    message: format!(
+                        "{decoded} events decoded, more than the {} the END frame counts: frames came twice",
+                        end.events
+                    ),
+                    lost_events: 0,
+                });
+            }
             let known_lost = snap.problems.iter().fold(0u64, |n, p| n.saturating_add(p.lost_events));
             if end.events > decoded.saturating_add(known_lost) {
                 let missing = end.events - decoded - known_lost;
