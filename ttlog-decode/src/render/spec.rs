@@ -238,10 +238,12 @@ fn fixed(out: &mut String, v: f64, precision: usize) -> bool {
     if negative {
         out.push('-');
     }
-    push_ascii(out, int);
+    // SAFETY: both are parts of the digits of `Digits`, ASCII digits only.
+    unsafe { push_ascii(out, int) };
     if precision > 0 {
         out.push('.');
-        push_ascii(out, frac);
+        // SAFETY: as above.
+        unsafe { push_ascii(out, frac) };
     }
     true
 }
