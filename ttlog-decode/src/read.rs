@@ -117,9 +117,18 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
         ring::read_frame(&mut snap, &mut ticks, &statics, &mut typed, base, payload);
     }
 
+    check_end(&mut snap, end_at, frames_seen, bytes.len());
+    Ok(Read { snap, ticks })
+}
+
+/// Compares what was read with what the END frame counts (`end_at`: the END
+/// frame's offset, and the intact frames before it), and reports what is
+/// missing or more, for an input of `len` bytes of which `frames_seen`
+/// frames were intact.
+fn check_end(snap: &mut Snapshot, end_at: (u64, u64), frames_seen: u64, len: usize) {
     match snap.end {
         None => snap.problems.push(Problem {
-            offset: bytes.len() as u64,
+            offset: len as u64,
             message: format!("the file is truncated: no END frame after {frames_seen} intact frames"),
             lost_events: 0,
         }),
@@ -149,7 +158,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
             if end.events > decoded.saturating_add(known_lost) {
                 let missing = end.events - decoded - known_lost;
                 snap.problems.push(Problem {
-                    offset: bytes.len() as u64,
+                    offset: len as u64,
                     message: format!(
                         "{missing} of the {} events the file holds were in damaged frames",
                         end.events
@@ -159,5 +168,4 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
             }
         }
     }
-    Ok(Read { snap, ticks })
 }
