@@ -109,8 +109,9 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
     // Recorded text is never longer than the frames that hold it.
     snap.values.text.reserve(event_frames.iter().map(|(_, p)| p.len()).sum());
     let shapes = events::shapes(&snap.callsites);
+    let mut empty_left = events::empty_budget(bytes.len());
     for (base, payload) in event_frames {
-        events::read_frame(&mut snap, &mut ticks, &shapes, base, payload);
+        events::read_frame(&mut snap, &mut ticks, &shapes, &mut empty_left, base, payload);
     }
     let mut typed = ring::Typed::new(bytes.len());
     for (base, payload) in ring_frames {

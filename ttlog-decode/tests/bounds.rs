@@ -294,3 +294,37 @@ fn the_densest_events_stay_within_the_bound() {
         assert!(peak <= bound(f.bytes.len()), "{peak} bytes for {}", f.bytes.len());
     }
 }
+
+/// A callsite of many arguments that take no bytes in an event (formatted,
+/// with no spec, so no text), and events of two bytes each that use it:
+/// every event would store a slot for every argument, the product of the two
+/// counts.
+#[test]
+fn arguments_of_no_bytes_stay_within_the_bound() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    const ARGS: u64 = 10_000;
+    let mut f = File::new();
+    f.header();
+    let mut p = vec![0, Level::Info as u8, 0, 0, 0, 0, 0];
+    wire::put_varint(&mut p, ARGS);
+    for _ in 0..ARGS {
+        // No name, positional, formatted, no spec.
+        p.extend_from_slice(&[0, 0, ArgType::Formatted as u8, 0]);
+    }
+    p.push(0);
+    f.frame(wire::kind::CALLSITE, &p);
+    f.thread(0, "t");
+    let mut p = Vec::new();
+    wire::put_varint(&mut p, 0);
+    p.extend_from_slice(&4000u32.to_le_bytes());
+    wire::put_varint(&mut p, 0);
+    for _ in 0..4000 {
+        p.extend_from_slice(&[0, 1]);
+    }
+    f.frame(wire::kind::EVENTS, &p);
+    f.end(4000);
+    let (snap, peak) = decode_counting(&f.bytes);
+    assert!(peak <= bound(f.bytes.len()), "{peak} bytes for {}", f.bytes.len());
+    assert!(!snap.events.is_empty(), "the events that fit are kept");
+    assert!(snap.problems.iter().any(|p| p.lost_events > 0), "{:#?}", snap.problems);
+}
