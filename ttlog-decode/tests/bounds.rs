@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 use ttlog::callsite::{ArgMeta, ArgRole, ArgType, Callsite, CallsiteKind, Piece, Spec};
-use ttlog::wire::{self, End, ThreadInfo};
+use ttlog::wire::{self, End};
 use ttlog::Level;
 use ttlog_decode::{from_bytes, Snapshot};
 
@@ -123,18 +123,7 @@ fn indices_far_apart_do_not_grow_the_tables() {
     let mut f = File::new();
     f.header();
     for i in 0..1000u32 {
-        let t = ThreadInfo {
-            index: i * 65_536,
-            tid: 1,
-            name: String::new(),
-            exited: false,
-            recorded: 0,
-            overwritten: 0,
-            dropped: 0,
-        };
-        let mut p = Vec::new();
-        t.encode(&mut p);
-        f.frame(wire::kind::THREAD, &p);
+        f.frame(wire::kind::THREAD, &file::thread_payload(i * 65_536, ""));
         f.callsite(i * 65_536, &VALUE, &[ArgType::U64]);
     }
     f.end(0);

@@ -5,7 +5,7 @@
 
 use ttlog::callsite::{ArgType, Callsite};
 use ttlog::clock::{Clock, ClockPoint};
-use ttlog::wire::{self, record, CallsiteInfo, End, Header, ThreadInfo};
+use ttlog::wire::{self, record, CallsiteInfo, End, Header};
 
 /// A frame of a file: where it starts, its kind, and its length with the
 /// frame header.
@@ -102,17 +102,7 @@ impl File {
     }
 
     pub fn thread(&mut self, index: u32, name: &str) -> usize {
-        let mut p = Vec::new();
-        let t = ThreadInfo {
-            index,
-            tid: 1000 + index as u64,
-            name: name.into(),
-            exited: false,
-            recorded: 0,
-            overwritten: 0,
-            dropped: 0,
-        };
-        t.encode(&mut p);
+        let p = thread_payload(index, name);
         self.frame(wire::kind::THREAD, &p)
     }
 
@@ -137,6 +127,17 @@ impl File {
         End { frames: self.frames, events }.encode(&mut p);
         self.frame(wire::kind::END, &p)
     }
+}
+
+/// A THREAD payload as the format spells it: index, tid, name, flags (none),
+/// recorded, overwritten and dropped counts (0).
+pub fn thread_payload(index: u32, name: &str) -> Vec<u8> {
+    let mut p = Vec::new();
+    wire::put_varint(&mut p, index as u64);
+    wire::put_varint(&mut p, 1000 + index as u64);
+    wire::put_str(&mut p, name);
+    p.extend_from_slice(&[0, 0, 0, 0]);
+    p
 }
 
 /// A ring block being written: the sequence number, then records.
