@@ -7,7 +7,9 @@
 //! every intact frame, and a [`Problem`] for each part it had to skip.
 //!
 //! The steps, one a file: [`frames`] checks each frame and finds the next
-//! intact one after damage; [`meta`] reads the header, callsites and threads;
+//! intact one after damage ([`crc`] keeps the checksums of the candidates from
+//! costing more than a few passes over the input); [`meta`] reads the header,
+//! callsites and threads;
 //! [`events`] the EVENTS frames of ordinary snapshots and [`ring`] the RING
 //! frames of crash snapshots, both through [`args`], which decodes one
 //! event's arguments. The events come out in file order: putting them in time
