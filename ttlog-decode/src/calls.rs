@@ -14,27 +14,12 @@
 //! replaces the first; an exit on another thread than its entry (an `async fn`
 //! that moved) closes the call where it was opened.
 
-use crate::read::Snapshot;
+use crate::snapshot::{CallsiteInfo, Snapshot};
 use crate::value::{Args, Value};
 use std::collections::HashMap;
 use ttlog::callsite::{ArgRole, CallsiteKind, Outcome};
-use ttlog::wire::CallsiteInfo;
 
-/// What the decoder found out about an entry or exit event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Call {
-    /// The call id, 0 when the event does not carry one.
-    pub id: u64,
-    /// [`CallsiteKind::Enter`] or [`CallsiteKind::Exit`].
-    pub kind: CallsiteKind,
-    /// For an exit: how the call ended, if the event says so.
-    pub outcome: Option<Outcome>,
-    /// For an exit: the raw outcome byte, when it is not one this decoder knows.
-    pub unknown_outcome: Option<u8>,
-    /// For an exit: nanoseconds since the entry, when the entry is in the
-    /// snapshot and the clock tells time.
-    pub elapsed_ns: Option<u64>,
-}
+pub use crate::snapshot::Call;
 
 /// The call id of an entry or exit event: its [`ArgRole::CallId`] argument.
 pub fn call_id(cs: &CallsiteInfo, args: Args<'_>) -> Option<u64> {
@@ -58,12 +43,33 @@ pub fn outcome_byte(cs: &CallsiteInfo, args: Args<'_>) -> Option<u8> {
 struct Open {
     thread: u32,
     ticks: u64,
+    /// Which element of its thread's stack is this entry: the number of the
+    /// entry among all entries.
+    seq: u64,
+    /// Whether the call still counts on its thread's stack: false once a call
+    /// it was opened in has closed.
+    on_stack: bool,
+}
+
+/// The calls opened on a thread, innermost last, with the ones that have
+/// closed since left in place: an exit on another thread (an `async fn` that
+/// moved) closes a call that may be deep in its stack, and taking it out
+/// there would cost the stack's depth for each such exit.
+#[derive(Default)]
+struct Stack {
+    /// (call id, [`Open::seq`]) of each entry, innermost last; an element
+    /// still counts while [`Open`] of its id has its `seq` and `on_stack`.
+    entries: Vec<(u64, u64)>,
+    /// How many elements still count: the depth of the thread's events.
+    open: u32,
 }
 
 /// Fills in [`Event::depth`](crate::Event::depth) and
 /// [`Event::call`](crate::Event::call) of the snapshot's events, which must be
 /// in time order. [`from_bytes`](crate::from_bytes) has done it already; call
 /// it again after changing the events.
+///
+/// It takes time in proportion to the events, whatever their calls and ids.
 pub fn pair(snap: &mut Snapshot) {
     let Snapshot { events, callsites, header, values, .. } = snap;
     // Most snapshots hold no `#[ttlog]` call: nothing to pair.
@@ -75,12 +81,13 @@ pub fn pair(snap: &mut Snapshot) {
         return;
     }
     let mut open: HashMap<u64, Open> = HashMap::new();
-    // Ids of the calls open on each thread, innermost last.
-    let mut stacks: HashMap<u32, Vec<u64>> = HashMap::new();
+    let mut stacks: HashMap<u32, Stack> = HashMap::new();
+    let mut entries = 0u64;
     let elapsed = |from: u64, to: u64| -> Option<u64> {
         let h = header.as_ref()?;
         u64::try_from(h.unix_nanos(to)? - h.unix_nanos(from)?).ok()
     };
+    let depth = |stacks: &HashMap<u32, Stack>, thread: u32| stacks.get(&thread).map_or(0, |s| s.open);
     for e in events.iter_mut() {
         e.call = None;
         let Some(cs) = callsites.get(e.callsite as usize).and_then(Option::as_ref) else {
@@ -96,11 +103,20 @@ pub fn pair(snap: &mut Snapshot) {
                     e.depth = depth(&stacks, e.thread);
                     continue;
                 }
-                if let Some(prev) = open.insert(id, Open { thread: e.thread, ticks: e.ticks }) {
-                    close(&mut stacks, prev.thread, id, false);
+                entries += 1;
+                let entry = Open { thread: e.thread, ticks: e.ticks, seq: entries, on_stack: true };
+                // A second entry with the same id replaces the first, which
+                // no longer counts where it was opened.
+                if let Some(prev) = open.insert(id, entry)
+                    && prev.on_stack
+                    && let Some(s) = stacks.get_mut(&prev.thread)
+                {
+                    s.open = s.open.saturating_sub(1);
                 }
                 e.depth = depth(&stacks, e.thread);
-                stacks.entry(e.thread).or_default().push(id);
+                let stack = stacks.entry(e.thread).or_default();
+                stack.entries.push((id, entries));
+                stack.open += 1;
             }
             CallsiteKind::Exit => {
                 let args = values.args(e.args.range());
@@ -110,7 +126,7 @@ pub fn pair(snap: &mut Snapshot) {
                 let mut elapsed_ns = None;
                 if let Some(entry) = open.remove(&id).filter(|_| id != 0) {
                     elapsed_ns = elapsed(entry.ticks, e.ticks);
-                    close(&mut stacks, entry.thread, id, entry.thread == e.thread);
+                    close(&mut stacks, &mut open, id, &entry, entry.thread == e.thread);
                 }
                 e.depth = depth(&stacks, e.thread);
                 e.call = Some(Call {
@@ -125,24 +141,211 @@ pub fn pair(snap: &mut Snapshot) {
     }
 }
 
+/// Closes call `id`, whose entry (already out of `open`) was `entry`; with
+/// `inner`, the calls opened inside it close too (their exits did not come
+/// before its own), and the stack loses every element above it. Each element
+/// is taken off a stack once, so this costs nothing more, over all exits, than
+/// the entries did.
+fn close(stacks: &mut HashMap<u32, Stack>, open: &mut HashMap<u64, Open>, id: u64, entry: &Open, inner: bool) {
+    if !entry.on_stack {
+        return;
+    }
+    let Some(stack) = stacks.get_mut(&entry.thread) else { return };
+    stack.open = stack.open.saturating_sub(1);
+    if !inner {
+        // Its element stays and no longer counts.
+        return;
+    }
+    while let Some((above, seq)) = stack.entries.pop() {
+        if (above, seq) == (id, entry.seq) {
+            break;
+        }
+        if let Some(o) = open.get_mut(&above)
+            && o.seq == seq
+            && o.on_stack
+        {
+            o.on_stack = false;
+            stack.open = stack.open.saturating_sub(1);
+        }
+    }
+}
+
 /// Whether any callsite is the entry or exit of a `#[ttlog]` function.
 pub(crate) fn has_calls(callsites: &[Option<CallsiteInfo>]) -> bool {
     callsites.iter().flatten().any(|cs| cs.kind != CallsiteKind::Event)
 }
 
-fn depth(stacks: &HashMap<u32, Vec<u64>>, thread: u32) -> u32 {
-    stacks.get(&thread).map_or(0, |s| s.len() as u32)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use crate::snapshot::{ArgInfo, Header, PieceInfo};
+    use std::time::Duration;
+    use ttlog::callsite::{ArgType, Spec};
+    use ttlog::clock::{Clock, ClockPoint};
 
-/// Takes call `id` off `thread`'s stack; with `inner`, the calls opened inside
-/// it go too (their exits did not come before its own).
-fn close(stacks: &mut HashMap<u32, Vec<u64>>, thread: u32, id: u64, inner: bool) {
-    let Some(stack) = stacks.get_mut(&thread) else { return };
-    if let Some(pos) = stack.iter().rposition(|&x| x == id) {
-        if inner {
-            stack.truncate(pos);
-        } else {
-            stack.remove(pos);
+    const ENTER: u32 = 0;
+    const EXIT: u32 = 1;
+    const EVENT: u32 = 2;
+    /// An entry whose call id is a string.
+    const ENTER_BAD_ID: u32 = 3;
+    /// A callsite index with no callsite.
+    const MISSING: u32 = 9;
+
+    fn snapshot() -> Snapshot {
+        let arg = |name: &str, role, ty| ArgInfo { name: name.into(), role, ty, specs: vec![Spec::DISPLAY] };
+        let callsite = |index, kind, args| {
+            Some(CallsiteInfo {
+                index,
+                level: ttlog::Level::Info,
+                kind,
+                name: "f".into(),
+                target: "t".into(),
+                file: "f.rs".into(),
+                line: 1,
+                args,
+                pieces: vec![PieceInfo::Lit("f".into())],
+            })
+        };
+        let callsites = vec![
+            callsite(ENTER, CallsiteKind::Enter, vec![arg("id", ArgRole::CallId, ArgType::U64)]),
+            callsite(
+                EXIT,
+                CallsiteKind::Exit,
+                vec![arg("id", ArgRole::CallId, ArgType::U64), arg("outcome", ArgRole::Outcome, ArgType::U8)],
+            ),
+            callsite(EVENT, CallsiteKind::Event, vec![]),
+            callsite(ENTER_BAD_ID, CallsiteKind::Enter, vec![arg("id", ArgRole::CallId, ArgType::Str)]),
+        ];
+        let point = |ticks| ClockPoint { ticks, mono_ns: ticks, real_ns: 1_000_000 + ticks };
+        let header = Some(Header {
+            program: "p".into(),
+            pid: 1,
+            host: "h".into(),
+            reason: "r".into(),
+            ttlog_version: "0".into(),
+            clock: Clock::Monotonic,
+            anchor: point(0),
+            taken: point(1_000),
+            evicted: 0,
+            late_dropped: 0,
+        });
+        Snapshot { callsites, header, ..Snapshot::default() }
+    }
+
+    /// The pairing as first written, which takes a call off the middle of a
+    /// stack where it is: the reference for the one above.
+    fn reference(snap: &Snapshot) -> Vec<(u32, Option<Call>)> {
+        fn close(stacks: &mut HashMap<u32, Vec<u64>>, thread: u32, id: u64, inner: bool) {
+            let Some(stack) = stacks.get_mut(&thread) else { return };
+            if let Some(pos) = stack.iter().rposition(|&x| x == id) {
+                if inner {
+                    stack.truncate(pos);
+                } else {
+                    stack.remove(pos);
+                }
+            }
         }
+        let depth = |stacks: &HashMap<u32, Vec<u64>>, t: u32| stacks.get(&t).map_or(0, |s| s.len() as u32);
+        let mut open: HashMap<u64, (u32, u64)> = HashMap::new();
+        let mut stacks: HashMap<u32, Vec<u64>> = HashMap::new();
+        let header = snap.header.as_ref().unwrap();
+        let mut out = Vec::new();
+        for e in &snap.events {
+            let Some(cs) = snap.callsite(e) else {
+                out.push((depth(&stacks, e.thread), None));
+                continue;
+            };
+            let args = snap.args(e);
+            let id = call_id(cs, args).unwrap_or(0);
+            match cs.kind {
+                CallsiteKind::Event => out.push((depth(&stacks, e.thread), None)),
+                CallsiteKind::Enter => {
+                    let call = Some(Call { id, kind: cs.kind, outcome: None, unknown_outcome: None, elapsed_ns: None });
+                    if id != 0 {
+                        if let Some((thread, _)) = open.insert(id, (e.thread, e.ticks)) {
+                            close(&mut stacks, thread, id, false);
+                        }
+                        out.push((depth(&stacks, e.thread), call));
+                        stacks.entry(e.thread).or_default().push(id);
+                    } else {
+                        out.push((depth(&stacks, e.thread), call));
+                    }
+                }
+                CallsiteKind::Exit => {
+                    let byte = outcome_byte(cs, args);
+                    let outcome = byte.and_then(Outcome::from_u8);
+                    let mut elapsed_ns = None;
+                    if let Some((thread, ticks)) = open.remove(&id).filter(|_| id != 0) {
+                        let ns = header.unix_nanos(e.ticks).unwrap() - header.unix_nanos(ticks).unwrap();
+                        elapsed_ns = u64::try_from(ns).ok();
+                        close(&mut stacks, thread, id, thread == e.thread);
+                    }
+                    let unknown_outcome = byte.filter(|_| outcome.is_none());
+                    let call = Some(Call { id, kind: cs.kind, outcome, unknown_outcome, elapsed_ns });
+                    out.push((depth(&stacks, e.thread), call));
+                }
+            }
+        }
+        out
+    }
+
+    /// Random sequences of entries, exits and events on a few threads, with
+    /// few ids (so that they repeat), id 0, exits before entries, exits on
+    /// other threads, callsites that are missing: the same depths and calls
+    /// as the reference.
+    #[test]
+    fn pairing_matches_the_reference() {
+        let mut rng = Rng(0x6A09_E667_F3BC_C908);
+        for round in 0..5_000 {
+            let mut snap = snapshot();
+            let n = rng.below(80);
+            let ids = 1 + rng.below(8);
+            let threads = 1 + rng.below(3) as u32;
+            let mut ticks = 0;
+            for _ in 0..n {
+                ticks += rng.below(3);
+                let thread = rng.below(threads as u64) as u32;
+                let id = rng.below(ids);
+                match rng.below(10) {
+                    0..=3 => snap.push_event(ticks, thread, ENTER, [Value::U64(id)]),
+                    4..=7 => snap.push_event(ticks, thread, EXIT, [Value::U64(id), Value::U8(rng.below(6) as u8)]),
+                    8 => snap.push_event(ticks, thread, if rng.one_in(2) { EVENT } else { MISSING }, []),
+                    _ => snap.push_event(ticks, thread, ENTER_BAD_ID, [Value::Str(crate::Text::whole("x"))]),
+                }
+            }
+            let expected = reference(&snap);
+            pair(&mut snap);
+            let got: Vec<(u32, Option<Call>)> = snap.events.iter().map(|e| (e.depth, e.call)).collect();
+            assert_eq!(got, expected, "round {round}");
+        }
+    }
+
+    /// An `async fn` that moved: the entries of many calls on one thread and
+    /// their exits, in the order of the entries, on another. Taking each call
+    /// off the middle of the first thread's stack took the square of their
+    /// number (over three minutes for these in a debug build, 2 s for a tenth
+    /// of them); pairing takes time in proportion to the events.
+    #[test]
+    fn exits_deep_in_another_threads_stack_take_linear_time() {
+        const CALLS: u64 = 200_000;
+        let mut snap = snapshot();
+        for id in 1..=CALLS {
+            snap.push_event(id, 0, ENTER, [Value::U64(id)]);
+        }
+        for id in 1..=CALLS {
+            snap.push_event(CALLS + id, 1, EXIT, [Value::U64(id), Value::U8(0)]);
+        }
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            pair(&mut snap);
+            let _ = done.send(snap);
+        });
+        let snap = finished.recv_timeout(Duration::from_secs(60)).expect("pairing finishes");
+        let depths: Vec<u32> = snap.events.iter().map(|e| e.depth).collect();
+        assert_eq!(depths[CALLS as usize - 1], CALLS as u32 - 1);
+        assert!(depths[CALLS as usize..].iter().all(|&d| d == 0));
+        assert!(snap.events.iter().all(|e| e.call.is_some()));
+        assert_eq!(snap.events.last().unwrap().call.unwrap().elapsed_ns, Some(CALLS));
     }
 }

@@ -22,12 +22,28 @@
 //! Decoding never panics. Input that is not a snapshot is an [`Error`] that
 //! names the byte offset; a damaged or truncated snapshot decodes to every event
 //! of its intact frames, with a [`Problem`] for each part that was skipped.
+//!
+//! The modules follow the data: a reader turns the bytes into a [`Snapshot`]
+//! (the model, [`snapshot`] and [`value`]) whose events are in file order;
+//! they are then put in time order, and [`calls`] pairs the calls; [`render`]
+//! reads the result. [`from_bytes`] runs these steps in that order.
 #![warn(missing_docs)]
 
+mod decode;
+mod error;
+mod order;
+mod read;
+
 pub mod calls;
-pub mod read;
 pub mod render;
+pub mod snapshot;
 pub mod value;
 
-pub use read::{from_bytes, read_file, Error, Event, Problem, Snapshot};
+#[cfg(test)]
+#[path = "../tests/support/rng.rs"]
+mod rng;
+
+pub use decode::{from_bytes, read_file};
+pub use error::Error;
+pub use snapshot::{ArgRange, Event, Problem, Snapshot};
 pub use value::{Args, Formatted, Text, Value};

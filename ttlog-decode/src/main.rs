@@ -68,7 +68,7 @@ fn main() -> ExitCode {
             eprintln!("ttlog-decode: {shown}: {p}");
         }
         if !snap.problems.is_empty() {
-            let lost: u64 = snap.problems.iter().map(|p| p.lost_events).sum();
+            let lost = snap.problems.iter().fold(0u64, |n, p| n.saturating_add(p.lost_events));
             eprintln!(
                 "ttlog-decode: {shown}: damaged snapshot: {} events decoded, {lost} known lost, {} problem(s)",
                 snap.events.len(),

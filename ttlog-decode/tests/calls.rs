@@ -4,6 +4,10 @@
 //! on another thread, malformed call ids and outcomes. Whatever the input, the
 //! decoder answers, renders every event, and never panics.
 
+#[path = "support/rng.rs"]
+mod rng;
+
+use rng::Rng;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::{Arc, Once};
@@ -446,13 +450,10 @@ fn damaged_snapshots_with_calls_decode_and_render() {
     let whole = ttlog_decode::from_bytes(&bytes).unwrap();
     assert!(whole.events.iter().any(|e| e.depth == 2));
     render_all(&whole);
-    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
     for n in 0..120 {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
         let mut damaged = bytes.clone();
-        let at = ttlog::wire::PREAMBLE_LEN + (rng as usize) % (bytes.len() - ttlog::wire::PREAMBLE_LEN);
+        let at = ttlog::wire::PREAMBLE_LEN + rng.index(bytes.len() - ttlog::wire::PREAMBLE_LEN);
         if n % 3 == 0 {
             damaged.truncate(at);
         } else {

@@ -2,6 +2,13 @@
 //! It must never panic, must report what it skipped, and must still return every
 //! event of every intact frame.
 
+#[path = "support/file.rs"]
+mod file;
+#[path = "support/rng.rs"]
+mod rng;
+
+use file::frames;
+use rng::Rng;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 use ttlog::wire;
@@ -31,19 +38,6 @@ fn snapshot_bytes() -> &'static [u8] {
         }
         ttlog::snapshot("damage-test").to_bytes()
     })
-}
-
-/// The frames of a valid file: (offset, kind, length including the frame header).
-fn frames(bytes: &[u8]) -> Vec<(usize, u8, usize)> {
-    let mut out = Vec::new();
-    let mut pos = wire::PREAMBLE_LEN;
-    while pos < bytes.len() {
-        assert_eq!(bytes[pos..pos + 4], wire::SYNC);
-        let len = u32::from_le_bytes(bytes[pos + 5..pos + 9].try_into().unwrap()) as usize;
-        out.push((pos, bytes[pos + 4], wire::FRAME_HEADER_LEN + len));
-        pos += wire::FRAME_HEADER_LEN + len;
-    }
-    out
 }
 
 /// Events per EVENTS frame offset, read from the frame payload's count field.
@@ -86,7 +80,7 @@ fn the_intact_file_decodes_whole() {
     assert_eq!(snap.end.unwrap().events, snap.events.len() as u64);
     decode_and_expect(bytes, "thread 2 event 1499 of damage");
     decode_and_expect(bytes, "checkpoint    700 Some(700)");
-    assert!(frames(bytes).iter().filter(|f| f.1 == wire::kind::EVENTS).count() >= 3);
+    assert!(frames(bytes).iter().filter(|f| f.kind == wire::kind::EVENTS).count() >= 3);
 }
 
 #[test]
@@ -113,8 +107,8 @@ fn truncation_keeps_every_frame_before_the_cut() {
                 // callsite frames precede events).
                 let intact: u64 = frames
                     .iter()
-                    .filter(|(off, kind, len)| *kind == wire::kind::EVENTS && off + len <= cut)
-                    .map(|(off, _, _)| events_in_frame(bytes, *off))
+                    .filter(|f| f.kind == wire::kind::EVENTS && f.end() <= cut)
+                    .map(|f| events_in_frame(bytes, f.offset))
                     .sum();
                 assert_eq!(snap.events.len() as u64, intact, "cut at {cut}");
             }
@@ -129,13 +123,10 @@ fn a_flipped_bit_costs_one_frame_at_most() {
     let all = lines(&whole);
     let total = whole.events.len() as u64;
     let frames = frames(bytes);
-    let mut rng = 0x2545_F491_4F6C_DD1Du64;
-    let mut offsets: Vec<usize> = (0..frames.len()).map(|i| frames[i].0 + 2).collect();
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut offsets: Vec<usize> = frames.iter().map(|f| f.offset + 2).collect();
     for _ in 0..600 {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        offsets.push(wire::PREAMBLE_LEN + (rng as usize) % (bytes.len() - wire::PREAMBLE_LEN));
+        offsets.push(wire::PREAMBLE_LEN + rng.index(bytes.len() - wire::PREAMBLE_LEN));
     }
     for (n, off) in offsets.into_iter().enumerate() {
         let mut damaged = bytes.to_vec();
@@ -144,7 +135,8 @@ fn a_flipped_bit_costs_one_frame_at_most() {
         assert!(!snap.problems.is_empty(), "flip at {off} went unreported");
         assert!(snap.problems.iter().any(|p| p.offset as usize <= off + wire::FRAME_HEADER_LEN || p.offset as usize >= off));
         assert_subset(&lines(&snap), &all);
-        let (foff, kind, flen) = *frames.iter().find(|(o, _, l)| *o <= off && off < o + l).unwrap();
+        let f = *frames.iter().find(|f| f.offset <= off && off < f.end()).unwrap();
+        let (foff, kind, flen) = (f.offset, f.kind, f.len);
         let got = snap.events.len() as u64;
         match kind {
             wire::kind::EVENTS => {
@@ -158,13 +150,8 @@ fn a_flipped_bit_costs_one_frame_at_most() {
 
 #[test]
 fn random_and_hostile_input_never_panics() {
-    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut next = || rng.next();
     for len in [0usize, 1, 7, 8, 11, 12, 13, 40, 300, 5000] {
         for _ in 0..50 {
             let mut b: Vec<u8> = (0..len).map(|_| next() as u8).collect();
@@ -187,7 +174,7 @@ fn random_and_hostile_input_never_panics() {
         }
     }
     // Valid frames around hostile payloads: checksums pass, contents are garbage.
-    for kind in 1..=6u8 {
+    for kind in 1..=wire::kind::RING {
         for _ in 0..200 {
             let mut file = Vec::new();
             wire::put_preamble(&mut file);

@@ -269,19 +269,8 @@ fn check_value(r: &mut Reader<'_>, ty: ArgType, slots: usize) -> Result<(), Wire
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::Rng;
     use crate::value::Value;
-
-    /// A small deterministic generator (xorshift).
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
 
     const TYPES: [ArgType; 16] = ArgType::ALL;
 

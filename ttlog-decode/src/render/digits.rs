@@ -1,7 +1,7 @@
 //! Decimal digits without the formatting machinery: the decoder writes a few
 //! numbers on every line.
 
-/// "00", "01", .. "99".
+/// "00", "01", .. "99": ASCII digits only.
 pub(crate) const PAIRS: [[u8; 2]; 100] = {
     let mut t = [[0u8; 2]; 100];
     let mut i = 0;
@@ -12,7 +12,7 @@ pub(crate) const PAIRS: [[u8; 2]; 100] = {
     t
 };
 
-/// The two digits of `v % 100`.
+/// The two digits of `v % 100`: ASCII digits, whatever `v`.
 #[inline(always)]
 pub(crate) fn pair(v: u32) -> [u8; 2] {
     PAIRS[(v % 100) as usize]
@@ -20,6 +20,10 @@ pub(crate) fn pair(v: u32) -> [u8; 2] {
 
 /// The decimal digits of a `u64`, at the end of a buffer whose other bytes
 /// are `'0'` (so a caller can take leading zeros too).
+///
+/// Every byte of the buffer is an ASCII digit, whatever the value: it starts
+/// as `'0'`s, and [`Digits::new`] writes only bytes of [`PAIRS`] and
+/// `b'0' + d` for a `d` below 10.
 pub(crate) struct Digits {
     buf: [u8; Digits::CAP],
     start: usize,
@@ -58,25 +62,36 @@ impl Digits {
         Digits { buf, start: i }
     }
 
-    /// The digits.
+    /// The digits: ASCII digits only.
     #[inline]
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.buf[self.start..]
     }
 
-    /// The digits with leading zeros up to `min` digits (at most [`Digits::CAP`]).
+    /// The digits with leading zeros up to `min` digits (at most
+    /// [`Digits::CAP`]): ASCII digits only.
     #[inline]
     pub(crate) fn at_least(&self, min: usize) -> &[u8] {
         &self.buf[self.start.min(Digits::CAP.saturating_sub(min))..]
     }
 }
 
-/// Appends bytes that are ASCII digits and punctuation by construction: every
-/// caller writes them from `b'0' + digit`, [`PAIRS`], [`Digits`] and literals.
+/// Appends bytes that are ASCII, without checking that they are.
+///
+/// The callers write digits from [`PAIRS`], [`Digits`] and `b'0' + d`, and
+/// punctuation from literals, into fixed buffers; this function saves the
+/// check of every byte that [`str::from_utf8`] would make.
+///
+/// # Safety
+///
+/// Every byte of `bytes` must be ASCII (below 0x80). Other bytes could make
+/// `out` hold text that is not UTF-8, which every `str` method may assume.
+/// Debug builds check it.
 #[inline]
-pub(crate) fn push_ascii(out: &mut String, bytes: &[u8]) {
-    debug_assert!(bytes.is_ascii());
-    // SAFETY: the callers only pass ASCII (see above), and ASCII is UTF-8.
+pub(crate) unsafe fn push_ascii(out: &mut String, bytes: &[u8]) {
+    debug_assert!(bytes.is_ascii(), "{bytes:02x?}");
+    // SAFETY: the bytes are ASCII (this function's contract), and ASCII is
+    // UTF-8.
     out.push_str(unsafe { core::str::from_utf8_unchecked(bytes) });
 }
 
@@ -86,7 +101,8 @@ pub(crate) fn push_u64(out: &mut String, v: u64) {
     if v < 10 {
         out.push((b'0' + v as u8) as char);
     } else {
-        push_ascii(out, Digits::new(v).as_bytes());
+        // SAFETY: `Digits` holds ASCII digits only.
+        unsafe { push_ascii(out, Digits::new(v).as_bytes()) };
     }
 }
 
@@ -102,16 +118,57 @@ pub(crate) fn push_i64(out: &mut String, v: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::Rng;
+
+    /// Fewer random cases under Miri, which runs the same checks a thousand
+    /// times slower.
+    const ROUNDS: usize = if cfg!(miri) { 300 } else { 200_000 };
+
+    /// Every value class the digit writer treats apart: each count of digits
+    /// from 1 to 20, at its first and last value and around them (0, 9, 10,
+    /// 99, 100, ..., 10^19, u64::MAX), and values of each length at random.
+    fn values(rng: &mut Rng) -> Vec<u64> {
+        let mut v = vec![0, 1, 9, u64::MAX, u64::MAX - 1, u32::MAX as u64, u32::MAX as u64 + 1];
+        let mut p = 1u64;
+        for _ in 0..20 {
+            // The values with as many digits as `p`: `p..=last`.
+            let last = p.saturating_mul(10) - 1;
+            v.extend([p - 1, p, p + 1, last - 1, last, p.saturating_mul(2), p.saturating_mul(5) - 1]);
+            v.extend((0..4).map(|_| p + rng.below(last - p + 1)));
+            p = p.saturating_mul(10);
+        }
+        v
+    }
+
+    /// The digits against `Display`, with leading zeros against `{:0w$}`,
+    /// for every width up to past the buffer.
+    fn check(v: u64) {
+        let d = Digits::new(v);
+        let std = v.to_string();
+        assert_eq!(d.as_bytes(), std.as_bytes());
+        assert!(d.buf.iter().all(u8::is_ascii_digit), "{v}: {:?}", d.buf);
+        for w in [0, 1, 2, 19, 20, 21, Digits::CAP, Digits::CAP + 1, usize::MAX] {
+            let padded = format!("{v:0w$}", w = w.min(Digits::CAP));
+            assert_eq!(d.at_least(w), padded.as_bytes(), "{v} at least {w}");
+        }
+        let mut out = String::from("x");
+        push_u64(&mut out, v);
+        assert_eq!(out[1..], std);
+    }
+
+    fn check_signed(v: i64) {
+        let mut out = String::new();
+        push_i64(&mut out, v);
+        assert_eq!(out, v.to_string());
+    }
 
     #[test]
     fn digits_match_display() {
         let mut out = String::new();
         let mut v = 1u64;
-        let mut seed = 88172645463325252u64;
-        for _ in 0..100_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
+        let mut rng = Rng(88172645463325252);
+        for _ in 0..ROUNDS / 2 {
+            let seed = rng.next();
             for n in [v, v - 1, v + 1, seed >> (seed % 64), seed] {
                 out.clear();
                 push_u64(&mut out, n);
@@ -127,5 +184,59 @@ mod tests {
         assert_eq!(Digits::new(0).at_least(1), b"0");
         assert_eq!(Digits::new(u64::MAX).as_bytes(), u64::MAX.to_string().as_bytes());
         assert_eq!(Digits::new(7).at_least(Digits::CAP + 5).len(), Digits::CAP);
+    }
+
+    #[test]
+    fn every_class_of_value_matches_std() {
+        let mut rng = Rng(88172645463325252);
+        for v in values(&mut rng) {
+            check(v);
+            check_signed(v as i64);
+            check_signed((v as i64).wrapping_neg());
+        }
+        for v in [i64::MIN, i64::MIN + 1, i64::MAX, -1, -9, -10, -99, -100] {
+            check_signed(v);
+        }
+        for w in 0..=Digits::CAP + 2 {
+            assert_eq!(Digits::new(7).at_least(w).len(), w.clamp(1, Digits::CAP));
+        }
+    }
+
+    /// Random values of every length (a random value shifted right by a
+    /// random amount), and the same as `i64`.
+    #[test]
+    fn random_values_match_std() {
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        for _ in 0..ROUNDS {
+            let v = rng.next() >> rng.below(64);
+            let d = Digits::new(v);
+            assert_eq!(d.as_bytes(), v.to_string().as_bytes());
+            let w = rng.index(Digits::CAP + 1);
+            assert_eq!(d.at_least(w), format!("{v:0w$}").as_bytes());
+            check_signed(v as i64);
+        }
+    }
+
+    #[test]
+    fn pairs_are_the_two_last_digits() {
+        for (i, p) in PAIRS.iter().enumerate() {
+            assert_eq!(p, format!("{i:02}").as_bytes());
+        }
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for v in (0..1000).chain([u32::MAX, u32::MAX - 1]).chain((0..ROUNDS / 100).map(|_| rng.next() as u32)) {
+            assert_eq!(pair(v), format!("{:02}", v % 100).as_bytes(), "{v}");
+        }
+    }
+
+    #[test]
+    fn ascii_is_appended_as_it_is() {
+        let mut out = String::from("é");
+        let bytes: Vec<u8> = (0..0x80).collect();
+        // SAFETY: every byte below 0x80 is ASCII.
+        unsafe { push_ascii(&mut out, &bytes) };
+        assert_eq!(out.as_bytes()[2..], bytes[..]);
+        // SAFETY: no bytes.
+        unsafe { push_ascii(&mut out, &[]) };
+        assert_eq!(out.len(), 2 + 0x80);
     }
 }

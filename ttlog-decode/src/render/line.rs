@@ -17,12 +17,10 @@
 use super::digits::{push_ascii, Digits};
 use super::message::{write_arg, write_fields, write_message};
 use super::time::{rfc3339, write_rfc3339};
-use crate::calls::Call;
-use crate::read::{Event, Snapshot};
+use crate::snapshot::{Call, CallsiteInfo, Event, Snapshot};
 use crate::value::Value;
 use std::fmt::Write;
 use ttlog::callsite::{ArgRole, CallsiteKind, Outcome};
-use ttlog::wire::CallsiteInfo;
 
 /// Appends the event's text line (without a newline).
 pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
@@ -42,14 +40,17 @@ pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
             let mut head = [0u8; 38];
             head[..30].copy_from_slice(&time);
             head[30..].copy_from_slice(level);
-            push_ascii(out, &head);
+            // SAFETY: `rfc3339` gives ASCII bytes only, whatever the time, and
+            // the level is one of the ASCII literals above.
+            unsafe { push_ascii(out, &head) };
         }
         None => {
             match nanos {
                 Some(ns) => write_rfc3339(out, ns),
                 None => out.push('-'),
             }
-            push_ascii(out, level);
+            // SAFETY: one of the ASCII literals above.
+            unsafe { push_ascii(out, level) };
         }
     }
     let Some(cs) = cs else {
@@ -69,7 +70,8 @@ pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
     let mut tail = [b' '; Digits::CAP + 3];
     tail[1..=n].copy_from_slice(digits);
     tail[n + 1] = b']';
-    push_ascii(out, &tail[usize::from(!space)..n + 3]);
+    // SAFETY: spaces, the digits of `Digits` (ASCII digits only) and `]`.
+    unsafe { push_ascii(out, &tail[usize::from(!space)..n + 3]) };
     for _ in 0..e.depth.min(MAX_INDENT) {
         out.push_str("  ");
     }

@@ -2,7 +2,25 @@
 //!
 //! # How it stays exact
 //!
-//! Nothing here reimplements std's number formatting or padding. std has no
+//! The two kinds of placeholder most messages are made of skip std's
+//! formatting machinery, and are written here:
+//!
+//! - `{}` and `{:?}` without width, precision, sign or `#` (fill, alignment
+//!   and `0` do nothing without a width), of an integer of up to 64 bits, a
+//!   `bool`, and for `{}` a `str` or a `char`: integers are written in
+//!   decimal by the renderer's own digit writer (`render/digits.rs`, four
+//!   digits at a time; its tests compare it with `Display` for every length
+//!   of number), the others copied. (`message.rs` takes the same shortcut
+//!   for arguments as they are stored.)
+//! - `{:.N}` of an `f32` or `f64` (no width, sign or `#`, and `N` up to 17):
+//!   the exact binary value scaled by 10^N in 128-bit arithmetic, rounded to
+//!   nearest from the bits shifted out, then written with the same digit
+//!   writer. What that cannot do exactly (NaN, infinities, exact ties, values
+//!   too large for 64 bits once scaled, very small ones) goes to std. Its
+//!   test compares it with `format!` on random and decimal-looking values
+//!   at every precision.
+//!
+//! Everything else is std's own formatting and padding. std has no
 //! stable way to build a [`fmt::Formatter`] from runtime options, so
 //! `write_std` holds one literal format string per combination of the options
 //! that a format string must spell out (alignment, sign, `#`, `0`, and whether a
@@ -24,8 +42,8 @@
 //!   `UpperHex` with the same formatter, so integers are rendered that way; every
 //!   other type's `Debug` ignores the flags.
 //!
-//! The tests compare the result with `format!` over a large grid of specs and
-//! values.
+//! The tests compare the result, fast paths included, with `format!` over a
+//! large grid of specs and values.
 //!
 //! # Inputs `format!` would reject
 //!
@@ -238,10 +256,12 @@ fn fixed(out: &mut String, v: f64, precision: usize) -> bool {
     if negative {
         out.push('-');
     }
-    push_ascii(out, int);
+    // SAFETY: both are parts of the digits of `Digits`, ASCII digits only.
+    unsafe { push_ascii(out, int) };
     if precision > 0 {
         out.push('.');
-        push_ascii(out, frac);
+        // SAFETY: as above.
+        unsafe { push_ascii(out, frac) };
     }
     true
 }

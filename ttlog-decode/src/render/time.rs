@@ -41,7 +41,8 @@ pub const OUT_OF_RANGE_SUFFIX: &str = "ns-from-unix-epoch";
 /// ```
 pub fn write_rfc3339(out: &mut String, unix_nanos: i128) {
     match rfc3339(unix_nanos) {
-        Some(text) => push_ascii(out, &text),
+        // SAFETY: `rfc3339` gives ASCII bytes only, whatever the time.
+        Some(text) => unsafe { push_ascii(out, &text) },
         None => {
             let _ = write!(out, "{unix_nanos:+}{OUT_OF_RANGE_SUFFIX}");
         }
@@ -49,7 +50,9 @@ pub fn write_rfc3339(out: &mut String, unix_nanos: i128) {
 }
 
 /// The text [`write_rfc3339`] writes for an instant in years 0000 to 9999:
-/// 30 ASCII bytes. `None` outside them.
+/// 30 bytes, ASCII only whatever the instant (the template's punctuation,
+/// digits of [`pair`] and `b'0' + d` for a `d` below 10, and the same from
+/// the last second written). `None` outside them.
 #[inline]
 pub(crate) fn rfc3339(unix_nanos: i128) -> Option<[u8; 30]> {
     if !(MIN_NANOS..=MAX_NANOS).contains(&unix_nanos) {

@@ -13,6 +13,7 @@ use core::fmt::{Binary, Debug, Display, LowerExp, LowerHex, Octal, UpperExp, Upp
 use ttlog::callsite::Count;
 
 use super::*;
+use crate::rng::Rng;
 use crate::value::{Formatted, Text};
 
 /// The traits every recorded type implements: `{}`, `{:?}`, `{:x?}`, `{:X?}`.
@@ -606,21 +607,15 @@ fn formatted_values_are_written_verbatim() {
     assert_eq!(out, "Point { x: 1 }");
 }
 
-/// A small xorshift generator: the tests need no external crate.
-struct Rng(u64);
+/// Random spec parts, drawn from the tests' shared generator.
+trait SpecRng {
+    fn char(&mut self) -> char;
+    fn count(&mut self) -> Count;
+    fn resolved(&mut self) -> Option<usize>;
+    fn spec(&mut self) -> Spec;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
+impl SpecRng for Rng {
     fn char(&mut self) -> char {
         match self.below(4) {
             0 => ' ',
