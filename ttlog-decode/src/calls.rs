@@ -296,7 +296,7 @@ mod tests {
     /// as the reference.
     #[test]
     fn pairing_matches_the_reference() {
-        let mut rng = Rng(0x6A09_E667_F3BC_C908);
+        let mut rng = Rng::new(0x6A09_E667_F3BC_C908);
         for round in 0..5_000 {
             let mut snap = snapshot();
             let n = rng.below(80);

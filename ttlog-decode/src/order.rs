@@ -114,7 +114,7 @@ mod tests {
     /// The merge of runs orders exactly as a stable sort does, ties included.
     #[test]
     fn sort_by_time_is_a_stable_sort() {
-        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        let mut rng = Rng::new(0x2545_F491_4F6C_DD1D);
         for round in 0..2_000 {
             let n = rng.below(300) as usize;
             let runs = 1 + rng.below(8);

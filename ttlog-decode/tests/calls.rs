@@ -450,7 +450,7 @@ fn damaged_snapshots_with_calls_decode_and_render() {
     let whole = ttlog_decode::from_bytes(&bytes).unwrap();
     assert!(whole.events.iter().any(|e| e.depth == 2));
     render_all(&whole);
-    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut rng = Rng::new(0x2545_F491_4F6C_DD1D);
     for n in 0..120 {
         let mut damaged = bytes.clone();
         let at = ttlog::wire::PREAMBLE_LEN + rng.index(bytes.len() - ttlog::wire::PREAMBLE_LEN);

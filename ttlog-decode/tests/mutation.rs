@@ -54,12 +54,9 @@ fn log_some(threads: u32, events: u32) {
                                 let (ratio, ok) = (i as f64 / 7.0, i % 2 == 0);
                                 ttlog::warn!("{:>8.3} {:#x} {}", ratio, i as u16, i as i64 - 100, ok = ok)
                             }
-                            // The value formatted at the call comes last: before raw
-                            // arguments, the write path of this version can let a
-                            // record near the end of a block overrun it.
                             2 => {
                                 let point = Point { x: i as i32, y: -1 };
-                                ttlog::info!("char {} big {} point {:?}", 'é', u128::MAX - i as u128, point)
+                                ttlog::info!("point {:?} char {} big {}", point, 'é', u128::MAX - i as u128)
                             }
                             3 => ttlog::error!("text {:?} {}", "a \"quoted\" string", -(i as i8 as i32)),
                             _ => {
@@ -450,7 +447,7 @@ fn check(o: &Original, ms: &[Mutation], case: usize) {
 }
 
 fn mutate(o: &Original, seed: u64, cases: usize) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     for case in 0..cases {
         let ms = mutations(&mut rng, o);
         check(o, &ms, case);

@@ -439,7 +439,7 @@ fn typed_copies_of_a_large_callsite_are_bounded() {
 /// every event of a callsite that exists, with as many arguments.
 #[test]
 fn random_ring_words_never_panic() {
-    let mut rng = Rng(0xB504_F333_F9DE_6484);
+    let mut rng = Rng::new(0xB504_F333_F9DE_6484);
     let ids = [ID_VALUE, ID_PAIR, ID_TEXT, ID_SEVEN, 0, 999];
     for round in 0..3_000 {
         let mut f = file();

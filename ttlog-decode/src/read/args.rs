@@ -307,7 +307,7 @@ mod tests {
     /// same number of them, and the fast path's values are what the bytes say.
     #[test]
     fn fast_and_checked_paths_agree() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
         let mut accepted = 0;
         for round in 0..200_000 {
             let b = bytes(&mut rng);
@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn varints_match_the_reader() {
-        let mut rng = Rng(7);
+        let mut rng = Rng::new(7);
         for _ in 0..100_000 {
             let mut b = Vec::new();
             let v = rng.next() >> (rng.next() % 64);

@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn multiplying_by_powers_of_x_is_running_zero_bytes() {
-        let mut rng = Rng(0x1234_5678_9ABC_DEF1);
+        let mut rng = Rng::new(0x1234_5678_9ABC_DEF1);
         for _ in 0..300 {
             let reg = rng.next() as u32;
             let n = rng.below(300) as usize;
@@ -189,7 +189,7 @@ mod tests {
     /// boundaries and at the ends of the input.
     #[test]
     fn prefix_checks_agree_with_direct_checks() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
         for round in 0..200 {
             let n = rng.index(700) + wire::FRAME_HEADER_LEN;
             let mut bytes = rng.bytes(n);

@@ -166,7 +166,7 @@ mod tests {
     fn digits_match_display() {
         let mut out = String::new();
         let mut v = 1u64;
-        let mut rng = Rng(88172645463325252);
+        let mut rng = Rng::new(88172645463325252);
         for _ in 0..ROUNDS / 2 {
             let seed = rng.next();
             for n in [v, v - 1, v + 1, seed >> (seed % 64), seed] {
@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn every_class_of_value_matches_std() {
-        let mut rng = Rng(88172645463325252);
+        let mut rng = Rng::new(88172645463325252);
         for v in values(&mut rng) {
             check(v);
             check_signed(v as i64);
@@ -206,7 +206,7 @@ mod tests {
     /// random amount), and the same as `i64`.
     #[test]
     fn random_values_match_std() {
-        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        let mut rng = Rng::new(0x2545_F491_4F6C_DD1D);
         for _ in 0..ROUNDS {
             let v = rng.next() >> rng.below(64);
             let d = Digits::new(v);
@@ -222,7 +222,7 @@ mod tests {
         for (i, p) in PAIRS.iter().enumerate() {
             assert_eq!(p, format!("{i:02}").as_bytes());
         }
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
         for v in (0..1000).chain([u32::MAX, u32::MAX - 1]).chain((0..ROUNDS / 100).map(|_| rng.next() as u32)) {
             assert_eq!(pair(v), format!("{:02}", v % 100).as_bytes(), "{v}");
         }

@@ -6,15 +6,12 @@
 
 use crate::render::digits::{pair, push_ascii};
 use core::fmt::Write as _;
+use ttlog::clock::civil_from_days;
 
 /// Seconds in a day.
 const SECS_PER_DAY: i128 = 86_400;
 /// Nanoseconds in a second.
 const NANOS_PER_SEC: i128 = 1_000_000_000;
-/// Days from 0000-03-01 to 1970-01-01.
-const EPOCH_SHIFT: i128 = 719_468;
-/// Days in a 400-year cycle of the Gregorian calendar.
-const DAYS_PER_ERA: i128 = 146_097;
 
 /// The first instant [`write_rfc3339`] writes as a date: 0000-01-01T00:00:00Z.
 pub const MIN_NANOS: i128 = -62_167_219_200 * NANOS_PER_SEC;
@@ -74,7 +71,7 @@ pub(crate) fn rfc3339(unix_nanos: i128) -> Option<[u8; 30]> {
             let secs_of_day = secs.rem_euclid(SECS_PER_DAY as i64) as u32;
             // Years 0 to 9999, months and days: all fit in u32.
             let (year, month, day) = civil_from_days(days);
-            let (year, month, day) = (year as u32, month as u32, day as u32);
+            let year = year as u32;
             b[0..2].copy_from_slice(&pair(year / 100));
             b[2..4].copy_from_slice(&pair(year));
             b[5..7].copy_from_slice(&pair(month));
@@ -100,29 +97,6 @@ thread_local! {
     /// The date and time of the last second written: consecutive lines of a
     /// snapshot mostly fall in the same second.
     static LAST_SECOND: core::cell::Cell<(i64, [u8; 19])> = const { core::cell::Cell::new((i64::MIN, [0; 19])) };
-}
-
-/// The (year, month, day) of the day `days` after 1970-01-01, on the proleptic
-/// Gregorian calendar.
-///
-/// Howard Hinnant's `civil_from_days`: the year is counted from March, so the
-/// leap day falls at the end of it, and 400-year eras repeat exactly.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + EPOCH_SHIFT as i64;
-    let era = z.div_euclid(DAYS_PER_ERA as i64);
-    let day_of_era = z.rem_euclid(DAYS_PER_ERA as i64); // 0..=146_096
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365; // 0..=399
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100); // 0..=365
-    let month_from_march = (5 * day_of_year + 2) / 153; // 0..=11
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = era * 400 + year_of_era + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -205,7 +179,7 @@ mod tests {
                     _ => 31,
                 };
                 for day in 1..=len {
-                    assert_eq!(civil_from_days(days as i64), (year as i64, month as i64, day as i64), "day {days}");
+                    assert_eq!(civil_from_days(days as i64), (year as i64, month as u32, day as u32), "day {days}");
                     // The full text, at a few seconds into the day, once a month.
                     if day == 1 {
                         let nanos = (days * SECS_PER_DAY + 3723) * S + 7;

@@ -683,7 +683,7 @@ fn random_specs_never_panic() {
         text: "cut",
         truncated: u64::MAX,
     }));
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     for _ in 0..50_000 {
         let value = &values[rng.below(values.len() as u64) as usize];
         let spec = rng.spec();
@@ -708,7 +708,7 @@ fn random_specs_never_panic() {
 #[test]
 fn fixed_precision_floats_match_format() {
     let spec = Spec::DISPLAY;
-    let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+    let mut rng = Rng::new(0x5851_f42d_4c95_7f2d);
     let mut values: Vec<f64> = vec![
         0.0, -0.0, 0.4, 26.2, 0.5, 1.5, 2.5, -2.5, 0.25, 0.125, 0.05, 1e-7, 9.5, 99.95, 0.995,
         1e15, 1e16, 1e17, 1e19, 1e20, 1.8446744073709552e19, 9.223372036854775e18, 4503599627370496.5,
