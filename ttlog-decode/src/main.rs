@@ -101,13 +101,14 @@ fn write_summary(out: &mut impl Write, snap: &ttlog_decode::Snapshot) -> io::Res
     for t in snap.threads.iter().flatten() {
         writeln!(
             out,
-            "# thread {:>7} {:<20} recorded {:>9}  overwritten {:>9}  dropped {:>6}{}",
+            "# thread {:>7} {:<20} recorded {:>9}  overwritten {:>9}  dropped {:>6}{}{}",
             t.tid,
             if t.name.is_empty() { "-" } else { &t.name },
             t.recorded,
             t.overwritten,
             t.dropped,
-            if t.exited { "  (exited)" } else { "" }
+            if t.exited { "  (exited)" } else { "" },
+            if t.copied { "" } else { "  (ring not copied: its other counts are unknown)" }
         )?;
     }
     Ok(())

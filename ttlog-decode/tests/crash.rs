@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 const CHILD: &str = "TTLOG_CRASH_CHILD";
 const DIR: &str = "TTLOG_CRASH_TEST_DIR";
+/// Events of 24 bytes that the `big-ring` child logs: 24 MiB of its 32 MiB ring.
+const BIG_RING_EVENTS: u32 = 1_000_000;
 
 struct Bomb;
 
@@ -26,7 +28,12 @@ fn child(kind: &str, dir: &Path) {
     let no_core = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: `setrlimit` reads the struct passed by reference.
     unsafe { libc::setrlimit(libc::RLIMIT_CORE, &no_core) };
-    ttlog::Builder::new().snapshot_dir(dir).crash_capture().init().expect("crash capture installs");
+    let mut builder = ttlog::Builder::new().snapshot_dir(dir).crash_capture();
+    if kind == "big-ring" {
+        // More than one frame's payload (16 MiB) of ring.
+        builder = builder.buffer_size(32 << 20);
+    }
+    builder.init().expect("crash capture installs");
 
     let worker = std::thread::Builder::new()
         .name("worker".into())
@@ -45,6 +52,12 @@ fn child(kind: &str, dir: &Path) {
         "panic" => panic!("deliberate panic"),
         "panic-in-display" => ttlog::info!("this event never completes: {}", Bomb),
         "abort" => std::process::abort(),
+        "big-ring" => {
+            for i in 0..BIG_RING_EVENTS {
+                ttlog::info!("big ring event {}", i);
+            }
+            std::process::abort()
+        }
         "segv" => {
             // SAFETY: maps one fresh read-only page; the write below faults on it,
             // which is the point. The mapping is never used otherwise.
@@ -182,4 +195,16 @@ fn sigabrt_leaves_a_snapshot_and_still_kills_the_process() {
     assert_eq!(signal_of(status), Some(libc::SIGABRT), "{status:?} {stderr}");
     assert!(path.to_string_lossy().contains("-SIGABRT-"), "{}", path.display());
     assert_last_events("abort", &snap);
+}
+
+#[test]
+fn a_ring_larger_than_a_frame_is_written_whole() {
+    let (status, stderr, _, snap) = run_child("big-ring");
+    assert_eq!(signal_of(status), Some(libc::SIGABRT), "{status:?} {stderr}");
+    assert_last_events("big-ring", &snap);
+    let main = snap.threads.iter().flatten().find(|t| t.name != "worker").unwrap();
+    assert_eq!(main.overwritten, 0, "{main:?}");
+    assert_eq!(main.recorded, 50 + 1 + BIG_RING_EVENTS as u64, "{main:?}");
+    let m = messages(&snap);
+    assert!(m.contains(&"big ring event 0".to_owned()) && m.contains(&format!("big ring event {}", BIG_RING_EVENTS - 1)));
 }

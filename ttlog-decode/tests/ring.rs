@@ -482,3 +482,25 @@ fn random_ring_words_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_thread_whose_ring_was_not_copied_is_listed_and_reported() {
+    let mut f = File::new();
+    f.header();
+    f.thread(0, "t0");
+    // THREAD frame of thread 1 with flag 2: its ring could not be copied.
+    let mut p = Vec::new();
+    wire::put_varint(&mut p, 1);
+    wire::put_varint(&mut p, 1001);
+    wire::put_str(&mut p, "busy");
+    p.extend_from_slice(&[wire::THREAD_NOT_COPIED, 0, 0, 3]);
+    let at = f.frame(wire::kind::THREAD, &p);
+    f.end(0);
+    let snap = from_bytes(&f.bytes).expect("a snapshot");
+    let t = snap.threads[1].as_ref().expect("thread 1 is listed");
+    assert!(!t.copied && t.dropped == 3, "{t:?}");
+    assert!(snap.threads[0].as_ref().is_some_and(|t| t.copied));
+    let about: Vec<&Problem> = snap.problems.iter().filter(|p| p.message.contains("could not be copied")).collect();
+    assert_eq!(about.len(), 1, "{:?}", snap.problems);
+    assert_eq!(about[0].offset, (at + wire::FRAME_HEADER_LEN) as u64);
+}

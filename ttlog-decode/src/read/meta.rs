@@ -1,7 +1,7 @@
 //! The frames that describe the events: the header, the callsites (with the
 //! static ones of crash snapshots), the threads, and the END frame.
 
-use crate::snapshot::{CallsiteInfo, End, Header, Snapshot, ThreadInfo};
+use crate::snapshot::{CallsiteInfo, End, Header, Problem, Snapshot, ThreadInfo};
 use std::collections::HashMap;
 use ttlog::wire::{self, Reader, WireError};
 
@@ -45,9 +45,22 @@ pub(super) fn read_frame(
         wire::kind::CALLSITE => {
             CallsiteInfo::decode(&mut r).and_then(|c| place(&mut snap.callsites, c.index, c, max_items, base))
         }
-        wire::kind::THREAD => {
-            ThreadInfo::decode(&mut r).and_then(|t| place(&mut snap.threads, t.index, t, max_items, base))
-        }
+        wire::kind::THREAD => ThreadInfo::decode(&mut r).and_then(|t| {
+            let first = snap.threads.get(t.index as usize).is_none_or(Option::is_none);
+            let lost = (!t.copied && first).then(|| (t.index, t.name.clone()));
+            place(&mut snap.threads, t.index, t, max_items, base)?;
+            if let Some((index, name)) = lost {
+                snap.problems.push(Problem {
+                    offset: base,
+                    message: format!(
+                        "thread {index} ({name:?}): its ring could not be copied (its writer kept overwriting it \
+                         during every attempt), so its events are not in the snapshot"
+                    ),
+                    lost_events: 0,
+                });
+            }
+            Ok(())
+        }),
         wire::kind::CALLSITE_STATIC => CallsiteInfo::decode_untyped(&mut r).and_then(|c| match statics.get(&c.index) {
             Some(first) if first.info != c => {
                 Err(WireError::malformed(base, format!("two different callsites with id {}", c.index)))

@@ -11,7 +11,8 @@ use crate::buffer::BLOCK;
 use crate::clock::{self, ClockPoint};
 use crate::registry::{self, Captured};
 use crate::snapshot::file::{put_file_name, snapshot_dir};
-use crate::wire::{self, record, CallsiteInfo, HeaderRef, Out, SliceOut};
+use crate::wire::write::{encode_thread, HeaderRef, SliceOut, SmallCrc, ThreadFlags};
+use crate::wire::{self, record, CallsiteInfo, Out};
 use std::cell::UnsafeCell;
 use std::ffi::CString;
 use std::io;
@@ -259,14 +260,22 @@ fn write_fatal_frames(fatal: &Fatal, scratch: &mut Scratch, fd: libc::c_int, rea
         let Some((m, range, copied)) = capture_raw(slot, &mut scratch.words) else { continue };
         let words = &mut scratch.words[range];
         let (first_seq, recorded) = count_records(words);
-        let flags = wire::ThreadFlags { exited: m.exited, copied };
+        let flags = ThreadFlags { exited: m.exited, copied };
         let ok = write_small_frame(fd, &mut scratch.small, wire::kind::THREAD, |o| {
-            wire::encode_thread(o, index as u32, m.tid, m.name_str(), flags, recorded, first_seq, m.dropped)
+            encode_thread(o, index as u32, m.tid, m.name_str(), flags, recorded, first_seq, m.dropped)
         });
-        if !ok || !write_ring_frame(fd, index as u32, words) {
+        if !ok {
             return false;
         }
-        frames += 2;
+        // A ring larger than a frame's payload may be goes in several RING
+        // frames of whole blocks.
+        for chunk in words.chunks_mut(RING_FRAME_WORDS) {
+            if !write_ring_frame(fd, index as u32, chunk) {
+                return false;
+            }
+            frames += 1;
+        }
+        frames += 1;
         events += recorded;
     }
     // The header and the callsites again, as ordinary snapshots have them:
@@ -335,7 +344,7 @@ fn write_small_frame(fd: libc::c_int, buf: &mut [u8], kind: u8, encode: impl FnO
     let mut out = SliceOut::new(body);
     encode(&mut out);
     let Some(payload) = out.bytes() else { return false };
-    let mut crc = wire::SmallCrc::new();
+    let mut crc = SmallCrc::new();
     crc.update(&[kind]);
     crc.update(&(payload.len() as u32).to_le_bytes());
     crc.update(payload);
@@ -344,6 +353,10 @@ fn write_small_frame(fd: libc::c_int, buf: &mut [u8], kind: u8, encode: impl FnO
     let n = wire::FRAME_HEADER_LEN + payload.len();
     write_all(fd, &buf[..n])
 }
+
+/// Words of ring blocks per RING frame: whole blocks, and room for the
+/// thread index and block size within [`wire::MAX_FRAME`].
+const RING_FRAME_WORDS: usize = ((wire::MAX_FRAME as u64 - BLOCK) / BLOCK * BLOCK / 8) as usize;
 
 /// Writes a RING frame: thread index, block size, then the words as they are
 /// (little-endian).
@@ -362,7 +375,7 @@ fn write_ring_frame(fd: libc::c_int, thread: u32, words: &mut [u64]) -> bool {
     // words may be read as bytes; they were made little-endian above.
     let bytes = unsafe { core::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 8) };
     let len = (plen + bytes.len()) as u32;
-    let mut crc = wire::SmallCrc::new();
+    let mut crc = SmallCrc::new();
     crc.update(&[wire::kind::RING]);
     crc.update(&len.to_le_bytes());
     crc.update(&prefix[..plen]);

@@ -3,7 +3,7 @@
 
 use crate::wire::Out;
 #[cfg(test)]
-use crate::wire::SliceOut;
+use crate::wire::write::SliceOut;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 

@@ -1,0 +1,420 @@
+//! The payload of each frame kind, as both sides see it: what the writer
+//! encodes and the reader decodes.
+
+use super::primitives::{put_arg_str, put_str, put_varint, put_varint128, zigzag, zigzag128, Out};
+use super::reader::{Reader, WireError};
+use super::write::{encode_thread, HeaderRef, ThreadFlags};
+use super::{SPEC_ALTERNATE, SPEC_ZERO, THREAD_EXITED, THREAD_NOT_COPIED, UNTYPED};
+use crate::callsite::{ArgRole, ArgType, Count, Spec};
+use crate::clock::{Clock, ClockPoint};
+use crate::level::Level;
+
+/// The HEADER frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The program's name.
+    pub program: String,
+    /// Its process id.
+    pub pid: u64,
+    /// The host name.
+    pub host: String,
+    /// Why the snapshot was taken.
+    pub reason: String,
+    /// Version of the ttlog that wrote the file.
+    pub ttlog_version: String,
+    /// The event clock.
+    pub clock: Clock,
+    /// Calibration point at the first event.
+    pub anchor: ClockPoint,
+    /// Calibration point when the snapshot was taken.
+    pub taken: ClockPoint,
+    /// Events of exited threads discarded when their buffers were reused.
+    pub evicted: u64,
+    /// Events dropped by threads that were ending.
+    pub late_dropped: u64,
+}
+
+impl Header {
+    /// Encodes the payload.
+    pub fn encode(&self, out: &mut impl Out) {
+        HeaderRef::from(self).encode_with_version(out, &self.ttlog_version);
+    }
+
+    /// Decodes the payload.
+    pub fn decode(r: &mut Reader<'_>) -> Result<Header, WireError> {
+        Ok(Header {
+            program: r.str()?.to_owned(),
+            pid: r.varint()?,
+            host: r.str()?.to_owned(),
+            reason: r.str()?.to_owned(),
+            ttlog_version: r.str()?.to_owned(),
+            clock: {
+                let at = r.offset();
+                let v = r.u8()?;
+                Clock::from_u8(v).ok_or_else(|| WireError::malformed(at, format!("unknown clock {v}")))?
+            },
+            anchor: r.point()?,
+            taken: r.point()?,
+            evicted: r.varint()?,
+            late_dropped: r.varint()?,
+        })
+    }
+
+    /// Nanoseconds since the Unix epoch for an event clock reading, if the clock
+    /// tells time.
+    pub fn unix_nanos(&self, ticks: u64) -> Option<i128> {
+        match self.clock {
+            Clock::None => None,
+            _ => {
+                // Differences of u64 readings, as i64: exact for spans under
+                // 292 years. 64-bit arithmetic only: the decoder does this for
+                // every line.
+                let dt = self.taken.ticks.wrapping_sub(self.anchor.ticks) as i64;
+                let dm = self.taken.mono_ns.wrapping_sub(self.anchor.mono_ns) as i64;
+                let since = ticks.wrapping_sub(self.taken.ticks) as i64;
+                let ns = if dt > 0 && dm > 0 {
+                    // ns = since * dm / dt, in floating point: both spans fit an f64
+                    // with sub-nanosecond error for any realistic process life.
+                    (since as f64 * (dm as f64 / dt as f64)).round() as i64
+                } else {
+                    since
+                };
+                Some(self.taken.real_ns as i128 + ns as i128)
+            }
+        }
+    }
+}
+
+/// A CALLSITE frame: a callsite with the concrete types of its arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallsiteInfo {
+    /// Dense index events refer to.
+    pub index: u32,
+    /// Severity.
+    pub level: Level,
+    /// Event, function entry or exit.
+    pub kind: crate::callsite::CallsiteKind,
+    /// Name.
+    pub name: String,
+    /// Target.
+    pub target: String,
+    /// Source file.
+    pub file: String,
+    /// Source line.
+    pub line: u32,
+    /// Arguments, in recording order.
+    pub args: Vec<ArgInfo>,
+    /// The message.
+    pub pieces: Vec<PieceInfo>,
+}
+
+/// An argument of a [`CallsiteInfo`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArgInfo {
+    /// Name (identifier, or the expression's text for positional arguments).
+    pub name: String,
+    /// Positional, named or field.
+    pub role: ArgRole,
+    /// The value's type.
+    pub ty: ArgType,
+    /// The specs the message applies to it.
+    pub specs: Vec<Spec>,
+}
+
+/// A piece of a [`CallsiteInfo`]'s message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PieceInfo {
+    /// Literal text.
+    Lit(String),
+    /// `args[arg]` rendered with its `slot`-th spec.
+    Arg {
+        /// Argument index.
+        arg: u16,
+        /// Spec index.
+        slot: u16,
+    },
+}
+
+impl CallsiteInfo {
+    /// Encodes a callsite from its static metadata: with the concrete types of
+    /// its arguments (a CALLSITE frame), or without (`None`: a CALLSITE_STATIC
+    /// frame, where `index` is the runtime callsite id and each type byte is
+    /// [`UNTYPED`]).
+    pub fn encode_static(out: &mut impl Out, index: u32, cs: &crate::callsite::Callsite, types: Option<&[ArgType]>) {
+        put_varint(out, index as u64);
+        out.put(&[cs.level as u8, cs.kind as u8]);
+        put_str(out, cs.name);
+        put_str(out, cs.target);
+        put_str(out, cs.file);
+        put_varint(out, cs.line as u64);
+        put_varint(out, cs.args.len() as u64);
+        for (i, a) in cs.args.iter().enumerate() {
+            put_str(out, a.name);
+            let ty = types.and_then(|t| t.get(i)).map_or(UNTYPED, |t| *t as u8);
+            out.put(&[a.role as u8, ty]);
+            put_varint(out, a.specs.len() as u64);
+            for s in a.specs {
+                put_spec(out, s);
+            }
+        }
+        put_varint(out, cs.pieces.len() as u64);
+        for p in cs.pieces {
+            match p {
+                crate::callsite::Piece::Lit(s) => {
+                    out.put(&[0]);
+                    put_str(out, s);
+                }
+                crate::callsite::Piece::Arg { arg, slot } => {
+                    out.put(&[1]);
+                    put_varint(out, *arg as u64);
+                    put_varint(out, *slot as u64);
+                }
+            }
+        }
+    }
+
+    /// Decodes a CALLSITE payload, checking that every reference inside it is
+    /// in range.
+    pub fn decode(r: &mut Reader<'_>) -> Result<CallsiteInfo, WireError> {
+        Self::decode_frame(r, false)
+    }
+
+    /// Decodes a CALLSITE_STATIC payload: `index` is the runtime callsite id,
+    /// and every argument's `ty` is [`ArgType::Formatted`] until a record's
+    /// types replace it.
+    pub fn decode_untyped(r: &mut Reader<'_>) -> Result<CallsiteInfo, WireError> {
+        Self::decode_frame(r, true)
+    }
+
+    fn decode_frame(r: &mut Reader<'_>, untyped: bool) -> Result<CallsiteInfo, WireError> {
+        let index = r.varint_u32()?;
+        let at = r.offset();
+        let level = Level::from_u8(r.u8()?).ok_or_else(|| WireError::malformed(at, "unknown level"))?;
+        let at = r.offset();
+        let kind = crate::callsite::CallsiteKind::from_u8(r.u8()?)
+            .ok_or_else(|| WireError::malformed(at, "unknown callsite kind"))?;
+        let name = r.str()?.to_owned();
+        let target = r.str()?.to_owned();
+        let file = r.str()?.to_owned();
+        let line = r.varint_u32()?;
+        let nargs = r.count(4)?;
+        let mut args = Vec::with_capacity(nargs);
+        for _ in 0..nargs {
+            let name = r.str()?.to_owned();
+            let at = r.offset();
+            let role = ArgRole::from_u8(r.u8()?).ok_or_else(|| WireError::malformed(at, "unknown argument role"))?;
+            let at = r.offset();
+            let t = r.u8()?;
+            let ty = match (t, untyped) {
+                (UNTYPED, true) => ArgType::Formatted,
+                _ => ArgType::from_tag(t).ok_or_else(|| WireError::malformed(at, format!("unknown argument type {t}")))?,
+            };
+            let nspecs = r.count(8)?;
+            let mut specs = Vec::with_capacity(nspecs);
+            for _ in 0..nspecs {
+                specs.push(r.spec(nargs)?);
+            }
+            args.push(ArgInfo { name, role, ty, specs });
+        }
+        let npieces = r.count(2)?;
+        let mut pieces = Vec::with_capacity(npieces);
+        for _ in 0..npieces {
+            let at = r.offset();
+            match r.u8()? {
+                0 => pieces.push(PieceInfo::Lit(r.str()?.to_owned())),
+                1 => {
+                    let at = r.offset();
+                    let arg = r.varint()?;
+                    let slot = r.varint()?;
+                    let ok = (arg as usize) < args.len() && (slot as usize) < args[arg as usize].specs.len();
+                    if !ok {
+                        return Err(WireError::malformed(at, "message piece refers to a missing argument"));
+                    }
+                    pieces.push(PieceInfo::Arg { arg: arg as u16, slot: slot as u16 });
+                }
+                t => return Err(WireError::malformed(at, format!("unknown piece tag {t}"))),
+            }
+        }
+        Ok(CallsiteInfo { index, level, kind, name, target, file, line, args, pieces })
+    }
+}
+
+/// A THREAD frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadInfo {
+    /// Index EVENTS frames refer to.
+    pub index: u32,
+    /// OS thread id.
+    pub tid: u64,
+    /// Thread name ("" when unnamed).
+    pub name: String,
+    /// Whether the thread had exited when the snapshot was taken.
+    pub exited: bool,
+    /// Events in the snapshot.
+    pub recorded: u64,
+    /// Events overwritten in the ring before the snapshot copied it.
+    pub overwritten: u64,
+    /// Events the thread could not record, or that the snapshot could not
+    /// re-encode: `recorded + overwritten + dropped` is what the thread logged.
+    pub dropped: u64,
+    /// Whether the snapshot could copy the thread's ring. When it could not
+    /// (a writer that kept overwriting its ring during every attempt), the
+    /// thread has no events and `recorded` and `overwritten` are unknown (0).
+    pub copied: bool,
+}
+
+impl ThreadInfo {
+    /// Encodes the payload.
+    pub fn encode(&self, out: &mut impl Out) {
+        let flags = ThreadFlags { exited: self.exited, copied: self.copied };
+        encode_thread(out, self.index, self.tid, &self.name, flags, self.recorded, self.overwritten, self.dropped);
+    }
+}
+
+impl ThreadInfo {
+    /// Decodes the payload.
+    pub fn decode(r: &mut Reader<'_>) -> Result<ThreadInfo, WireError> {
+        let index = r.varint_u32()?;
+        let tid = r.varint()?;
+        let name = r.str()?.to_owned();
+        let flags = r.u8()?;
+        Ok(ThreadInfo {
+            index,
+            tid,
+            name,
+            exited: flags & THREAD_EXITED != 0,
+            recorded: r.varint()?,
+            overwritten: r.varint()?,
+            dropped: r.varint()?,
+            copied: flags & THREAD_NOT_COPIED == 0,
+        })
+    }
+}
+
+/// The END frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct End {
+    /// Frames written before END.
+    pub frames: u64,
+    /// Events in all EVENTS frames.
+    pub events: u64,
+}
+
+impl End {
+    /// Encodes the payload.
+    pub fn encode(&self, out: &mut impl Out) {
+        put_varint(out, self.frames);
+        put_varint(out, self.events);
+    }
+
+    /// Decodes the payload.
+    pub fn decode(r: &mut Reader<'_>) -> Result<End, WireError> {
+        Ok(End { frames: r.varint()?, events: r.varint()? })
+    }
+}
+
+/// Re-encodes a record's argument bytes (the ring encoding, see [`record`]) in
+/// the compact encoding of EVENTS frames. `slots(i)` is the number of specs of
+/// argument `i` (the number of texts a formatted argument has). `None` if the
+/// bytes do not match the types.
+#[inline]
+pub fn transcode_args(
+    types: &[ArgType],
+    slots: impl Fn(usize) -> Option<usize>,
+    b: &[u8],
+    out: &mut impl Out,
+) -> Option<()> {
+    /// The `N` bytes at `*at`, advancing it.
+    #[inline(always)]
+    fn take<const N: usize>(b: &[u8], at: &mut usize) -> Option<[u8; N]> {
+        let v = b.get(*at..*at + N)?.try_into().ok()?;
+        *at += N;
+        Some(v)
+    }
+    let mut at = 0;
+    for (i, ty) in types.iter().enumerate() {
+        match ty {
+            ArgType::U8 | ArgType::Bool => out.put_byte(take::<1>(b, &mut at)?[0]),
+            ArgType::U16 => put_varint(out, u16::from_le_bytes(take(b, &mut at)?) as u64),
+            ArgType::U32 | ArgType::Char => put_varint(out, u32::from_le_bytes(take(b, &mut at)?) as u64),
+            ArgType::U64 => put_varint(out, u64::from_le_bytes(take(b, &mut at)?)),
+            ArgType::U128 => put_varint128(out, u128::from_le_bytes(take(b, &mut at)?)),
+            ArgType::I8 => put_varint(out, zigzag(i8::from_le_bytes(take(b, &mut at)?) as i64)),
+            ArgType::I16 => put_varint(out, zigzag(i16::from_le_bytes(take(b, &mut at)?) as i64)),
+            ArgType::I32 => put_varint(out, zigzag(i32::from_le_bytes(take(b, &mut at)?) as i64)),
+            ArgType::I64 => put_varint(out, zigzag(i64::from_le_bytes(take(b, &mut at)?))),
+            ArgType::I128 => put_varint128(out, zigzag128(i128::from_le_bytes(take(b, &mut at)?))),
+            ArgType::F32 => out.put(&take::<4>(b, &mut at)?),
+            ArgType::F64 => out.put(&take::<8>(b, &mut at)?),
+            ArgType::Str => {
+                let head = u16::from_le_bytes(take(b, &mut at)?) as usize;
+                let cut = if head & 0x8000 != 0 { u32::from_le_bytes(take(b, &mut at)?) as u64 } else { 0 };
+                let n = head & 0x7fff;
+                // The bytes start at the next word boundary.
+                at = at.next_multiple_of(8);
+                put_arg_str(out, b.get(at..at + n)?, cut);
+                at += n;
+            }
+            ArgType::Formatted => {
+                for _ in 0..slots(i)? {
+                    let end = b.get(at..)?.iter().position(|&c| c >= 0xFE)?;
+                    let s = &b[at..at + end];
+                    at += end;
+                    let marker = take::<1>(b, &mut at)?[0];
+                    let cut = if marker == 0xFE { u32::from_le_bytes(take(b, &mut at)?) as u64 } else { 0 };
+                    put_arg_str(out, s, cut);
+                }
+            }
+        }
+    }
+    Some(())
+}
+
+/// The most bytes [`transcode_args`] writes for `n` bytes of a record: a
+/// 16-byte integer becomes at most 19, a string's 2-byte length at most 3
+/// (its cut count 5 for 4, its padding nothing): never more than twice the
+/// input, plus slack.
+pub const fn transcode_bound(n: usize) -> usize {
+    2 * n + 16
+}
+
+
+pub(crate) fn put_count(out: &mut impl Out, c: &Count) {
+    match c {
+        Count::Implied => out.put(&[0]),
+        Count::Is(n) => {
+            out.put(&[1]);
+            put_varint(out, *n as u64);
+        }
+        Count::Arg(i) => {
+            out.put(&[2]);
+            put_varint(out, *i as u64);
+        }
+    }
+}
+
+/// Appends a spec.
+pub fn put_spec(out: &mut impl Out, s: &Spec) {
+    put_varint(out, s.fill as u64);
+    out.put(&[s.align as u8, s.sign as u8]);
+    out.put(&[if s.alternate { SPEC_ALTERNATE } else { 0 } | if s.zero { SPEC_ZERO } else { 0 }]);
+    put_count(out, &s.width);
+    put_count(out, &s.precision);
+    out.put(&[s.ty as u8]);
+}
+
+impl<'a> From<&'a Header> for HeaderRef<'a> {
+    fn from(h: &'a Header) -> HeaderRef<'a> {
+        HeaderRef {
+            program: &h.program,
+            pid: h.pid,
+            host: &h.host,
+            reason: &h.reason,
+            clock: h.clock,
+            anchor: h.anchor,
+            taken: h.taken,
+            evicted: h.evicted,
+            late_dropped: h.late_dropped,
+        }
+    }
+}
