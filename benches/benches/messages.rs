@@ -13,8 +13,8 @@
 //! `benches::Loggers::batch`, the code the report's hot path measures under the
 //! same names.
 
-use benches::{floor, Inputs, Logger, Loggers, Message};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use benches::{Inputs, Logger, Loggers, Message, floor};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

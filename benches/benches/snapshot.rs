@@ -12,7 +12,7 @@
 
 use benches::pool::Pool;
 use benches::snapshots::{self, SnapshotFile};
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::time::{Duration, Instant};
 
 fn snapshot(c: &mut Criterion) {

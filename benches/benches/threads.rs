@@ -9,10 +9,10 @@
 //! cargo bench -p benches --bench threads
 //! ```
 
-use benches::pool::Pool;
-use benches::threads::{counts, job, MESSAGE};
 use benches::Logger;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use benches::pool::Pool;
+use benches::threads::{MESSAGE, counts, job};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
 
 fn threads(c: &mut Criterion) {

@@ -205,7 +205,7 @@ pub fn written() -> Vec<u8> {
 /// at the same widths) as the loggers.
 pub mod messages {
     use super::record;
-    use crate::messages::{repeat, Inputs, Message};
+    use crate::messages::{Inputs, Message, repeat};
 
     /// staticString.
     #[inline(always)]

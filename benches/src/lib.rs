@@ -29,11 +29,7 @@ pub fn init_ttlog_from_env() -> Result<ttlog::Clock, String> {
         None | Some("") => ttlog::Clock::default_for_this_machine(),
         Some(name) => parse_clock(name)?,
     };
-    ttlog::Builder::new()
-        .clock(clock)
-        .max_level(ttlog::LevelFilter::Info)
-        .init()
-        .map_err(|e| e.to_string())?;
+    ttlog::Builder::new().clock(clock).max_level(ttlog::LevelFilter::Info).init().map_err(|e| e.to_string())?;
     Ok(clock)
 }
 

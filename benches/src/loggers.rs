@@ -6,7 +6,7 @@
 //! drain) happens before the timed part; the caller's timer (thread CPU time
 //! in the report, wall time in criterion) wraps only the loop that logs.
 
-use crate::messages::{log_log, tracing_appender_log, tracing_log, ttlog_log, Inputs, Message};
+use crate::messages::{Inputs, Message, log_log, tracing_appender_log, tracing_log, ttlog_log};
 use crate::{floor, peers};
 use std::hint::black_box;
 use std::io;
@@ -79,7 +79,8 @@ impl Loggers {
     /// `log`'s logger, and starts the appender's writer on `appender_file`.
     pub fn with_peers(appender_file: &Path) -> io::Result<Loggers> {
         peers::install_log();
-        let tracing = Tracing { sink: peers::tracing_fmt_sink(), appender: peers::TracingAppender::new(appender_file)? };
+        let tracing =
+            Tracing { sink: peers::tracing_fmt_sink(), appender: peers::TracingAppender::new(appender_file)? };
         Ok(Loggers { tracing: Some(tracing) })
     }
 
@@ -97,7 +98,14 @@ impl Loggers {
     /// through `black_box`. `time` is called once with the logging loop, runs
     /// it and says how long it took. `None` when `l` has no counterpart of `m`
     /// or is not set up here.
-    pub fn batch<D>(&self, l: Logger, m: Message, n: u64, inputs: &Inputs, time: impl FnOnce(&mut dyn FnMut()) -> D) -> Option<D> {
+    pub fn batch<D>(
+        &self,
+        l: Logger,
+        m: Message,
+        n: u64,
+        inputs: &Inputs,
+        time: impl FnOnce(&mut dyn FnMut()) -> D,
+    ) -> Option<D> {
         if !l.logs(m) || !self.has(l) {
             return None;
         }

@@ -312,7 +312,8 @@ pub(crate) mod tests {
         .join()
         .unwrap();
         let snap = ttlog_decode::from_bytes(&bytes).unwrap();
-        let mine: Vec<_> = snap.events.iter().filter(|e| snap.thread(e).is_some_and(|t| t.tid == tid && !t.exited)).collect();
+        let mine: Vec<_> =
+            snap.events.iter().filter(|e| snap.thread(e).is_some_and(|t| t.tid == tid && !t.exited)).collect();
         assert_eq!(mine.len(), 1, "{m}: one event on its thread");
         snap.args(mine[0])
             .into_iter()
@@ -347,7 +348,10 @@ pub(crate) mod tests {
 
         let text = |m| expected_text(m, &Inputs::NANOLOG);
         assert_eq!(text(Message::StaticString), "Starting backup replica garbage collector thread");
-        assert_eq!(text(Message::StringConcat), "Opened session with coordinator at basic+udp:host=192.168.1.140,port=12246");
+        assert_eq!(
+            text(Message::StringConcat),
+            "Opened session with coordinator at basic+udp:host=192.168.1.140,port=12246"
+        );
         assert_eq!(text(Message::SingleInteger), "Backup storage speeds (min): 181 MB/s read");
         assert_eq!(
             text(Message::TwoIntegers),

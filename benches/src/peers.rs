@@ -64,10 +64,7 @@ pub fn install_log() {
 
 /// `tracing`'s fmt subscriber at level INFO writing to `io::sink()`.
 pub fn tracing_fmt_sink() -> Dispatch {
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(io::sink)
-        .finish();
+    let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(io::sink).finish();
     Dispatch::new(subscriber)
 }
 
@@ -94,10 +91,7 @@ impl TracingAppender {
         file.set_len(0)?;
         let (writer, guard) = tracing_appender::non_blocking(file.try_clone()?);
         let dropped = writer.error_counter();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(writer)
-            .finish();
+        let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(writer).finish();
         Ok(TracingAppender { dispatch: Dispatch::new(subscriber), path: path.to_owned(), file, dropped, _guard: guard })
     }
 

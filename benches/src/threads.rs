@@ -4,7 +4,7 @@
 
 use crate::floor;
 use crate::loggers::Logger;
-use crate::messages::{ttlog_log, Inputs, Message};
+use crate::messages::{Inputs, Message, ttlog_log};
 use crate::pool::Job;
 use std::hint::black_box;
 use std::sync::Arc;

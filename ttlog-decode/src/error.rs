@@ -37,7 +37,11 @@ impl fmt::Display for Error {
         match self {
             Error::Io(e) => write!(f, "cannot read the file: {e}"),
             Error::UnexpectedEof { offset } => {
-                write!(f, "not a ttlog snapshot: the input ends before byte {offset} (a snapshot starts with a {}-byte preamble)", wire::PREAMBLE_LEN)
+                write!(
+                    f,
+                    "not a ttlog snapshot: the input ends before byte {offset} (a snapshot starts with a {}-byte preamble)",
+                    wire::PREAMBLE_LEN
+                )
             }
             Error::NotASnapshot { offset, what } => write!(f, "not a ttlog snapshot: {what} at byte {offset}"),
             Error::UnsupportedVersion { offset, found, supported } => write!(

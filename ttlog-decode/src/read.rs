@@ -92,7 +92,8 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
     if snap.header.is_none() {
         snap.problems.push(Problem {
             offset: wire::PREAMBLE_LEN as u64,
-            message: "the header frame is missing or damaged: timestamps cannot be converted to wall-clock time".to_owned(),
+            message: "the header frame is missing or damaged: timestamps cannot be converted to wall-clock time"
+                .to_owned(),
             lost_events: 0,
         });
     }
@@ -162,10 +163,7 @@ fn check_end(snap: &mut Snapshot, end_at: (u64, u64), frames_seen: u64, len: usi
                 let missing = end.events - decoded - known_lost;
                 snap.problems.push(Problem {
                     offset: len as u64,
-                    message: format!(
-                        "{missing} of the {} events the file holds were in damaged frames",
-                        end.events
-                    ),
+                    message: format!("{missing} of the {} events the file holds were in damaged frames", end.events),
                     lost_events: missing,
                 });
             }

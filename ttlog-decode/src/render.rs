@@ -6,7 +6,7 @@
 //! line or a JSON object; [`time`] writes timestamps.
 
 mod digits;
-pub mod spec;
-pub mod time;
 pub mod line;
 pub mod message;
+pub mod spec;
+pub mod time;

@@ -109,7 +109,13 @@ impl Snapshot {
     /// snapshots; [`calls::pair`](crate::calls::pair) recomputes the nesting).
     ///
     /// The arguments' text is copied into the snapshot.
-    pub fn push_event<'v>(&mut self, ticks: u64, thread: u32, callsite: u32, args: impl IntoIterator<Item = Value<'v>>) {
+    pub fn push_event<'v>(
+        &mut self,
+        ticks: u64,
+        thread: u32,
+        callsite: u32,
+        args: impl IntoIterator<Item = Value<'v>>,
+    ) {
         let start = self.values.slots.len();
         for v in args {
             let slot = self.values.push_value(v);

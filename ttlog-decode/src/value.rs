@@ -208,12 +208,9 @@ impl Value<'_> {
             Value::I32(n) => usize::try_from(n).ok(),
             Value::I64(n) => usize::try_from(n).ok(),
             Value::I128(n) => usize::try_from(n).ok(),
-            Value::F32(_)
-            | Value::F64(_)
-            | Value::Bool(_)
-            | Value::Char(_)
-            | Value::Str(_)
-            | Value::Formatted(_) => None,
+            Value::F32(_) | Value::F64(_) | Value::Bool(_) | Value::Char(_) | Value::Str(_) | Value::Formatted(_) => {
+                None
+            }
         }
     }
 }
@@ -347,11 +344,17 @@ pub(crate) enum Slot {
     Bool(bool),
     Char(char),
     /// A whole string: `len` bytes of [`Store::text`] from `start`.
-    Str { len: u32, start: usize },
+    Str {
+        len: u32,
+        start: usize,
+    },
     /// A string that was cut, or too long for `Str`: index into [`Store::spans`].
     StrSpan(usize),
     /// `len` texts from index `start` of [`Store::spans`].
-    Formatted { len: u32, start: usize },
+    Formatted {
+        len: u32,
+        start: usize,
+    },
 }
 
 /// A place in [`Store::text`], and the bytes cut off at the call.
@@ -579,7 +582,10 @@ mod tests {
         assert_eq!(args.len(), values.len());
         assert!(args.iter().eq(values.iter().copied()));
         assert!(args.into_iter().eq(values.iter().copied()));
-        assert_eq!(format!("{:?}", args.get(17)), "Some(Formatted([Text { text: \"a\", truncated: 0 }, Text { text: \"bé\", truncated: 9 }]))");
+        assert_eq!(
+            format!("{:?}", args.get(17)),
+            "Some(Formatted([Text { text: \"a\", truncated: 0 }, Text { text: \"bé\", truncated: 9 }]))"
+        );
         assert_eq!(args.get(values.len()), None);
         store.undo(mark);
         assert!(store.slots.is_empty() && store.text.is_empty() && store.spans.is_empty() && store.wide.is_empty());

@@ -9,13 +9,13 @@ mod file;
 
 use file::{Block, File};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use ttlog::Level;
 use ttlog::callsite::{ArgMeta, ArgRole, ArgType, Callsite, CallsiteKind, Piece, Spec};
 use ttlog::wire::{self, End};
-use ttlog::Level;
-use ttlog_decode::{from_bytes, Snapshot};
+use ttlog_decode::{Snapshot, from_bytes};
 
 /// Bytes allocated now, and the most since the last reset.
 static CURRENT: AtomicUsize = AtomicUsize::new(0);

@@ -14,7 +14,7 @@ use std::sync::{Arc, Once};
 use std::task::{Context, Poll, Wake, Waker};
 use ttlog::callsite::{ArgRole, ArgType, CallsiteKind, Outcome, Spec};
 use ttlog::wire::{ArgInfo, CallsiteInfo, PieceInfo, ThreadInfo};
-use ttlog::{ttlog, Level};
+use ttlog::{Level, ttlog};
 use ttlog_decode::calls::pair;
 use ttlog_decode::render::line::{json_line, text_line};
 use ttlog_decode::{Event, Snapshot, Value};

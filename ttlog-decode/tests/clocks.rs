@@ -100,7 +100,8 @@ fn check_timed(name: &str, slack: Duration) {
     }
     // Each thread's events in the order they were logged, times never going back.
     for thread in 0..snap.threads.len() as u32 {
-        let times: Vec<i128> = snap.events.iter().filter(|e| e.thread == thread).filter_map(|e| snap.unix_nanos(e)).collect();
+        let times: Vec<i128> =
+            snap.events.iter().filter(|e| e.thread == thread).filter_map(|e| snap.unix_nanos(e)).collect();
         assert!(times.windows(2).all(|w| w[0] <= w[1]), "{name}: thread {thread} goes back in time: {times:?}");
     }
     // The pause shows, less what a coarse clock may lag by.

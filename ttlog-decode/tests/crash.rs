@@ -119,7 +119,12 @@ fn run_child(kind: &str) -> (ExitStatus, String, PathBuf, ttlog_decode::Snapshot
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let files = snapshots(&dir);
-    assert_eq!(files.len(), 1, "{kind}: expected one snapshot in {}, found {files:?}\nstderr:\n{stderr}", dir.display());
+    assert_eq!(
+        files.len(),
+        1,
+        "{kind}: expected one snapshot in {}, found {files:?}\nstderr:\n{stderr}",
+        dir.display()
+    );
     let snap = ttlog_decode::read_file(&files[0]).unwrap_or_else(|e| panic!("{kind}: {e}"));
     (out.status, stderr, files[0].clone(), snap)
 }
@@ -134,7 +139,9 @@ fn messages(snap: &ttlog_decode::Snapshot) -> Vec<String> {
 fn assert_last_events(kind: &str, snap: &ttlog_decode::Snapshot) {
     assert!(snap.is_intact(), "{kind}: {:?}", snap.problems);
     let m = messages(snap);
-    for needle in [format!("main event 49 before {kind}"), format!("last words before {kind}"), "worker event 99".to_owned()] {
+    for needle in
+        [format!("main event 49 before {kind}"), format!("last words before {kind}"), "worker event 99".to_owned()]
+    {
         assert!(m.contains(&needle), "{kind}: {needle:?} missing from {} events; last: {:?}", m.len(), m.last());
     }
     let names: Vec<&str> = snap.threads.iter().flatten().map(|t| t.name.as_str()).collect();
@@ -206,5 +213,7 @@ fn a_ring_larger_than_a_frame_is_written_whole() {
     assert_eq!(main.overwritten, 0, "{main:?}");
     assert_eq!(main.recorded, 50 + 1 + BIG_RING_EVENTS as u64, "{main:?}");
     let m = messages(&snap);
-    assert!(m.contains(&"big ring event 0".to_owned()) && m.contains(&format!("big ring event {}", BIG_RING_EVENTS - 1)));
+    assert!(
+        m.contains(&"big ring event 0".to_owned()) && m.contains(&format!("big ring event {}", BIG_RING_EVENTS - 1))
+    );
 }

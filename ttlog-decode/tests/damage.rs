@@ -12,7 +12,7 @@ use rng::Rng;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 use ttlog::wire;
-use ttlog_decode::{from_bytes, Error};
+use ttlog_decode::{Error, from_bytes};
 
 /// A real snapshot: three threads, several thousand events, many frames.
 fn snapshot_bytes() -> &'static [u8] {
@@ -66,9 +66,10 @@ fn assert_subset(part: &HashMap<String, usize>, whole: &HashMap<String, usize>) 
 /// Decodes `bytes` and checks that its message lines include `expected`.
 fn decode_and_expect(bytes: &[u8], expected: &str) {
     let snap = from_bytes(bytes).expect("decodes");
-    let found = snap.events.iter().any(|e| {
-        snap.callsite(e).is_some_and(|c| ttlog_decode::render::message::message(c, snap.args(e)) == expected)
-    });
+    let found = snap
+        .events
+        .iter()
+        .any(|e| snap.callsite(e).is_some_and(|c| ttlog_decode::render::message::message(c, snap.args(e)) == expected));
     assert!(found, "no event renders as {expected:?}");
 }
 
@@ -133,7 +134,9 @@ fn a_flipped_bit_costs_one_frame_at_most() {
         damaged[off] ^= 1 << (n % 8);
         let snap = from_bytes(&damaged).unwrap_or_else(|e| panic!("flip at {off}: {e}"));
         assert!(!snap.problems.is_empty(), "flip at {off} went unreported");
-        assert!(snap.problems.iter().any(|p| p.offset as usize <= off + wire::FRAME_HEADER_LEN || p.offset as usize >= off));
+        assert!(
+            snap.problems.iter().any(|p| p.offset as usize <= off + wire::FRAME_HEADER_LEN || p.offset as usize >= off)
+        );
         assert_subset(&lines(&snap), &all);
         let f = *frames.iter().find(|f| f.offset <= off && off < f.end()).unwrap();
         let (foff, kind, flen) = (f.offset, f.kind, f.len);

@@ -13,15 +13,15 @@ mod file;
 #[path = "support/rng.rs"]
 mod rng;
 
-use file::{frames, FrameAt};
+use file::{FrameAt, frames};
 use rng::Rng;
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
-use ttlog::wire::{self, CallsiteInfo, Reader};
 use ttlog::ttlog;
-use ttlog_decode::{from_bytes, Snapshot};
+use ttlog::wire::{self, CallsiteInfo, Reader};
+use ttlog_decode::{Snapshot, from_bytes};
 
 const CHILD: &str = "TTLOG_MUTATION_CHILD";
 
@@ -218,13 +218,31 @@ fn first_varint(payload: &[u8]) -> u64 {
 /// One change to the bytes, at an offset of the original.
 #[derive(Clone, Debug)]
 enum Mutation {
-    Flip { at: usize, bit: u8 },
-    Overwrite { at: usize, bytes: Vec<u8> },
-    Insert { at: usize, bytes: Vec<u8> },
-    Delete { at: usize, len: usize },
+    Flip {
+        at: usize,
+        bit: u8,
+    },
+    Overwrite {
+        at: usize,
+        bytes: Vec<u8>,
+    },
+    Insert {
+        at: usize,
+        bytes: Vec<u8>,
+    },
+    Delete {
+        at: usize,
+        len: usize,
+    },
     /// Inserts a copy of `len` bytes of the original from `from`.
-    Duplicate { at: usize, from: usize, len: usize },
-    Truncate { at: usize },
+    Duplicate {
+        at: usize,
+        from: usize,
+        len: usize,
+    },
+    Truncate {
+        at: usize,
+    },
 }
 
 impl Mutation {

@@ -10,13 +10,13 @@ mod file;
 #[path = "support/rng.rs"]
 mod rng;
 
-use file::{str_arg, u64_arg, Block, File};
+use file::{Block, File, str_arg, u64_arg};
 use rng::Rng;
+use ttlog::Level;
 use ttlog::callsite::{ArgMeta, ArgRole, ArgType, Callsite, CallsiteKind, Piece, Spec};
 use ttlog::wire::{self, record};
-use ttlog::Level;
 use ttlog_decode::render::message::message;
-use ttlog_decode::{from_bytes, Problem, Snapshot};
+use ttlog_decode::{Problem, Snapshot, from_bytes};
 
 const ONE_ARG: &[ArgMeta] = &[ArgMeta { name: "v", role: ArgRole::Positional, specs: &[Spec::DISPLAY] }];
 

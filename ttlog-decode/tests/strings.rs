@@ -15,11 +15,7 @@ fn text(n: usize, multibyte: bool) -> String {
     let mut s = String::with_capacity(n);
     let mut i = 0u32;
     while s.len() < n {
-        let c = if multibyte && s.len() + 2 <= n && i % 3 == 1 {
-            'é'
-        } else {
-            char::from(b'a' + (i % 26) as u8)
-        };
+        let c = if multibyte && s.len() + 2 <= n && i % 3 == 1 { 'é' } else { char::from(b'a' + (i % 26) as u8) };
         s.push(c);
         i += 1;
     }

@@ -172,8 +172,7 @@ pub(crate) fn parse(s: &str) -> Result<Format, FormatError> {
 
 const INVALID: &str = "invalid format string";
 const ESCAPE_OPEN: &str = "if you intended to print `{`, you can escape it using `{{`";
-const FILL_BRACE: &str =
-    "the character `}` is interpreted as a fill character because of the `:` that precedes it";
+const FILL_BRACE: &str = "the character `}` is interpreted as a fill character because of the `:` that precedes it";
 const TRAITS: &str = "expected nothing for `Display`, or one of `?`, `x?`, `X?` (`Debug`), \
     `e`, `E` (exponent), `o`, `b`, `x`, `X` (octal, binary, hex), `p` (pointer)";
 
@@ -210,8 +209,7 @@ impl Parser<'_> {
                 }
                 '{' => {
                     if !self.lit.is_empty() {
-                        self.pieces
-                            .push(FmtPiece::Lit(core::mem::take(&mut self.lit)));
+                        self.pieces.push(FmtPiece::Lit(core::mem::take(&mut self.lit)));
                     }
                     let placeholder = self.placeholder()?;
                     self.pieces.push(FmtPiece::Arg(placeholder));
@@ -234,9 +232,7 @@ impl Parser<'_> {
         }
         match self.unknown_trait {
             Some(err) => Err(err),
-            None => Ok(Format {
-                pieces: self.pieces,
-            }),
+            None => Ok(Format { pieces: self.pieces }),
         }
     }
 
@@ -267,16 +263,9 @@ impl Parser<'_> {
         // The value takes its implicit index after a `.*` precision took one.
         let value = match explicit {
             Some(value) => value,
-            None => ArgRef::Index {
-                index: self.take_implicit(),
-                implicit: true,
-            },
+            None => ArgRef::Index { index: self.take_implicit(), implicit: true },
         };
-        Ok(Placeholder {
-            value,
-            spec,
-            range: start..self.pos,
-        })
+        Ok(Placeholder { value, spec, range: start..self.pos })
     }
 
     /// The argument part: a position, a name, or nothing.
@@ -284,10 +273,7 @@ impl Parser<'_> {
         match self.peek() {
             Some(c) if c.is_ascii_digit() => {
                 let index = usize::from(self.integer());
-                Some(ArgRef::Index {
-                    index,
-                    implicit: false,
-                })
+                Some(ArgRef::Index { index, implicit: false })
             }
             Some(c) if is_id_start(c) => {
                 let (name, range) = self.ident_allowing_raw();
@@ -302,10 +288,7 @@ impl Parser<'_> {
     fn ident_allowing_raw(&mut self) -> (String, Range<usize>) {
         let start = self.pos;
         let range = self.scan_ident();
-        if &self.s[range.clone()] == "r"
-            && self.peek() == Some('#')
-            && self.peek_nth(1).is_some_and(is_id_start)
-        {
+        if &self.s[range.clone()] == "r" && self.peek() == Some('#') && self.peek_nth(1).is_some_and(is_id_start) {
             self.pos += 1;
             let raw = self.scan_ident();
             self.recognize(error(
@@ -345,10 +328,7 @@ impl Parser<'_> {
         spec.width = self.count();
         if self.eat('.') {
             spec.precision = if self.eat('*') {
-                ParsedCount::Index {
-                    index: self.take_implicit(),
-                    implicit: true,
-                }
+                ParsedCount::Index { index: self.take_implicit(), implicit: true }
             } else {
                 self.count()
             };
@@ -363,10 +343,7 @@ impl Parser<'_> {
             Some(c) if c.is_ascii_digit() => {
                 let n = self.integer();
                 if self.eat('$') {
-                    ParsedCount::Index {
-                        index: usize::from(n),
-                        implicit: false,
-                    }
+                    ParsedCount::Index { index: usize::from(n), implicit: false }
                 } else {
                     ParsedCount::Is(n)
                 }
@@ -401,18 +378,10 @@ impl Parser<'_> {
             return FmtType::Debug;
         }
         if self.eat('x') {
-            return if self.eat('?') {
-                FmtType::DebugLowerHex
-            } else {
-                FmtType::LowerHex
-            };
+            return if self.eat('?') { FmtType::DebugLowerHex } else { FmtType::LowerHex };
         }
         if self.eat('X') {
-            return if self.eat('?') {
-                FmtType::DebugUpperHex
-            } else {
-                FmtType::UpperHex
-            };
+            return if self.eat('?') { FmtType::DebugUpperHex } else { FmtType::UpperHex };
         }
         match self.peek() {
             Some(c) if is_id_start(c) => {
@@ -424,11 +393,7 @@ impl Parser<'_> {
                     "b" => FmtType::Binary,
                     "p" => FmtType::Pointer,
                     word => {
-                        let err = error(
-                            format!("unknown format trait `{word}`"),
-                            range,
-                            Some(TRAITS),
-                        );
+                        let err = error(format!("unknown format trait `{word}`"), range, Some(TRAITS));
                         self.unknown_trait.get_or_insert(err);
                         FmtType::Display
                     }
@@ -441,26 +406,14 @@ impl Parser<'_> {
     /// Records why the placeholder that begins at `arg_start - 1` does not
     /// end where it should, and recognizes the usual mistakes there.
     fn missing_close(&mut self, arg_start: usize, bare_name: bool, fill_is_brace: bool) {
-        let note = if fill_is_brace {
-            FILL_BRACE
-        } else {
-            ESCAPE_OPEN
-        };
+        let note = if fill_is_brace { FILL_BRACE } else { ESCAPE_OPEN };
         let Some(c) = self.peek() else {
             let end = self.s.len();
-            self.push(error(
-                format!("{INVALID}: expected `}}` but string was terminated"),
-                end..end,
-                Some(note),
-            ));
+            self.push(error(format!("{INVALID}: expected `}}` but string was terminated"), end..end, Some(note)));
             return;
         };
         let here = self.pos..self.pos + c.len_utf8();
-        self.push(error(
-            format!("{INVALID}: expected `}}`, found `{}`", c.escape_debug()),
-            here.clone(),
-            Some(note),
-        ));
+        self.push(error(format!("{INVALID}: expected `}}`, found `{}`", c.escape_debug()), here.clone(), Some(note)));
         match (c, self.peek_nth(1)) {
             ('=', Some('}')) => self.recognize(error(
                 format!("{INVALID}: python's f-string debug `=` is not supported"),
@@ -554,10 +507,7 @@ impl Parser<'_> {
     /// every number in a format string.
     fn integer(&mut self) -> u16 {
         let start = self.pos;
-        let digits = self.s[start..]
-            .bytes()
-            .take_while(u8::is_ascii_digit)
-            .count();
+        let digits = self.s[start..].bytes().take_while(u8::is_ascii_digit).count();
         self.pos += digits;
         let text = &self.s[start..self.pos];
         match text.parse::<u16>() {
@@ -580,10 +530,7 @@ impl Parser<'_> {
         let start = self.pos;
         let mut chars = self.s[start..].chars();
         if let Some(first) = chars.next().filter(|&c| is_id_start(c)) {
-            let rest: usize = chars
-                .take_while(|&c| is_id_continue(c))
-                .map(char::len_utf8)
-                .sum();
+            let rest: usize = chars.take_while(|&c| is_id_continue(c)).map(char::len_utf8).sum();
             self.pos += first.len_utf8() + rest;
         }
         start..self.pos
@@ -607,11 +554,7 @@ impl Parser<'_> {
     }
 
     fn skip_ws(&mut self) {
-        self.pos += self.s[self.pos..]
-            .chars()
-            .take_while(|c| c.is_whitespace())
-            .map(char::len_utf8)
-            .sum::<usize>();
+        self.pos += self.s[self.pos..].chars().take_while(|c| c.is_whitespace()).map(char::len_utf8).sum::<usize>();
     }
 
     fn peek(&self) -> Option<char> {
@@ -632,11 +575,7 @@ impl Parser<'_> {
 }
 
 fn error(message: String, range: Range<usize>, note: Option<&str>) -> FormatError {
-    FormatError {
-        message,
-        range,
-        note: note.map(str::to_owned),
-    }
+    FormatError { message, range, note: note.map(str::to_owned) }
 }
 
 fn align_of(c: char) -> Option<Align> {

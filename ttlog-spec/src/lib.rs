@@ -20,5 +20,5 @@ mod callsite;
 mod level;
 mod wire_enum;
 
-pub use callsite::{Align, ArgRole, FmtType, Sign, MAX_ARGS};
+pub use callsite::{Align, ArgRole, FmtType, MAX_ARGS, Sign};
 pub use level::{Level, ParseLevelError};

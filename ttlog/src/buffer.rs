@@ -38,7 +38,7 @@
 //! above that bound, and only positions below the `head` it loaded first, whose
 //! words were published before it started.
 
-use crate::sync::{fence, AtomicU64, CachePadded};
+use crate::sync::{AtomicU64, CachePadded, fence};
 use crate::wire::record;
 use core::cell::Cell;
 use core::ptr::NonNull;
@@ -181,11 +181,7 @@ impl RingWriter {
     /// block there (the hot path: one compare, no call).
     #[inline(always)]
     pub(crate) fn try_reserve(self, pos: u64, len: u64) -> Option<Reservation> {
-        if fits(pos, len) {
-            Some(Reservation { ring: self, at: pos, end: pos + len })
-        } else {
-            None
-        }
+        if fits(pos, len) { Some(Reservation { ring: self, at: pos, end: pos + len }) } else { None }
     }
 
     /// A reservation of `len` bytes, in the open block if it fits there, else

@@ -153,10 +153,7 @@ impl Spec {
     };
 
     /// `{:?}`: Debug with no options.
-    pub const DEBUG: Spec = Spec {
-        ty: FmtType::Debug,
-        ..Spec::DISPLAY
-    };
+    pub const DEBUG: Spec = Spec { ty: FmtType::Debug, ..Spec::DISPLAY };
 }
 
 /// A width or precision.

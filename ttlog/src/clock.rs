@@ -7,8 +7,8 @@
 //! snapshot) and the wall-clock time at the snapshot, from which the decoder maps
 //! counter values to nanoseconds since the Unix epoch.
 
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 ttlog_spec::wire_enum! {
     /// The clock that timestamps events.

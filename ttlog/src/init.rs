@@ -168,10 +168,9 @@ pub enum InitError {
 impl fmt::Display for InitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            InitError::ClockInUse { requested, current } => write!(
-                f,
-                "cannot switch the clock to {requested:?}: events are already stamped with {current:?}"
-            ),
+            InitError::ClockInUse { requested, current } => {
+                write!(f, "cannot switch the clock to {requested:?}: events are already stamped with {current:?}")
+            }
             InitError::Signal { what, error } => write!(f, "cannot install the {what}: {error}"),
         }
     }

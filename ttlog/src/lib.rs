@@ -74,13 +74,13 @@ mod write;
 pub mod __private;
 
 pub use clock::Clock;
-pub use init::{Builder, InitError, DEFAULT_SNAPSHOT_SIGNAL};
-pub use settings::{DEFAULT_BUFFER_SIZE, DEFAULT_MEMORY_BUDGET};
 pub use crash::FATAL_SIGNALS;
+pub use init::{Builder, DEFAULT_SNAPSHOT_SIGNAL, InitError};
+pub use level::{Level, LevelFilter, ParseLevelError, STATIC_MAX_LEVEL, max_level, set_max_level};
+pub use registry::{BufferStats, buffer_stats};
+pub use settings::{DEFAULT_BUFFER_SIZE, DEFAULT_MEMORY_BUDGET};
 pub use snapshot::file::snapshot_dir;
-pub use level::{max_level, set_max_level, Level, LevelFilter, ParseLevelError, STATIC_MAX_LEVEL};
-pub use registry::{buffer_stats, BufferStats};
-pub use snapshot::{snapshot, Snapshot, ThreadSnapshot};
+pub use snapshot::{Snapshot, ThreadSnapshot, snapshot};
 pub use write::args::{Raw, STR_MAX};
 
 /// Instruments a function: an event when it is entered, with its arguments,

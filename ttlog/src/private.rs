@@ -4,12 +4,12 @@
 pub use crate::callsite::{
     Align, ArgMeta, ArgRole, Callsite, CallsiteKind, Count, FmtType, Outcome, Piece, Registration, Sign, Spec,
 };
-pub use crate::instrument::{call_once, AsResult, FnExit, FnFuture};
+pub use crate::instrument::{AsResult, FnExit, FnFuture, call_once};
 pub use crate::level::Level;
-pub use crate::write::args::{str_bound, EncodeArg, FmtArg, FmtSink, Probe, ViaFmt, ViaRaw, MAX_ARGS};
-pub use crate::write::{call_id, raw_reserve_commit, write, write_event, RecordWriter};
+pub use crate::write::args::{EncodeArg, FmtArg, FmtSink, MAX_ARGS, Probe, ViaFmt, ViaRaw, str_bound};
+pub use crate::write::{RecordWriter, call_id, raw_reserve_commit, write, write_event};
 pub use core::fmt::{Result as FmtResult, Write as FmtWrite};
-pub use core::primitive::{str, u64, u8, usize};
+pub use core::primitive::{str, u8, u64, usize};
 pub use core::result::Result::{Err, Ok};
 pub use core::{concat, file, format_args, line, module_path, unreachable};
 pub use inventory;

@@ -10,7 +10,7 @@
 //! mixes two owners.
 
 use crate::buffer::{Ring, RingCopy};
-use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -228,12 +228,8 @@ fn push(slot: Slot) -> &'static Slot {
     let mut head = SLOTS.load(Ordering::Relaxed);
     loop {
         slot.next.store(head, Ordering::Relaxed);
-        match SLOTS.compare_exchange_weak(
-            head,
-            slot as *const Slot as *mut Slot,
-            Ordering::Release,
-            Ordering::Relaxed,
-        ) {
+        match SLOTS.compare_exchange_weak(head, slot as *const Slot as *mut Slot, Ordering::Release, Ordering::Relaxed)
+        {
             Ok(_) => return slot,
             Err(h) => head = h,
         }

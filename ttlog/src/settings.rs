@@ -19,10 +19,7 @@ pub(crate) struct Current {
 }
 
 pub(crate) fn current() -> Current {
-    Current {
-        buffer_size: BUFFER_SIZE.load(Ordering::Relaxed),
-        memory_budget: MEMORY_BUDGET.load(Ordering::Relaxed),
-    }
+    Current { buffer_size: BUFFER_SIZE.load(Ordering::Relaxed), memory_budget: MEMORY_BUDGET.load(Ordering::Relaxed) }
 }
 
 /// Sets the ring size of threads whose first event comes next.

@@ -3,10 +3,10 @@
 //! compile this file and `buffer.rs` into the test itself.
 
 #[cfg(all(ttlog_loom, test))]
-pub(crate) use loom::sync::atomic::{fence, AtomicU64};
+pub(crate) use loom::sync::atomic::{AtomicU64, fence};
 
 #[cfg(not(all(ttlog_loom, test)))]
-pub(crate) use std::sync::atomic::{fence, AtomicU64};
+pub(crate) use std::sync::atomic::{AtomicU64, fence};
 
 /// Pads and aligns a value to a cache line (two on x86-64, where the
 /// prefetcher pulls lines in pairs), so that the writer's published position

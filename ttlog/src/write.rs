@@ -12,11 +12,11 @@ pub mod args;
 pub mod record_writer;
 
 use args::Args;
-use record_writer::put_record;
 pub use record_writer::RecordWriter;
+use record_writer::put_record;
 
-use crate::buffer::{Cursor, RingWriter, MAX_RECORD};
-use crate::callsite::{callsite_id, Callsite};
+use crate::buffer::{Cursor, MAX_RECORD, RingWriter};
+use crate::callsite::{Callsite, callsite_id};
 use crate::clock::Clock;
 use crate::level::Level;
 use crate::registry::{self, Slot};
@@ -446,4 +446,3 @@ fn os_thread_id() -> u64 {
     thread_local!(static ID: u64 = NEXT.fetch_add(1, Ordering::Relaxed));
     ID.with(|id| *id)
 }
-

@@ -6,14 +6,14 @@
 
 use std::future::Future;
 use std::num::ParseIntError;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::{pin, Pin};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::{Pin, pin};
 use std::sync::{Arc, Once};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 use ttlog::callsite::{CallsiteKind, Outcome};
-use ttlog::{ttlog, Level};
+use ttlog::{Level, ttlog};
 use ttlog_decode::calls::Call;
 
 /// One decoded event of a test's thread.
@@ -766,11 +766,13 @@ fn async_errors_cancellation_and_panics() {
         // The poll panics and the executor catches it, then drops the future
         // later, when nothing is unwinding any more.
         let mut fut = Box::pin(async_boom(1));
-        let r = catch_unwind(AssertUnwindSafe(|| loop {
-            if fut.as_mut().poll(&mut cx).is_ready() {
-                break;
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            loop {
+                if fut.as_mut().poll(&mut cx).is_ready() {
+                    break;
+                }
+                std::thread::park();
             }
-            std::thread::park();
         }));
         assert!(r.is_err());
         drop(fut);

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use ttlog::callsite::{CallsiteKind, Outcome};
-use ttlog::{ttlog, LevelFilter};
+use ttlog::{LevelFilter, ttlog};
 
 static EVALUATED: AtomicU32 = AtomicU32::new(0);
 
@@ -18,11 +18,7 @@ fn debug_level(a: u32) -> u32 {
 
 #[ttlog(err)]
 fn info_with_err(fail: bool) -> Result<(), String> {
-    if fail {
-        Err("broken".to_owned())
-    } else {
-        Ok(())
-    }
+    if fail { Err("broken".to_owned()) } else { Ok(()) }
 }
 
 #[ttlog(ret)]

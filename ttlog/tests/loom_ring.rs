@@ -37,7 +37,7 @@ mod buffer;
 #[allow(dead_code)] // The model stores whole words, not every kind of argument.
 mod record_writer;
 
-use buffer::{Cursor, Ring, RingCopy, BLOCK, MIN_CAPACITY};
+use buffer::{BLOCK, Cursor, MIN_CAPACITY, Ring, RingCopy};
 use loom::thread;
 use record::RECORD_HEADER;
 use record_writer::put_record;

@@ -61,7 +61,14 @@ fn ten_thousand_threads_every_event_accounted_for() {
         let _: usize = t.parse().unwrap();
         assert!(!th.exited(), "{}", th.name());
         assert_eq!(th.dropped(), 0, "{}", th.name());
-        assert_eq!(th.recorded() + th.overwritten(), EVENTS, "{}: recorded {} overwritten {}", th.name(), th.recorded(), th.overwritten());
+        assert_eq!(
+            th.recorded() + th.overwritten(),
+            EVENTS,
+            "{}: recorded {} overwritten {}",
+            th.name(),
+            th.recorded(),
+            th.overwritten()
+        );
         assert!(th.overwritten() > 0, "the ring should have wrapped");
         recorded_total += th.recorded();
         seen += 1;

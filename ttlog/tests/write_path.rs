@@ -266,45 +266,135 @@ fn event(t: u8, seq: u64, log: bool) -> (String, bool) {
             // Twelve arguments: the largest tuple.
             let (b, c) = (r.below(2) == 1, char::from_u32(0x61 + r.below(26) as u32).unwrap_or('x'));
             let (p, i) = (Pad::new(&mut r), r.next() as i8);
-            let s: Vec<String> = (0..2).map(|_| { let n = r.len(); r.text(n) }).collect();
-            let (f, n, q, u, j) = (r.next() as f32, r.next() as u16, Pad::new(&mut r), r.next() as u128 * 3, r.next() as i64);
+            let s: Vec<String> = (0..2)
+                .map(|_| {
+                    let n = r.len();
+                    r.text(n)
+                })
+                .collect();
+            let (f, n, q, u, j) =
+                (r.next() as f32, r.next() as u16, Pad::new(&mut r), r.next() as u128 * 3, r.next() as i64);
             case!(log, "{} {} h {} {} {} {} {} {} {} {} {} {} {}", t, seq, b, c, p, i, &*s[0], f, n, q, &*s[1], u, j)
         }
         8 => {
             // Fourteen: the write path for more than twelve arguments.
             let p: Vec<Pad> = (0..4).map(|_| Pad::new(&mut r)).collect();
-            let s: Vec<String> = (0..4).map(|_| { let n = r.len(); r.text(n) }).collect();
+            let s: Vec<String> = (0..4)
+                .map(|_| {
+                    let n = r.len();
+                    r.text(n)
+                })
+                .collect();
             let (a, b, c, d) = (r.next(), r.next() as u8, r.next() as i32, r.next() as f64);
-            case!(log, "{} {} i {} {} {} {} {} {} {} {} {} {} {} {}",
-                t, seq, p[0], &*s[0], a, p[1], &*s[1], b, p[2], &*s[2], c, p[3], &*s[3], d)
+            case!(
+                log,
+                "{} {} i {} {} {} {} {} {} {} {} {} {} {} {}",
+                t,
+                seq,
+                p[0],
+                &*s[0],
+                a,
+                p[1],
+                &*s[1],
+                b,
+                p[2],
+                &*s[2],
+                c,
+                p[3],
+                &*s[3],
+                d
+            )
         }
         9 => {
             // Forty arguments: a smaller string bound.
             let p: Vec<Pad> = (0..10).map(|_| Pad::new(&mut r)).collect();
-            let s: Vec<String> = (0..10).map(|_| { let n = r.len(); r.text(n) }).collect();
+            let s: Vec<String> = (0..10)
+                .map(|_| {
+                    let n = r.len();
+                    r.text(n)
+                })
+                .collect();
             let n: Vec<u64> = (0..18).map(|_| r.next()).collect();
-            case!(log, "{} {} j {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}",
-                t, seq,
-                p[0], &*s[0], n[0], n[1], p[1], &*s[1], n[2], n[3], p[2], &*s[2], n[4], n[5],
-                p[3], &*s[3], n[6], n[7], p[4], &*s[4], n[8], n[9], p[5], &*s[5], n[10], n[11],
-                p[6], &*s[6], n[12], n[13], p[7], &*s[7], n[14], n[15], p[8], &*s[8], n[16], n[17],
-                p[9], &*s[9])
+            case!(
+                log,
+                "{} {} j {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}",
+                t,
+                seq,
+                p[0],
+                &*s[0],
+                n[0],
+                n[1],
+                p[1],
+                &*s[1],
+                n[2],
+                n[3],
+                p[2],
+                &*s[2],
+                n[4],
+                n[5],
+                p[3],
+                &*s[3],
+                n[6],
+                n[7],
+                p[4],
+                &*s[4],
+                n[8],
+                n[9],
+                p[5],
+                &*s[5],
+                n[10],
+                n[11],
+                p[6],
+                &*s[6],
+                n[12],
+                n[13],
+                p[7],
+                &*s[7],
+                n[14],
+                n[15],
+                p[8],
+                &*s[8],
+                n[16],
+                n[17],
+                p[9],
+                &*s[9]
+            )
         }
         10 => {
             // Fields: raw, and one formatted at the call with `?`.
             let (p, n) = (Pad::new(&mut r), r.next());
-            let d = Dbg { id: r.next() as u32, name: { let n = r.len(); r.text(n) } };
-            let h = { let n = r.len(); r.text(n) };
+            let d = Dbg {
+                id: r.next() as u32,
+                name: {
+                    let n = r.len();
+                    r.text(n)
+                },
+            };
+            let h = {
+                let n = r.len();
+                r.text(n)
+            };
             if log {
                 ttlog::info!("{} {} k {}", t, seq, p, n = n, host = &*h, who = ?d);
             }
             format!(
                 "{} {} k {} n={} host={} who={}",
-                t, seq, p.shown(6), n, (&*h).shown(6), formatted_shown(&format!("{d:?}"), 6)
+                t,
+                seq,
+                p.shown(6),
+                n,
+                (&*h).shown(6),
+                formatted_shown(&format!("{d:?}"), 6)
             )
         }
         11 => {
-            let d = Dbg { id: r.next() as u32, name: { let n = r.len(); r.text(n) } };
+            let d = Dbg {
+                id: r.next() as u32,
+                name: {
+                    let n = r.len();
+                    r.text(n)
+                },
+            };
             let n = r.next() as i16;
             if log {
                 ttlog::info!("{} {} l {:?} {}", t, seq, d, n);
@@ -314,10 +404,30 @@ fn event(t: u8, seq: u64, log: bool) -> (String, bool) {
         12 => {
             // Thirteen raw arguments, strings of every length among them:
             // the write path for more than twelve, without a formatted value.
-            let s: Vec<String> = (0..6).map(|_| { let n = r.len(); r.text(n) }).collect();
+            let s: Vec<String> = (0..6)
+                .map(|_| {
+                    let n = r.len();
+                    r.text(n)
+                })
+                .collect();
             let n: Vec<u32> = (0..5).map(|_| r.next() as u32).collect();
-            case!(log, "{} {} q {} {} {} {} {} {} {} {} {} {} {}",
-                t, seq, &*s[0], n[0], &*s[1], n[1], &*s[2], n[2], &*s[3], n[3], &*s[4], n[4], &*s[5])
+            case!(
+                log,
+                "{} {} q {} {} {} {} {} {} {} {} {} {} {}",
+                t,
+                seq,
+                &*s[0],
+                n[0],
+                &*s[1],
+                n[1],
+                &*s[2],
+                n[2],
+                &*s[3],
+                n[3],
+                &*s[4],
+                n[4],
+                &*s[5]
+            )
         }
         // Fillers: short records of several lengths, to move the others to
         // every offset of a block.

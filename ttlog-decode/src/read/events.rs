@@ -65,7 +65,9 @@ pub(super) fn read_frame(
     if snap.threads.get(thread as usize).is_none_or(|t| t.is_none()) {
         snap.problems.push(Problem {
             offset: base,
-            message: format!("events frame of thread {thread}, whose thread frame is missing: events kept without thread name"),
+            message: format!(
+                "events frame of thread {thread}, whose thread frame is missing: events kept without thread name"
+            ),
             lost_events: 0,
         });
     }
@@ -101,7 +103,9 @@ pub(super) fn read_frame(
                 let lost = count - i;
                 snap.problems.push(Problem {
                     offset: base + at as u64,
-                    message: format!("cannot decode event {i} of the frame ({e}); the frame's last {lost} events are lost"),
+                    message: format!(
+                        "cannot decode event {i} of the frame ({e}); the frame's last {lost} events are lost"
+                    ),
                     lost_events: lost,
                 });
                 return;

@@ -10,7 +10,7 @@ use super::meta::Statics;
 use crate::snapshot::{ArgRange, CallsiteInfo, Event, Problem, Snapshot};
 use std::collections::HashMap;
 use ttlog::callsite::ArgType;
-use ttlog::wire::{self, record, Reader, WireError};
+use ttlog::wire::{self, Reader, WireError, record};
 
 /// The least and the most bytes a ring block may have.
 const BLOCK_SIZES: core::ops::RangeInclusive<u64> = 64..=1 << 20;

@@ -14,7 +14,7 @@
 //! ..Z  INFO [worker-1 4711] app::server: ← app::server::handle elapsed=1.250ms ret=5
 //! ```
 
-use super::digits::{push_ascii, Digits};
+use super::digits::{Digits, push_ascii};
 use super::message::{write_arg, write_fields, write_message};
 use super::time::{rfc3339, write_rfc3339};
 use crate::snapshot::{Call, CallsiteInfo, Event, Snapshot};
@@ -301,7 +301,16 @@ mod tests {
     use ttlog::wire::{ArgInfo, Header, PieceInfo, ThreadInfo};
 
     fn thread(index: u32, tid: u64, name: &str) -> Option<ThreadInfo> {
-        Some(ThreadInfo { index, tid, name: name.into(), exited: false, recorded: 0, overwritten: 0, dropped: 0, copied: true })
+        Some(ThreadInfo {
+            index,
+            tid,
+            name: name.into(),
+            exited: false,
+            recorded: 0,
+            overwritten: 0,
+            dropped: 0,
+            copied: true,
+        })
     }
 
     /// The parts of a line that have fallbacks: no clock, a time outside
@@ -322,7 +331,11 @@ mod tests {
                 ArgInfo { name: "n".into(), role: ArgRole::Positional, ty: ArgType::U32, specs: vec![Spec::DISPLAY] },
                 ArgInfo { name: "host".into(), role: ArgRole::Field, ty: ArgType::Str, specs: vec![Spec::DISPLAY] },
             ],
-            pieces: vec![PieceInfo::Lit("took ".into()), PieceInfo::Arg { arg: 0, slot: 0 }, PieceInfo::Lit(" us".into())],
+            pieces: vec![
+                PieceInfo::Lit("took ".into()),
+                PieceInfo::Arg { arg: 0, slot: 0 },
+                PieceInfo::Lit(" us".into()),
+            ],
         }));
         snap.threads = vec![thread(0, 4711, "worker-1"), thread(1, 9, ""), None];
         let args = || [Value::U32(250), Value::Str(Text { text: "db-1", truncated: 3 })];
@@ -358,7 +371,10 @@ mod tests {
         snap.push_event(0, 0, 0, args());
         snap.push_event(1_000, 1, 7, []);
         let lines: Vec<String> = snap.events.iter().map(|e| text_line(&snap, e)).collect();
-        assert_eq!(lines[0], "2026-11-26T12:00:00.123456789Z  WARN [worker-1 4711] app::db: took 250 us host=db-1…[3 bytes cut]");
+        assert_eq!(
+            lines[0],
+            "2026-11-26T12:00:00.123456789Z  WARN [worker-1 4711] app::db: took 250 us host=db-1…[3 bytes cut]"
+        );
         assert_eq!(lines[1], "2026-11-26T12:00:00.123457789Z ????? [callsite 7 missing]");
     }
 }

@@ -100,13 +100,7 @@ const MARK: char = '*';
 /// render_value(&mut out, &Value::Str(Text::whole("héllo")), &spec, Some(8), Some(3));
 /// assert_eq!(out, "→→hél→→→");
 /// ```
-pub fn render_value(
-    out: &mut String,
-    value: &Value<'_>,
-    spec: &Spec,
-    width: Option<usize>,
-    precision: Option<usize>,
-) {
+pub fn render_value(out: &mut String, value: &Value<'_>, spec: &Spec, width: Option<usize>, precision: Option<usize>) {
     if let Value::Formatted(texts) = value {
         if let Some(first) = texts.get(0) {
             out.push_str(first.text);
@@ -214,7 +208,7 @@ const POW10: [u64; FIXED_MAX_PRECISION + 1] = {
 /// shifted out say whether to round up. (`f32` values widen to `f64`
 /// exactly, and `format!` renders their exact value too.)
 fn fixed(out: &mut String, v: f64, precision: usize) -> bool {
-    use crate::render::digits::{push_ascii, Digits};
+    use crate::render::digits::{Digits, push_ascii};
     if precision > FIXED_MAX_PRECISION {
         return false;
     }

@@ -120,10 +120,7 @@ mod tests {
             (-1, "1969-12-31T23:59:59.999999999Z"),
             (-S, "1969-12-31T23:59:59.000000000Z"),
             (-86_400 * S, "1969-12-31T00:00:00.000000000Z"),
-            (
-                1_795_694_400 * S + 123_456_789,
-                "2026-11-26T12:00:00.123456789Z",
-            ),
+            (1_795_694_400 * S + 123_456_789, "2026-11-26T12:00:00.123456789Z"),
             (68_169_600 * S, "1972-02-29T00:00:00.000000000Z"),
             (68_256_000 * S, "1972-03-01T00:00:00.000000000Z"),
             (951_782_400 * S, "2000-02-29T00:00:00.000000000Z"),
@@ -145,22 +142,10 @@ mod tests {
 
     #[test]
     fn outside_years_0000_to_9999_writes_the_count() {
-        assert_eq!(
-            rfc3339(MIN_NANOS - 1),
-            "-62167219200000000001ns-from-unix-epoch"
-        );
-        assert_eq!(
-            rfc3339(MAX_NANOS + 1),
-            "+253402300800000000000ns-from-unix-epoch"
-        );
-        assert_eq!(
-            rfc3339(i128::MIN),
-            format!("{}{OUT_OF_RANGE_SUFFIX}", i128::MIN)
-        );
-        assert_eq!(
-            rfc3339(i128::MAX),
-            format!("+{}{OUT_OF_RANGE_SUFFIX}", i128::MAX)
-        );
+        assert_eq!(rfc3339(MIN_NANOS - 1), "-62167219200000000001ns-from-unix-epoch");
+        assert_eq!(rfc3339(MAX_NANOS + 1), "+253402300800000000000ns-from-unix-epoch");
+        assert_eq!(rfc3339(i128::MIN), format!("{}{OUT_OF_RANGE_SUFFIX}", i128::MIN));
+        assert_eq!(rfc3339(i128::MAX), format!("+{}{OUT_OF_RANGE_SUFFIX}", i128::MAX));
     }
 
     /// Every day of years 0000 to 9999 against a calendar walked one day at a

@@ -5,7 +5,7 @@
 
 use ttlog::callsite::{ArgType, Callsite};
 use ttlog::clock::{Clock, ClockPoint};
-use ttlog::wire::{self, record, CallsiteInfo, End, Header};
+use ttlog::wire::{self, CallsiteInfo, End, Header, record};
 
 /// A frame of a file: where it starts, its kind, and its length with the
 /// frame header.

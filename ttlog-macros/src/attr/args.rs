@@ -16,7 +16,7 @@
 //! Every problem is reported, not only the first: an unknown option is skipped
 //! up to the next comma and parsing goes on.
 
-use crate::event::input::{level_from_path, Sigil};
+use crate::event::input::{Sigil, level_from_path};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};

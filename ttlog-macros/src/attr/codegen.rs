@@ -23,10 +23,10 @@
 
 use super::check::{Plan, ValuePlan};
 use super::item::Func;
-use crate::event::codegen::{callsite_static, record, Site};
+use crate::event::codegen::{Site, callsite_static, record};
 use crate::event::resolve::{PieceOut, RecArg, Resolved, SpecOut};
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 use ttlog_spec::ArgRole;
@@ -48,11 +48,7 @@ fn outcome_arg(expr: TokenStream) -> RecArg {
 }
 
 fn spec(debug: bool) -> SpecOut {
-    if debug {
-        SpecOut::debug()
-    } else {
-        SpecOut::display()
-    }
+    if debug { SpecOut::debug() } else { SpecOut::display() }
 }
 
 /// The callsite of one of the function's events.

@@ -158,10 +158,7 @@ fn parse_format_literal(input: ParseStream<'_>) -> syn::Result<LitStr> {
     let span = input.span();
     let what = if input.peek(syn::Lit) { "a string literal, found another literal" } else { "a string literal" };
     let _ = input.parse::<Expr>();
-    Err(syn::Error::new(
-        span,
-        format!("format argument must be {what}: write `\"{{}}\", value` to log a value"),
-    ))
+    Err(syn::Error::new(span, format!("format argument must be {what}: write `\"{{}}\", value` to log a value")))
 }
 
 /// Accepts `Level::INFO`, `Level::Info`, `ttlog::Level::INFO`, `$crate::Level::INFO`:

@@ -88,7 +88,10 @@ pub(crate) enum PieceOut {
     Lit(String),
     /// Literal text given as a `&'static str` constant expression.
     Const(TokenStream),
-    Arg { arg: usize, slot: usize },
+    Arg {
+        arg: usize,
+        slot: usize,
+    },
 }
 
 /// The outcome of checking an event.

@@ -15,14 +15,8 @@ fn render(format: &Format) -> String {
     let count = |c: &ParsedCount| match c {
         ParsedCount::Implied => None,
         ParsedCount::Is(n) => Some(n.to_string()),
-        ParsedCount::Index {
-            index,
-            implicit: false,
-        } => Some(format!("arg({index})")),
-        ParsedCount::Index {
-            index,
-            implicit: true,
-        } => Some(format!("star({index})")),
+        ParsedCount::Index { index, implicit: false } => Some(format!("arg({index})")),
+        ParsedCount::Index { index, implicit: true } => Some(format!("star({index})")),
         ParsedCount::Name { name, range } => Some(format!("name({name}@{range:?})")),
     };
     let piece = |piece: &FmtPiece| {
@@ -32,14 +26,8 @@ fn render(format: &Format) -> String {
         };
         let mut words = vec![format!("{:?}", placeholder.range)];
         words.push(match &placeholder.value {
-            ArgRef::Index {
-                index,
-                implicit: true,
-            } => format!("next({index})"),
-            ArgRef::Index {
-                index,
-                implicit: false,
-            } => format!("at({index})"),
+            ArgRef::Index { index, implicit: true } => format!("next({index})"),
+            ArgRef::Index { index, implicit: false } => format!("at({index})"),
             ArgRef::Name { name, range } => format!("name({name}@{range:?})"),
         });
         let spec = &placeholder.spec;
@@ -74,12 +62,7 @@ fn render(format: &Format) -> String {
         }
         format!("{{{}}}", words.join(" "))
     };
-    format
-        .pieces
-        .iter()
-        .map(piece)
-        .collect::<Vec<_>>()
-        .join(", ")
+    format.pieces.iter().map(piece).collect::<Vec<_>>().join(", ")
 }
 
 #[test]
@@ -90,27 +73,14 @@ fn render_shows_every_field() {
         sign: Sign::Minus,
         alternate: true,
         zero: true,
-        width: ParsedCount::Name {
-            name: "w".into(),
-            range: 5..6,
-        },
-        precision: ParsedCount::Index {
-            index: 0,
-            implicit: true,
-        },
+        width: ParsedCount::Name { name: "w".into(), range: 5..6 },
+        precision: ParsedCount::Index { index: 0, implicit: true },
         ty: FmtType::DebugUpperHex,
     };
     let format = Format {
         pieces: vec![
             FmtPiece::Lit("a{".into()),
-            FmtPiece::Arg(Placeholder {
-                value: ArgRef::Name {
-                    name: "x".into(),
-                    range: 4..5,
-                },
-                spec,
-                range: 3..10,
-            }),
+            FmtPiece::Arg(Placeholder { value: ArgRef::Name { name: "x".into(), range: 4..5 }, spec, range: 3..10 }),
         ],
     };
     assert_eq!(
@@ -133,14 +103,8 @@ const VALID: &[(&str, &str)] = &[
     ("é{}😀", r#""é", {2..4 next(0)}, "😀""#),
     // The implicit counter: only `{}` (and `.*`) advance it.
     ("{} {}", r#"{0..2 next(0)}, " ", {3..5 next(1)}"#),
-    (
-        "{1} {} {0} {}",
-        r#"{0..3 at(1)}, " ", {4..6 next(0)}, " ", {7..10 at(0)}, " ", {11..13 next(1)}"#,
-    ),
-    (
-        "{x} {} {a} {}",
-        r#"{0..3 name(x@1..2)}, " ", {4..6 next(0)}, " ", {7..10 name(a@8..9)}, " ", {11..13 next(1)}"#,
-    ),
+    ("{1} {} {0} {}", r#"{0..3 at(1)}, " ", {4..6 next(0)}, " ", {7..10 at(0)}, " ", {11..13 next(1)}"#),
+    ("{x} {} {a} {}", r#"{0..3 name(x@1..2)}, " ", {4..6 next(0)}, " ", {7..10 name(a@8..9)}, " ", {11..13 next(1)}"#),
     ("{00}", "{0..4 at(0)}"),
     ("{01}", "{0..4 at(1)}"),
     ("{65535}", "{0..7 at(65535)}"),
@@ -216,19 +180,10 @@ const VALID: &[(&str, &str)] = &[
     // `.*` takes the precision from the counter, before the value.
     ("{:.*}", "{0..5 next(1) prec=star(0)}"),
     ("{0:.*}", "{0..6 at(0) prec=star(0)}"),
-    (
-        "{a:.*} {}",
-        r#"{0..6 name(a@1..2) prec=star(0)}, " ", {7..9 next(1)}"#,
-    ),
+    ("{a:.*} {}", r#"{0..6 name(a@1..2) prec=star(0)}, " ", {7..9 next(1)}"#),
     ("{:1$.*}", "{0..7 next(1) width=arg(1) prec=star(0)}"),
-    (
-        "{} {:.*} {}",
-        r#"{0..2 next(0)}, " ", {3..8 next(2) prec=star(1)}, " ", {9..11 next(3)}"#,
-    ),
-    (
-        "{:.*}{:.*}",
-        "{0..5 next(1) prec=star(0)}, {5..10 next(3) prec=star(2)}",
-    ),
+    ("{} {:.*} {}", r#"{0..2 next(0)}, " ", {3..8 next(2) prec=star(1)}, " ", {9..11 next(3)}"#),
+    ("{:.*}{:.*}", "{0..5 next(1) prec=star(0)}, {5..10 next(3) prec=star(2)}"),
     ("{:x$.*}", "{0..7 next(1) width=name(x@2..3) prec=star(0)}"),
     // Formatting traits.
     ("{:?}", "{0..4 next(0) Debug}"),
@@ -245,22 +200,14 @@ const VALID: &[(&str, &str)] = &[
     ("{:<5?}", "{0..6 next(0) < width=5 Debug}"),
     ("{:.3?}", "{0..6 next(0) prec=3 Debug}"),
     ("{:e }", "{0..5 next(0) LowerExp}"),
-    (
-        "{x:#>+#010.3x?}",
-        "{0..15 name(x@1..2) fill='#' > + # 0 width=10 prec=3 DebugLowerHex}",
-    ),
+    ("{x:#>+#010.3x?}", "{0..15 name(x@1..2) fill='#' > + # 0 width=10 prec=3 DebugLowerHex}"),
 ];
 
 /// Strings rustc rejects: (input, part of the message, range, part of the
 /// note or "" for any).
 const INVALID: &[(&str, &str, Range<usize>, &str)] = &[
     // Braces.
-    (
-        "{",
-        "expected `}` but string was terminated",
-        1..1,
-        "escape it using `{{`",
-    ),
+    ("{", "expected `}` but string was terminated", 1..1, "escape it using `{{`"),
     ("}", "unmatched `}` found", 0..1, "escape it using `}}`"),
     ("{}}", "unmatched `}` found", 2..3, ""),
     ("}}}", "unmatched `}` found", 2..3, ""),
@@ -273,32 +220,12 @@ const INVALID: &[(&str, &str, Range<usize>, &str)] = &[
     ("{}{", "expected `}` but string was terminated", 3..3, ""),
     ("{:>8", "expected `}` but string was terminated", 4..4, ""),
     ("{:é", "expected `}` but string was terminated", 4..4, ""),
-    (
-        "{:{>5",
-        "expected `}` but string was terminated",
-        5..5,
-        "escape it using `{{`",
-    ),
+    ("{:{>5", "expected `}` but string was terminated", 5..5, "escape it using `{{`"),
     // A `}` fill is not a closing brace.
-    (
-        "{:}>",
-        "expected `}` but string was terminated",
-        4..4,
-        "interpreted as a fill character",
-    ),
-    (
-        "{:}>5 x}",
-        "expected `}`, found `x`",
-        6..7,
-        "interpreted as a fill character",
-    ),
+    ("{:}>", "expected `}` but string was terminated", 4..4, "interpreted as a fill character"),
+    ("{:}>5 x}", "expected `}`, found `x`", 6..7, "interpreted as a fill character"),
     // Something else where `}` should be.
-    (
-        "{ 0}",
-        "expected `}`, found `0`",
-        2..3,
-        "escape it using `{{`",
-    ),
+    ("{ 0}", "expected `}`, found `0`", 2..3, "escape it using `{{`"),
     ("{ x}", "expected `}`, found `x`", 2..3, ""),
     ("{: x}", "expected `}`, found `x`", 3..4, ""),
     ("{:> 5}", "expected `}`, found `5`", 4..5, ""),
@@ -328,170 +255,45 @@ const INVALID: &[(&str, &str, Range<usize>, &str)] = &[
     ("{:x#}", "expected `}`, found `#`", 3..4, ""),
     ("{:?+}", "expected `}`, found `+`", 3..4, ""),
     ("{:x?x}", "expected `}`, found `x`", 4..5, ""),
-    (
-        "{:x?#}",
-        "expected `}`, found `#`",
-        4..5,
-        "escape it using `{{`",
-    ),
+    ("{:x?#}", "expected `}`, found `#`", 4..5, "escape it using `{{`"),
     ("{:1x$}", "expected `}`, found `$`", 4..5, ""),
     ("{:r#x$}", "expected `}`, found `#`", 3..4, ""),
     ("{r#}", "expected `}`, found `#`", 2..3, ""),
     ("{r#1}", "expected `}`, found `#`", 2..3, ""),
     ("{:{}", "expected `}`, found `{`", 2..3, ""),
-    (
-        "{?x}",
-        "expected `}`, found `?`",
-        1..2,
-        "escape it using `{{`",
-    ),
-    (
-        "{?",
-        "expected `}`, found `?`",
-        1..2,
-        "escape it using `{{`",
-    ),
-    (
-        "{0<",
-        "expected `}`, found `<`",
-        2..3,
-        "escape it using `{{`",
-    ),
+    ("{?x}", "expected `}`, found `?`", 1..2, "escape it using `{{`"),
+    ("{?", "expected `}`, found `?`", 1..2, "escape it using `{{`"),
+    ("{0<", "expected `}`, found `<`", 2..3, "escape it using `{{`"),
     ("{:<<<", "expected `}`, found `<`", 4..5, ""),
     ("{:x?:}", "expected `}`, found `:`", 4..5, ""),
     // `?` before the flag it belongs after.
-    (
-        "{:?x}",
-        "expected `}`, found `x`",
-        3..4,
-        "did you mean `x?`?",
-    ),
-    (
-        "{:?X}",
-        "expected `}`, found `X`",
-        3..4,
-        "did you mean `X?`?",
-    ),
-    (
-        "{:?#}",
-        "expected `}`, found `#`",
-        3..4,
-        "did you mean `#?`?",
-    ),
-    (
-        "{:?x",
-        "expected `}`, found `x`",
-        3..4,
-        "did you mean `x?`?",
-    ),
-    (
-        "{:#?x}",
-        "expected `}`, found `x`",
-        4..5,
-        "did you mean `x?`?",
-    ),
-    (
-        "{_:?x}",
-        "expected `}`, found `x`",
-        4..5,
-        "did you mean `x?`?",
-    ),
+    ("{:?x}", "expected `}`, found `x`", 3..4, "did you mean `x?`?"),
+    ("{:?X}", "expected `}`, found `X`", 3..4, "did you mean `X?`?"),
+    ("{:?#}", "expected `}`, found `#`", 3..4, "did you mean `#?`?"),
+    ("{:?x", "expected `}`, found `x`", 3..4, "did you mean `x?`?"),
+    ("{:#?x}", "expected `}`, found `x`", 4..5, "did you mean `x?`?"),
+    ("{_:?x}", "expected `}`, found `x`", 4..5, "did you mean `x?`?"),
     // `?` without its `:`.
-    (
-        "{?}",
-        "expected `}`, found `?`",
-        1..2,
-        "before `?` to format with `Debug`",
-    ),
-    (
-        "{0?}",
-        "expected `}`, found `?`",
-        2..3,
-        "before `?` to format with `Debug`",
-    ),
-    (
-        "{x?}",
-        "expected `}`, found `?`",
-        2..3,
-        "before `?` to format with `Debug`",
-    ),
-    (
-        "{ ?}",
-        "expected `}`, found `?`",
-        2..3,
-        "before `?` to format with `Debug`",
-    ),
-    (
-        "{:e?}",
-        "expected `}`, found `?`",
-        3..4,
-        "before `?` to format with `Debug`",
-    ),
-    (
-        "{:??}",
-        "expected `}`, found `?`",
-        3..4,
-        "before `?` to format with `Debug`",
-    ),
-    (
-        "{?:}",
-        "expected format parameter to occur after `:`",
-        1..2,
-        "try `:?` instead",
-    ),
-    (
-        "{0?:x}",
-        "expected format parameter to occur after `:`",
-        2..3,
-        "try `x:?` instead",
-    ),
-    (
-        "{?: x}",
-        "expected format parameter to occur after `:`",
-        1..2,
-        "try `:?` instead",
-    ),
+    ("{?}", "expected `}`, found `?`", 1..2, "before `?` to format with `Debug`"),
+    ("{0?}", "expected `}`, found `?`", 2..3, "before `?` to format with `Debug`"),
+    ("{x?}", "expected `}`, found `?`", 2..3, "before `?` to format with `Debug`"),
+    ("{ ?}", "expected `}`, found `?`", 2..3, "before `?` to format with `Debug`"),
+    ("{:e?}", "expected `}`, found `?`", 3..4, "before `?` to format with `Debug`"),
+    ("{:??}", "expected `}`, found `?`", 3..4, "before `?` to format with `Debug`"),
+    ("{?:}", "expected format parameter to occur after `:`", 1..2, "try `:?` instead"),
+    ("{0?:x}", "expected format parameter to occur after `:`", 2..3, "try `x:?` instead"),
+    ("{?: x}", "expected format parameter to occur after `:`", 1..2, "try `:?` instead"),
     // Alignment after other parts of the spec.
-    (
-        "{0<}",
-        "expected alignment specifier after `:`",
-        2..3,
-        "`<` can only come first",
-    ),
+    ("{0<}", "expected alignment specifier after `:`", 2..3, "`<` can only come first"),
     ("{x<5}", "expected alignment specifier after `:`", 2..3, ""),
     ("{:.3<}", "expected alignment specifier after `:`", 4..5, ""),
-    (
-        "{:00<5}",
-        "expected alignment specifier after `:`",
-        4..5,
-        "",
-    ),
-    (
-        "{:>>>}",
-        "expected alignment specifier after `:`",
-        4..5,
-        "`>` can only come first",
-    ),
-    (
-        "{:.3 ^}",
-        "expected alignment specifier after `:`",
-        5..6,
-        "`^` can only come first",
-    ),
+    ("{:00<5}", "expected alignment specifier after `:`", 4..5, ""),
+    ("{:>>>}", "expected alignment specifier after `:`", 4..5, "`>` can only come first"),
+    ("{:.3 ^}", "expected alignment specifier after `:`", 5..6, "`^` can only come first"),
     ("{_<}", "expected alignment specifier after `:`", 2..3, ""),
-    (
-        "{99999<x}",
-        "expected alignment specifier after `:`",
-        6..7,
-        "",
-    ),
+    ("{99999<x}", "expected alignment specifier after `:`", 6..7, ""),
     // Field and tuple index access.
-    (
-        "{x.y}",
-        "field access isn't supported",
-        1..4,
-        "moving this expression",
-    ),
+    ("{x.y}", "field access isn't supported", 1..4, "moving this expression"),
     ("{x.0}", "tuple index access isn't supported", 1..4, ""),
     ("{x .0}", "tuple index access isn't supported", 1..5, ""),
     ("{x.0 }", "tuple index access isn't supported", 1..5, ""),
@@ -507,96 +309,36 @@ const INVALID: &[(&str, &str, Range<usize>, &str)] = &[
     ("{x.y:x }", "expected `}`, found `.`", 2..3, ""),
     ("{x:.3.y}", "expected `}`, found `.`", 5..6, ""),
     ("{0.1}", "expected `}`, found `.`", 2..3, ""),
-    (
-        "{x.y:?x}",
-        "expected `}`, found `x`",
-        6..7,
-        "did you mean `x?`?",
-    ),
+    ("{x.y:?x}", "expected `}`, found `x`", 6..7, "did you mean `x?`?"),
     ("{a: .y}", "field access isn't supported", 1..6, ""),
     ("{a:. .y}", "expected `}`, found `.`", 5..6, ""),
-    (
-        "{x.:?x}",
-        "expected `}`, found `x`",
-        5..6,
-        "did you mean `x?`?",
-    ),
+    ("{x.:?x}", "expected `}`, found `x`", 5..6, "did you mean `x?`?"),
     // Python's `{x=}`.
-    (
-        "{x=}",
-        "python's f-string debug `=` is not supported",
-        2..3,
-        "`x = {x:?}`",
-    ),
-    (
-        "{=}",
-        "python's f-string debug `=` is not supported",
-        1..2,
-        "",
-    ),
-    (
-        "{:x=}",
-        "python's f-string debug `=` is not supported",
-        3..4,
-        "",
-    ),
-    (
-        "{_=}",
-        "python's f-string debug `=` is not supported",
-        2..3,
-        "",
-    ),
-    (
-        "{x= }",
-        "expected `}`, found `=`",
-        2..3,
-        "escape it using `{{`",
-    ),
+    ("{x=}", "python's f-string debug `=` is not supported", 2..3, "`x = {x:?}`"),
+    ("{=}", "python's f-string debug `=` is not supported", 1..2, ""),
+    ("{:x=}", "python's f-string debug `=` is not supported", 3..4, ""),
+    ("{_=}", "python's f-string debug `=` is not supported", 2..3, ""),
+    ("{x= }", "expected `}`, found `=`", 2..3, "escape it using `{{`"),
     ("{=", "expected `}`, found `=`", 1..2, ""),
     // Raw identifiers and `_`.
-    (
-        "{r#type}",
-        "raw identifiers are not supported",
-        1..7,
-        "can be keywords",
-    ),
+    ("{r#type}", "raw identifiers are not supported", 1..7, "can be keywords"),
     ("{r#x:?}", "raw identifiers are not supported", 1..4, ""),
     ("{r#_}", "raw identifiers are not supported", 1..4, ""),
     ("{r#é}", "raw identifiers are not supported", 1..5, ""),
     ("{x.r#y x}", "raw identifiers are not supported", 3..6, ""),
-    (
-        "{r#x?}",
-        "expected `}`, found `?`",
-        4..5,
-        "before `?` to format with `Debug`",
-    ),
-    (
-        "{_}",
-        "invalid argument name `_`",
-        1..2,
-        "single underscore",
-    ),
+    ("{r#x?}", "expected `}`, found `?`", 4..5, "before `?` to format with `Debug`"),
+    ("{_}", "invalid argument name `_`", 1..2, "single underscore"),
     ("{_ x}", "invalid argument name `_`", 1..2, ""),
     ("{:_}", "invalid argument name `_`", 2..3, ""),
     ("{:_$}", "invalid argument name `_`", 2..3, ""),
     ("{:1_$}", "invalid argument name `_`", 3..4, ""),
     ("{0:_}", "invalid argument name `_`", 3..4, ""),
     // Numbers must fit in `u16`.
-    (
-        "{65536}",
-        "integer `65536` does not fit into the type `u16` whose range is `0..=65535`",
-        1..6,
-        "",
-    ),
+    ("{65536}", "integer `65536` does not fit into the type `u16` whose range is `0..=65535`", 1..6, ""),
     ("{:65536}", "integer `65536` does not fit", 2..7, ""),
     ("{:.65536}", "integer `65536` does not fit", 3..8, ""),
     ("{:65536$}", "integer `65536` does not fit", 2..7, ""),
-    (
-        "{99999999999999999999999}",
-        "integer `99999999999999999999999` does not fit",
-        1..24,
-        "",
-    ),
+    ("{99999999999999999999999}", "integer `99999999999999999999999` does not fit", 1..24, ""),
     ("{99999:_}", "integer `99999` does not fit", 1..6, ""),
     // Unknown formatting traits, reported only without syntax errors.
     ("{:y}", "unknown format trait `y`", 2..3, "`x?`, `X?` (`Debug`)"),
@@ -620,19 +362,11 @@ fn valid_strings() {
     for (input, expected) in VALID {
         match parse(input) {
             Ok(format) if render(&format) == *expected => {}
-            Ok(format) => failures.push(format!(
-                "{input:?}\n  got      {}\n  expected {expected}",
-                render(&format)
-            )),
+            Ok(format) => failures.push(format!("{input:?}\n  got      {}\n  expected {expected}", render(&format))),
             Err(err) => failures.push(format!("{input:?}\n  got {err:?}\n  expected {expected}")),
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} rows failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} rows failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -644,31 +378,19 @@ fn invalid_strings() {
                 if err.message.contains(message)
                     && err.range == *range
                     && err.note.as_deref().unwrap_or("").contains(note) => {}
-            got => failures.push(format!(
-                "{input:?}\n  got      {got:?}\n  expected {message:?} at {range:?}, note {note:?}"
-            )),
+            got => failures
+                .push(format!("{input:?}\n  got      {got:?}\n  expected {message:?} at {range:?}, note {note:?}")),
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} rows failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} rows failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
 fn messages_follow_the_house_style() {
     for (input, ..) in INVALID {
         let err = parse(input).unwrap_err();
-        for text in [Some(&err.message), err.note.as_ref()]
-            .into_iter()
-            .flatten()
-        {
-            assert!(
-                !text.ends_with('.'),
-                "{input:?}: {text:?} ends with a period"
-            );
+        for text in [Some(&err.message), err.note.as_ref()].into_iter().flatten() {
+            assert!(!text.ends_with('.'), "{input:?}: {text:?} ends with a period");
             assert!(!text.starts_with(char::is_uppercase), "{input:?}: {text:?}");
         }
     }
@@ -677,17 +399,11 @@ fn messages_follow_the_house_style() {
 /// Checks everything `parse` promises about ranges: on char boundaries, in
 /// bounds, and for a valid string, pieces that tile the whole string.
 fn check_invariants(s: &str) {
-    let on_boundaries = |r: &Range<usize>| {
-        r.start <= r.end && s.is_char_boundary(r.start) && s.is_char_boundary(r.end)
-    };
+    let on_boundaries = |r: &Range<usize>| r.start <= r.end && s.is_char_boundary(r.start) && s.is_char_boundary(r.end);
     let format = match parse(s) {
         Ok(format) => format,
         Err(err) => {
-            assert!(
-                on_boundaries(&err.range),
-                "{s:?}: error range {:?}",
-                err.range
-            );
+            assert!(on_boundaries(&err.range), "{s:?}: error range {:?}", err.range);
             return;
         }
     };
@@ -696,32 +412,21 @@ fn check_invariants(s: &str) {
     for piece in &format.pieces {
         match piece {
             FmtPiece::Lit(text) => {
-                assert!(
-                    !last_was_lit && !text.is_empty(),
-                    "{s:?}: literal pieces not merged"
-                );
+                assert!(!last_was_lit && !text.is_empty(), "{s:?}: literal pieces not merged");
                 let written = text.replace('{', "{{").replace('}', "}}");
-                assert!(
-                    s[cursor..].starts_with(&written),
-                    "{s:?}: literal {text:?} at {cursor}"
-                );
+                assert!(s[cursor..].starts_with(&written), "{s:?}: literal {text:?} at {cursor}");
                 cursor += written.len();
                 last_was_lit = true;
             }
             FmtPiece::Arg(placeholder) => {
                 let range = &placeholder.range;
-                assert!(
-                    on_boundaries(range) && range.start == cursor,
-                    "{s:?}: {range:?}"
-                );
+                assert!(on_boundaries(range) && range.start == cursor, "{s:?}: {range:?}");
                 assert!(s[range.clone()].starts_with('{') && s[range.clone()].ends_with('}'));
                 let spec = &placeholder.spec;
-                let names = [&spec.width, &spec.precision]
-                    .into_iter()
-                    .filter_map(|c| match c {
-                        ParsedCount::Name { name, range } => Some((name, range)),
-                        _ => None,
-                    });
+                let names = [&spec.width, &spec.precision].into_iter().filter_map(|c| match c {
+                    ParsedCount::Name { name, range } => Some((name, range)),
+                    _ => None,
+                });
                 let value_name = match &placeholder.value {
                     ArgRef::Name { name, range } => Some((name, range)),
                     ArgRef::Index { .. } => None,
@@ -741,8 +446,8 @@ fn check_invariants(s: &str) {
 /// The characters the generated strings are made of: every char the grammar
 /// gives a meaning to, multi-byte ones, whitespace and identifier parts.
 const ALPHABET: &[char] = &[
-    '{', '}', ':', '.', '*', '$', '#', '+', '-', '0', '1', '9', 'x', 'X', '?', '<', '^', '>', '_',
-    'r', 'e', 'a', ' ', '\t', 'é', '😀', '٣', '·', '\u{300}', '\u{3000}', '\u{200b}', '\u{558}',
+    '{', '}', ':', '.', '*', '$', '#', '+', '-', '0', '1', '9', 'x', 'X', '?', '<', '^', '>', '_', 'r', 'e', 'a', ' ',
+    '\t', 'é', '😀', '٣', '·', '\u{300}', '\u{3000}', '\u{200b}', '\u{558}',
 ];
 
 #[test]

@@ -6,19 +6,19 @@
 //! not re-encoded: that would allocate) with `write(2)`, then restores the
 //! previous disposition and lets the signal take its course.
 
-use super::stack::{on_stack, HandlerStack};
+use super::stack::{HandlerStack, on_stack};
 use crate::buffer::BLOCK;
 use crate::clock::{self, ClockPoint};
 use crate::registry::{self, Captured};
 use crate::snapshot::file::{put_file_name, snapshot_dir};
-use crate::wire::write::{encode_thread, HeaderRef, SliceOut, SmallCrc, ThreadFlags};
-use crate::wire::{self, record, CallsiteInfo, Out};
+use crate::wire::write::{HeaderRef, SliceOut, SmallCrc, ThreadFlags, encode_thread};
+use crate::wire::{self, CallsiteInfo, Out, record};
 use std::cell::UnsafeCell;
 use std::ffi::CString;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::FATAL_SIGNALS;
 
@@ -51,7 +51,6 @@ struct Scratch {
 // installation before any of the handlers that read it is installed; the
 // other fields never change.
 unsafe impl Sync for Fatal {}
-
 
 static FATAL: OnceLock<Fatal> = OnceLock::new();
 /// Set by the handler that writes the snapshot.
@@ -208,11 +207,7 @@ fn write_fatal_snapshot(fatal: &Fatal, scratch: &mut Scratch, sig: libc::c_int) 
     // SAFETY: `path` is NUL-terminated (checked above); `open` is
     // async-signal-safe.
     let fd = unsafe {
-        libc::open(
-            scratch.path.as_ptr().cast(),
-            libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_CLOEXEC,
-            0o644,
-        )
+        libc::open(scratch.path.as_ptr().cast(), libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_CLOEXEC, 0o644)
     };
     if fd < 0 {
         stderr(b"ttlog: crash snapshot not written: cannot create ");
@@ -224,7 +219,11 @@ fn write_fatal_snapshot(fatal: &Fatal, scratch: &mut Scratch, sig: libc::c_int) 
     // SAFETY: `fd` was opened above and is closed once.
     unsafe { libc::close(fd) };
     FATAL_WRITES.fetch_add(1, Ordering::Relaxed);
-    stderr(if ok { b"ttlog: crash snapshot written to " } else { b"ttlog: crash snapshot incomplete (write failed): " });
+    stderr(if ok {
+        b"ttlog: crash snapshot written to "
+    } else {
+        b"ttlog: crash snapshot incomplete (write failed): "
+    });
     stderr(&scratch.path[..path_len - 1]);
     stderr(b"\n");
 }
@@ -319,7 +318,8 @@ impl Fatal {
         let mut n = 0;
         let mut pos = 0;
         while pos + wire::FRAME_HEADER_LEN <= self.meta.len() {
-            let len = u32::from_le_bytes([self.meta[pos + 5], self.meta[pos + 6], self.meta[pos + 7], self.meta[pos + 8]]);
+            let len =
+                u32::from_le_bytes([self.meta[pos + 5], self.meta[pos + 6], self.meta[pos + 7], self.meta[pos + 8]]);
             pos += wire::FRAME_HEADER_LEN + len as usize;
             n += 1;
         }

@@ -2,7 +2,7 @@
 //! writing (the protocol is [`crate::buffer`]'s and [`crate::registry`]'s).
 
 use super::{Snapshot, ThreadSnapshot};
-use crate::buffer::{RingCopy, BLOCK};
+use crate::buffer::{BLOCK, RingCopy};
 use crate::clock::ClockPoint;
 use crate::registry::{self, Captured};
 
@@ -84,4 +84,3 @@ fn capture(slot: &registry::Slot) -> Option<(registry::Owner, Option<Copy>)> {
     }
     last.map(|owner| (owner, Some(Copy { copy: RingCopy { words: Vec::new() }, copied: false })))
 }
-

@@ -20,18 +20,18 @@ mod frame;
 pub(crate) mod signatures;
 mod sink;
 mod table;
-mod transcode;
 #[cfg(test)]
 mod tests;
+mod transcode;
 
 use crate::buffer::{self, RingCopy};
 use crate::callsite::{ArgType, Callsite};
 use crate::wire::record;
 use frame::Run;
-use signatures::{entry, entry_sig, ExtGroup, Sig, SigMap, EXT, KEY_MASK, SLOW};
+use signatures::{EXT, ExtGroup, KEY_MASK, SLOW, Sig, SigMap, entry, entry_sig};
 use sink::Sink;
 use std::sync::Arc;
-use table::{cached_table, rebuilt_table, CallsiteTable};
+use table::{CallsiteTable, cached_table, rebuilt_table};
 use transcode::{encode_event, encode_fixed};
 
 /// Words of a ring block.
@@ -58,13 +58,7 @@ impl Encoder {
     /// An encoder that knows the callsites of `table` (and, with `rebuild`,
     /// looks the registered ones up when an id is missing from it).
     fn with_table(table: Arc<CallsiteTable>, rebuilt: bool) -> Encoder {
-        Encoder {
-            table,
-            rebuilt,
-            sigs: Vec::new(),
-            map: SigMap::new(),
-            ext_groups: Vec::new(),
-        }
+        Encoder { table, rebuilt, sigs: Vec::new(), map: SigMap::new(), ext_groups: Vec::new() }
     }
 
     fn callsite(&mut self, id: u32) -> Option<&'static Callsite> {

@@ -1,9 +1,9 @@
 //! The payload of each frame kind, as both sides see it: what the writer
 //! encodes and the reader decodes.
 
-use super::primitives::{put_arg_str, put_str, put_varint, put_varint128, zigzag, zigzag128, Out};
+use super::primitives::{Out, put_arg_str, put_str, put_varint, put_varint128, zigzag, zigzag128};
 use super::reader::{Reader, WireError};
-use super::write::{encode_thread, HeaderRef, ThreadFlags};
+use super::write::{HeaderRef, ThreadFlags, encode_thread};
 use super::{SPEC_ALTERNATE, SPEC_ZERO, THREAD_EXITED, THREAD_NOT_COPIED, UNTYPED};
 use crate::callsite::{ArgRole, ArgType, Count, Spec};
 use crate::clock::{Clock, ClockPoint};
@@ -207,7 +207,8 @@ impl CallsiteInfo {
             let t = r.u8()?;
             let ty = match (t, untyped) {
                 (UNTYPED, true) => ArgType::Formatted,
-                _ => ArgType::from_tag(t).ok_or_else(|| WireError::malformed(at, format!("unknown argument type {t}")))?,
+                _ => ArgType::from_tag(t)
+                    .ok_or_else(|| WireError::malformed(at, format!("unknown argument type {t}")))?,
             };
             let nspecs = r.count(8)?;
             let mut specs = Vec::with_capacity(nspecs);
@@ -377,7 +378,6 @@ pub fn transcode_args(
 pub const fn transcode_bound(n: usize) -> usize {
     2 * n + 16
 }
-
 
 pub(crate) fn put_count(out: &mut impl Out, c: &Count) {
     match c {

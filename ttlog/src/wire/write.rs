@@ -2,7 +2,7 @@
 //! that needs almost no stack, and the borrowed forms of payloads (for the
 //! fatal-signal path, which must not allocate).
 
-use super::primitives::{put_point, put_str, put_varint, Out};
+use super::primitives::{Out, put_point, put_str, put_varint};
 use super::{THREAD_EXITED, THREAD_NOT_COPIED};
 use crate::clock::{Clock, ClockPoint};
 
@@ -133,7 +133,6 @@ impl HeaderRef<'_> {
         put_varint(out, self.late_dropped);
     }
 }
-
 
 /// The flags of a THREAD frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -26,7 +26,8 @@ pub use ttlog_spec::MAX_ARGS;
 /// Bytes each argument of an event with `nargs` arguments may take.
 pub const fn arg_budget(nargs: usize) -> usize {
     let nargs = if nargs == 0 { 1 } else { nargs };
-    let avail = crate::buffer::MAX_RECORD - crate::wire::record::RECORD_HEADER - crate::wire::record::ext_tag_bytes(nargs);
+    let avail =
+        crate::buffer::MAX_RECORD - crate::wire::record::RECORD_HEADER - crate::wire::record::ext_tag_bytes(nargs);
     avail as usize / nargs
 }
 

@@ -334,7 +334,7 @@ mod tests {
     //! record_writer`), which checks the pointer arithmetic.
 
     use super::*;
-    use crate::buffer::{Ring, BLOCK, MIN_CAPACITY};
+    use crate::buffer::{BLOCK, MIN_CAPACITY, Ring};
     use crate::wire::record::{split_header, type_tag};
 
     /// Test data from `fastrand`.

@@ -2,7 +2,7 @@
 //! the macros reach their runtime through `$crate`, not through the name
 //! `ttlog`, and `#[ttlog]`, which has no `$crate`, through its `crate = ...`
 //! option. Built and run by `cargo test --workspace`.
-use renamed_ttlog::{ttlog, Level};
+use renamed_ttlog::{Level, ttlog};
 
 fn log() {
     renamed_ttlog::info!("through a renamed dependency: {}", 1u8);

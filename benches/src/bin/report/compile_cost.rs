@@ -38,7 +38,13 @@ pub fn run(workspace: &Path) -> Output {
                 );
                 let better = if fw == "ttlog" { Better::Lower } else { Better::Neither };
                 out.metric(format!("compile.{fw}.clean_build_s"), r.clean.as_secs_f64(), "s", better, config.clone());
-                out.metric(format!("compile.{fw}.crate_build_s"), r.incremental.as_secs_f64(), "s", better, config.clone());
+                out.metric(
+                    format!("compile.{fw}.crate_build_s"),
+                    r.incremental.as_secs_f64(),
+                    "s",
+                    better,
+                    config.clone(),
+                );
                 let per_site = (r.text_sites as f64 - r.text_base as f64) / (SITES - BASELINE_SITES) as f64;
                 out.metric(format!("compile.{fw}.text_bytes_per_callsite"), per_site, "bytes", better, config.clone());
                 let per_site_all = (r.alloc_sites as f64 - r.alloc_base as f64) / (SITES - BASELINE_SITES) as f64;
@@ -70,7 +76,8 @@ struct Result {
 fn measure(cargo: &Path, workspace: &Path, dir: &Path, fw: &str) -> std::result::Result<Result, String> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir.join("src")).map_err(|e| format!("create {}: {e}", dir.display()))?;
-    let write = |path: PathBuf, text: String| std::fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()));
+    let write =
+        |path: PathBuf, text: String| std::fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()));
     write(dir.join("Cargo.toml"), manifest(workspace, fw)?)?;
     write(dir.join("src").join(format!("sites{SITES}.rs")), source(fw, SITES))?;
     write(dir.join("src").join(format!("sites{BASELINE_SITES}.rs")), source(fw, BASELINE_SITES))?;

@@ -11,8 +11,8 @@
 use crate::hot::os_tid;
 use crate::machine::{peak_rss_bytes, rss_bytes};
 use crate::model::{Better, Output};
-use benches::messages::ttlog_log;
 use benches::Inputs;
+use benches::messages::ttlog_log;
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -201,15 +201,16 @@ pub fn concurrent_buffers(total: usize, wave: usize, events: u64, ring: usize, b
         let mut handles = Vec::with_capacity(n);
         for i in 0..n {
             let (ran, logged) = (Arc::clone(&ran), Arc::clone(&logged));
-            let h = std::thread::Builder::new().name(format!("cb-{}", started + i)).stack_size(STACK).spawn(move || {
-                let mut k = 0u64;
-                while k < events {
-                    ttlog_log::two_integers(black_box(&Inputs::NANOLOG));
-                    k += 1;
-                }
-                logged.fetch_add(k, Ordering::Relaxed);
-                ran.fetch_add(1, Ordering::Relaxed);
-            });
+            let h =
+                std::thread::Builder::new().name(format!("cb-{}", started + i)).stack_size(STACK).spawn(move || {
+                    let mut k = 0u64;
+                    while k < events {
+                        ttlog_log::two_integers(black_box(&Inputs::NANOLOG));
+                        k += 1;
+                    }
+                    logged.fetch_add(k, Ordering::Relaxed);
+                    ran.fetch_add(1, Ordering::Relaxed);
+                });
             match h {
                 Ok(h) => handles.push(h),
                 Err(_) => spawn_failures += 1,

@@ -3,9 +3,9 @@
 //! reading each clock costs.
 
 use crate::model::{Better, Output};
-use crate::stats::{interleaved, thread_cpu, Workload};
+use crate::stats::{Workload, interleaved, thread_cpu};
 use benches::messages::{expected_text, log_log, ttlog_log};
-use benches::{floor, peers, Inputs, Logger, Loggers, Message};
+use benches::{Inputs, Logger, Loggers, Message, floor, peers};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -156,16 +156,13 @@ fn same_text_check(out: &mut Output, clock: &str, inputs: &Inputs) {
     let bytes = ttlog::snapshot("check").to_bytes();
     let mut ttlog_ok = false;
     if let Ok(snap) = ttlog_decode::from_bytes(&bytes) {
-        let mine: Vec<_> = snap
-            .events
-            .iter()
-            .filter(|e| snap.thread(e).is_some_and(|t| t.tid == tid))
-            .collect();
+        let mine: Vec<_> = snap.events.iter().filter(|e| snap.thread(e).is_some_and(|t| t.tid == tid)).collect();
         if mine.len() >= recorded.len() {
             let last = &mine[mine.len() - recorded.len()..];
             ttlog_ok = last.iter().zip(&recorded).all(|(e, &m)| {
-                snap.callsite(e)
-                    .is_some_and(|cs| ttlog_decode::render::message::message(cs, snap.args(e)) == expected_text(m, inputs))
+                snap.callsite(e).is_some_and(|cs| {
+                    ttlog_decode::render::message::message(cs, snap.args(e)) == expected_text(m, inputs)
+                })
             });
         }
     }

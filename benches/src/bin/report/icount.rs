@@ -15,8 +15,8 @@
 use crate::model::{Better, Output};
 use benches::messages::{log_log, tracing_appender_log, tracing_log, ttlog_log};
 use benches::snapshots::{self, SnapshotFile};
-use benches::{floor, peers, Inputs};
-use serde_json::{json, Value};
+use benches::{Inputs, floor, peers};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::Path;
@@ -118,11 +118,7 @@ const BREAKDOWNS: [&str; 2] = ["icount__ttlog__twoIntegers", "icount__ttlog__str
 /// `all`) or only the one named, and prints how many events each logged,
 /// captured or decoded.
 pub fn job(scratch: &Path, what: &str) -> Value {
-    ttlog::Builder::new()
-        .clock(ttlog::Clock::Tsc)
-        .max_level(ttlog::LevelFilter::Info)
-        .init()
-        .expect("configure ttlog");
+    ttlog::Builder::new().clock(ttlog::Clock::Tsc).max_level(ttlog::LevelFilter::Info).init().expect("configure ttlog");
     let inputs = Inputs::NANOLOG;
     let mut events = serde_json::Map::new();
     if let Some(&(name, _)) = SNAPSHOT_WORKLOADS.iter().find(|(n, _)| *n == what) {
@@ -212,11 +208,14 @@ pub fn measure(exe: &Path, scratch: &Path) -> Output {
     let version = match Command::new("valgrind").arg("--version").output() {
         Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_owned(),
         _ => {
-            out.note("instruction counts: valgrind was not found, so they were not measured (install valgrind to get them)");
+            out.note(
+                "instruction counts: valgrind was not found, so they were not measured (install valgrind to get them)",
+            );
             return out;
         }
     };
-    let config = format!("callgrind ({version}), clock tsc, instructions per event including the loop (3 instructions)");
+    let config =
+        format!("callgrind ({version}), clock tsc, instructions per event including the loop (3 instructions)");
     match callgrind(exe, scratch, "all", false) {
         Ok((job, p)) => {
             for &(name, _, _) in WORKLOADS {
@@ -227,7 +226,8 @@ pub fn measure(exe: &Path, scratch: &Path) -> Output {
                 };
                 let mut parts = name.trim_start_matches("icount__").split("__");
                 let (logger, message) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-                let better = if logger == "ttlog" || message == "ttlogEmptyFn" { Better::Lower } else { Better::Neither };
+                let better =
+                    if logger == "ttlog" || message == "ttlogEmptyFn" { Better::Lower } else { Better::Neither };
                 let unit = if logger == "attr" { "instructions/call" } else { "instructions/event" };
                 out.metric(format!("icount.{logger}.{message}"), *incl as f64 / n as f64, unit, better, config.clone());
             }
@@ -293,7 +293,9 @@ impl Profile {
                 func = v.to_owned();
                 continue;
             }
-            if let Some(v) = line.strip_prefix("fl=").or_else(|| line.strip_prefix("fi=")).or_else(|| line.strip_prefix("fe=")) {
+            if let Some(v) =
+                line.strip_prefix("fl=").or_else(|| line.strip_prefix("fi=")).or_else(|| line.strip_prefix("fe="))
+            {
                 file = v.to_owned();
                 continue;
             }

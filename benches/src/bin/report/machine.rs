@@ -1,6 +1,6 @@
 //! What the numbers were measured on and with.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// The CPU model, cores, kernel, and whether it is a virtual machine.
 pub fn machine() -> Value {

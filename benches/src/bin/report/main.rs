@@ -25,7 +25,7 @@ mod threads;
 
 use clap::Parser;
 use model::Output;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant, SystemTime};
@@ -208,7 +208,8 @@ fn run_job(job: &str, a: &Args, plan: &Plan) -> ExitCode {
         }
         "snapshot" => {
             init(None);
-            snapshot::snapshot(need(a.threads, "threads"), plan.snapshot_rounds, plan.snapshot_batch, &scratch).to_json()
+            snapshot::snapshot(need(a.threads, "threads"), plan.snapshot_rounds, plan.snapshot_batch, &scratch)
+                .to_json()
         }
         "icount" => icount::job(&scratch, a.what.as_deref().unwrap_or("all")),
         other => {
@@ -290,12 +291,27 @@ fn run_report(a: &Args, plan: &Plan) -> ExitCode {
             &exe,
             &scratch,
             a.quick,
-            &[s("--job"), s("concurrent-threads"), s("--threads"), threads.to_string(), s("--ring"), ring.to_string(), s("--events"), events.to_string()],
+            &[
+                s("--job"),
+                s("concurrent-threads"),
+                s("--threads"),
+                threads.to_string(),
+                s("--ring"),
+                ring.to_string(),
+                s("--events"),
+                events.to_string(),
+            ],
         );
         let key = concurrency::concurrent_threads_key(threads);
         if o.get(&key).is_none() {
             // The measuring process failed: no thread was verified.
-            o.metric(key, 0.0, "threads", model::Better::Higher, format!("{threads} threads planned; the measuring process failed"));
+            o.metric(
+                key,
+                0.0,
+                "threads",
+                model::Better::Higher,
+                format!("{threads} threads planned; the measuring process failed"),
+            );
         }
         let failed = o.checks.iter().any(|c| !c.ok);
         out.merge(o);

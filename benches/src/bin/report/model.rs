@@ -2,7 +2,7 @@
 //! better, and the configuration they were measured under; checks that must
 //! hold for a figure to mean anything; notes.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// Which way a figure should move.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +87,14 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn metric(&mut self, key: impl Into<String>, value: f64, unit: &str, better: Better, config: impl Into<String>) {
+    pub fn metric(
+        &mut self,
+        key: impl Into<String>,
+        value: f64,
+        unit: &str,
+        better: Better,
+        config: impl Into<String>,
+    ) {
         self.metrics.push(Metric::new(key, value, unit, better, config));
     }
 
@@ -129,9 +136,7 @@ impl Output {
             metrics: list("metrics").iter().filter_map(Metric::from_json).collect(),
             checks: list("checks")
                 .iter()
-                .filter_map(|c| {
-                    Some(Check { what: c.get("what")?.as_str()?.to_owned(), ok: c.get("ok")?.as_bool()? })
-                })
+                .filter_map(|c| Some(Check { what: c.get("what")?.as_str()?.to_owned(), ok: c.get("ok")?.as_bool()? }))
                 .collect(),
             notes: list("notes").iter().filter_map(|n| n.as_str().map(str::to_owned)).collect(),
             extra: v.get("extra").and_then(Value::as_object).cloned().unwrap_or_default(),

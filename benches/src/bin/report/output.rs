@@ -3,7 +3,7 @@
 
 use crate::model::{Better, Metric, Output};
 use benches::Message;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::fmt::Write as _;
 
 /// Everything one run measured, and on what.
@@ -79,9 +79,19 @@ impl Report {
             let _ = writeln!(s, "| {name} | {} | {how} |", v.map_or("n/a".to_owned(), |m| fmt_value(m.value, &m.unit)));
         };
         row(&mut s, "events per second, 1 thread", "eps.ttlog.1_threads", "twoIntegers through `ttlog::info!`");
-        row(&mut s, &format!("events per second, all cores ({cores} threads)"), &format!("eps.ttlog.{cores}_threads"), "same, one thread per core");
+        row(
+            &mut s,
+            &format!("events per second, all cores ({cores} threads)"),
+            &format!("eps.ttlog.{cores}_threads"),
+            "same, one thread per core",
+        );
         row(&mut s, "events per second, 64 threads", "eps.ttlog.64_threads", "same, 64 threads on the cores");
-        row(&mut s, "buffer operations per second", "buffer_ops.with_reader", "raw reserve+commit, a snapshot thread copying the rings meanwhile");
+        row(
+            &mut s,
+            "buffer operations per second",
+            "buffer_ops.with_reader",
+            "raw reserve+commit, a snapshot thread copying the rings meanwhile",
+        );
         let _ = writeln!(
             s,
             "| concurrent threads | {} | alive and logging at once; a snapshot then accounts for every event of each |",
@@ -104,11 +114,24 @@ impl Report {
             let _ = writeln!(s, "| bytes per event, buffer | {blo:.1} – {bhi:.1} | the six messages (table below) |");
         }
         if fhi > 0.0 {
-            let _ = writeln!(s, "| bytes per event, snapshot file | {flo:.2} – {fhi:.2} | the six messages (table below) |");
+            let _ = writeln!(
+                s,
+                "| bytes per event, snapshot file | {flo:.2} – {fhi:.2} | the six messages (table below) |"
+            );
         }
-        row(&mut s, "snapshot: capture + write, events/s", "snapshot.capture_write.64_threads", "64 threads' full rings into a file");
+        row(
+            &mut s,
+            "snapshot: capture + write, events/s",
+            "snapshot.capture_write.64_threads",
+            "64 threads' full rings into a file",
+        );
         row(&mut s, "snapshot: decode to typed events, events/s", "snapshot.decode_typed.64_threads", "the same file");
-        row(&mut s, "snapshot: decode to text, events/s", "snapshot.decode_text.64_threads", "the same file, rendered lines");
+        row(
+            &mut s,
+            "snapshot: decode to text, events/s",
+            "snapshot.decode_text.64_threads",
+            "the same file, rendered lines",
+        );
         s.push('\n');
 
         // The hot path.
@@ -210,7 +233,10 @@ impl Report {
 
         // Snapshots.
         let _ = writeln!(s, "## Snapshots: events per second\n");
-        let _ = writeln!(s, "| threads | capture | capture + write | decode to typed events | decode to text |\n| ---: | ---: | ---: | ---: | ---: |");
+        let _ = writeln!(
+            s,
+            "| threads | capture | capture + write | decode to typed events | decode to text |\n| ---: | ---: | ---: | ---: | ---: |"
+        );
         for n in [1, 2, 64] {
             let _ = writeln!(
                 s,
@@ -455,7 +481,11 @@ pub fn targets(o: &Output, clock: &str) -> Vec<Target> {
     let six = || Message::NANOLOG.iter().map(|m| m.name());
     let mut t = Vec::new();
     let mut push = |target: &str, measured: Option<String>, met: Option<bool>| {
-        t.push(Target { target: target.to_owned(), measured: measured.unwrap_or_else(|| "not measured".to_owned()), met });
+        t.push(Target {
+            target: target.to_owned(),
+            measured: measured.unwrap_or_else(|| "not measured".to_owned()),
+            met,
+        });
     };
 
     let w = worst(o, six().map(|m| format!("hot.{clock}.ttlog_over_floor.{m}")), true);
@@ -465,7 +495,11 @@ pub fn targets(o: &Output, clock: &str) -> Vec<Target> {
         w.map(|(v, _)| v <= 1.2),
     );
     let w = worst(o, six().map(|m| format!("hot.coarse.ttlog.{m}")), true);
-    push("hot path, coarse clock: at most 12 ns", w.as_ref().map(|(v, m)| format!("worst {v:.1} ns ({m})")), w.map(|(v, _)| v <= 12.0));
+    push(
+        "hot path, coarse clock: at most 12 ns",
+        w.as_ref().map(|(v, m)| format!("worst {v:.1} ns ({m})")),
+        w.map(|(v, _)| v <= 12.0),
+    );
     let w = worst(o, six().map(|m| format!("ratio.tracing_fmt_sink_over_ttlog.{m}")), false);
     push(
         "at least 25x faster than tracing's fmt subscriber",
@@ -522,8 +556,10 @@ pub fn targets(o: &Output, clock: &str) -> Vec<Target> {
         ("decode_typed", "decode to typed events: at least 20 M events/s", 20e6),
         ("decode_text", "decode to text: at least 5 M events/s", 5e6),
     ] {
-        let v: Vec<(usize, f64)> =
-            [1, 2, 64].iter().filter_map(|n| o.value(&format!("snapshot.{key}.{n}_threads")).map(|v| (*n, v))).collect();
+        let v: Vec<(usize, f64)> = [1, 2, 64]
+            .iter()
+            .filter_map(|n| o.value(&format!("snapshot.{key}.{n}_threads")).map(|v| (*n, v)))
+            .collect();
         let least = v.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
         push(
             label,
@@ -536,7 +572,11 @@ pub fn targets(o: &Output, clock: &str) -> Vec<Target> {
         );
     }
     let sc = o.value("eps.ttlog.scaling_2_over_1");
-    push("events per second with 2 threads: at least 1.8x one thread", sc.map(|v| format!("{v:.2}x")), sc.map(|v| v >= 1.8));
+    push(
+        "events per second with 2 threads: at least 1.8x one thread",
+        sc.map(|v| format!("{v:.2}x")),
+        sc.map(|v| v >= 1.8),
+    );
     for (key, build) in [("clean_build_s", "clean build"), ("crate_build_s", "the crate alone")] {
         let (tt, tr) = (o.value(&format!("compile.ttlog.{key}")), o.value(&format!("compile.tracing.{key}")));
         push(
@@ -546,7 +586,11 @@ pub fn targets(o: &Output, clock: &str) -> Vec<Target> {
         );
     }
     let pc = o.value("compile.ttlog.text_bytes_per_callsite");
-    push("compile cost: at most 200 bytes of machine code per callsite", pc.map(|v| format!("{v:.0} bytes")), pc.map(|v| v <= 200.0));
+    push(
+        "compile cost: at most 200 bytes of machine code per callsite",
+        pc.map(|v| format!("{v:.0} bytes")),
+        pc.map(|v| v <= 200.0),
+    );
     t
 }
 
@@ -687,7 +731,11 @@ mod tests {
             ("compile.tracing.crate_build_s", 9.0),
         ]);
         let t = targets(&o, "tsc");
-        let verdict = |what: &str| t.iter().find(|t| t.target.contains("no slower than with tracing") && t.target.contains(what)).map(|t| (t.measured.clone(), t.met));
+        let verdict = |what: &str| {
+            t.iter()
+                .find(|t| t.target.contains("no slower than with tracing") && t.target.contains(what))
+                .map(|t| (t.measured.clone(), t.met))
+        };
         assert_eq!(verdict("(clean build)"), Some(("ttlog 19.2 s, tracing 12.1 s".to_owned(), Some(false))));
         assert_eq!(verdict("(the crate alone)"), Some(("ttlog 6.6 s, tracing 9.0 s".to_owned(), Some(true))));
     }

@@ -3,7 +3,7 @@
 
 use crate::hot::os_tid;
 use crate::model::{Better, Output};
-use crate::stats::{interleaved, thread_cpu, Workload};
+use crate::stats::{Workload, interleaved, thread_cpu};
 use benches::messages::ttlog_log;
 use benches::pool::Pool;
 use benches::snapshots::{self, SnapshotFile};

@@ -5,11 +5,11 @@ use crate::model::{Better, Output};
 use crate::stats::median;
 use benches::messages::ttlog_log;
 use benches::pool::{Job, Pool};
-use benches::threads::{counts, job, MESSAGE};
+use benches::threads::{MESSAGE, counts, job};
 use benches::{Inputs, Logger, Message};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub struct Options {
@@ -74,14 +74,26 @@ pub fn events_per_second(o: &Options) -> Output {
         let eps = median(&c.ttlog);
         out.metric(format!("eps.ttlog.{}_threads", c.n), eps, "events/s", Better::Higher, config.clone());
         if !c.floor.is_empty() {
-            out.metric(format!("eps.floor.{}_threads", c.n), median(&c.floor), "events/s", Better::Neither, config.clone());
+            out.metric(
+                format!("eps.floor.{}_threads", c.n),
+                median(&c.floor),
+                "events/s",
+                Better::Neither,
+                config.clone(),
+            );
         }
         if c.n > 1 && c.n <= cores {
             if let Some(one) = one {
                 out.metric(format!("eps.ttlog.scaling_{}_over_1", c.n), eps / one, "x", Better::Higher, config.clone());
             }
             if let Some(one) = one_floor {
-                out.metric(format!("eps.floor.scaling_{}_over_1", c.n), median(&c.floor) / one, "x", Better::Neither, config);
+                out.metric(
+                    format!("eps.floor.scaling_{}_over_1", c.n),
+                    median(&c.floor) / one,
+                    "x",
+                    Better::Neither,
+                    config,
+                );
             }
         }
     }

@@ -29,19 +29,9 @@ trait Radix: LowerHex + UpperHex + Octal + Binary {}
 impl<T: LowerHex + UpperHex + Octal + Binary + ?Sized> Radix for T {}
 
 /// The types of each trait class, in the order of the arrays in [`Row`].
-const PLAIN_TYPES: [FmtType; 4] = [
-    FmtType::Display,
-    FmtType::Debug,
-    FmtType::DebugLowerHex,
-    FmtType::DebugUpperHex,
-];
+const PLAIN_TYPES: [FmtType; 4] = [FmtType::Display, FmtType::Debug, FmtType::DebugLowerHex, FmtType::DebugUpperHex];
 const EXP_TYPES: [FmtType; 2] = [FmtType::LowerExp, FmtType::UpperExp];
-const RADIX_TYPES: [FmtType; 4] = [
-    FmtType::LowerHex,
-    FmtType::UpperHex,
-    FmtType::Octal,
-    FmtType::Binary,
-];
+const RADIX_TYPES: [FmtType; 4] = [FmtType::LowerHex, FmtType::UpperHex, FmtType::Octal, FmtType::Binary];
 
 /// One point of the grid: the options spelled in a format string (type and
 /// counts aside) and `format!`'s output with them for each trait, given the
@@ -177,30 +167,15 @@ struct Case {
 }
 
 fn integer<T: Plain + Exp + Radix + Copy + 'static>(value: Value<'static>, n: T) -> Case {
-    Case {
-        value,
-        plain: Box::new(n),
-        exp: Some(Box::new(n)),
-        radix: Some(Box::new(n)),
-    }
+    Case { value, plain: Box::new(n), exp: Some(Box::new(n)), radix: Some(Box::new(n)) }
 }
 
 fn float<T: Plain + Exp + Copy + 'static>(value: Value<'static>, n: T) -> Case {
-    Case {
-        value,
-        plain: Box::new(n),
-        exp: Some(Box::new(n)),
-        radix: None,
-    }
+    Case { value, plain: Box::new(n), exp: Some(Box::new(n)), radix: None }
 }
 
 fn plain<T: Plain + 'static>(value: Value<'static>, v: T) -> Case {
-    Case {
-        value,
-        plain: Box::new(v),
-        exp: None,
-        radix: None,
-    }
+    Case { value, plain: Box::new(v), exp: None, radix: None }
 }
 
 fn cases() -> Vec<Case> {
@@ -238,24 +213,9 @@ fn cases() -> Vec<Case> {
     for b in [true, false] {
         cases.push(plain(Value::Bool(b), b));
     }
-    for c in [
-        'x',
-        'é',
-        '\n',
-        '\0',
-        '"',
-        '\'',
-        '\\',
-        '*',
-        ' ',
-        '0',
-        '→',
-        '\u{301}',
-        '\u{7f}',
-        '\u{200b}',
-        '\u{10ffff}',
-        '😀',
-    ] {
+    for c in
+        ['x', 'é', '\n', '\0', '"', '\'', '\\', '*', ' ', '0', '→', '\u{301}', '\u{7f}', '\u{200b}', '\u{10ffff}', '😀']
+    {
         cases.push(plain(Value::Char(c), c));
     }
     for s in [
@@ -323,11 +283,7 @@ impl Tally {
 }
 
 fn counts(present: bool, values: &[usize]) -> Vec<Option<usize>> {
-    if present {
-        values.iter().copied().map(Some).collect()
-    } else {
-        vec![None]
-    }
+    if present { values.iter().copied().map(Some).collect() } else { vec![None] }
 }
 
 #[test]
@@ -370,11 +326,7 @@ fn grid_matches_format() {
         cases.len()
     );
     tally.assert_clean();
-    assert!(
-        tally.compared > 1_000_000,
-        "grid unexpectedly small: {}",
-        tally.compared
-    );
+    assert!(tally.compared > 1_000_000, "grid unexpectedly small: {}", tally.compared);
 }
 
 /// How a literal format string of [`literal_table!`] is applied.
@@ -425,10 +377,7 @@ fn parse_literal(text: &str) -> (Spec, Option<usize>, Option<usize>) {
     spec.alternate = flag('#');
     spec.zero = flag('0');
     let number = |at: &mut usize| {
-        let digits: String = chars[*at..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
+        let digits: String = chars[*at..].iter().take_while(|c| c.is_ascii_digit()).collect();
         *at += digits.len();
         digits.parse::<usize>().ok()
     };
@@ -518,10 +467,7 @@ fn literal_specs_match_format() {
             tally.check(text, &case.value, spec, (width, precision), &expected);
         }
     }
-    println!(
-        "literals: compared {} renderings with format!",
-        tally.compared
-    );
+    println!("literals: compared {} renderings with format!", tally.compared);
     tally.assert_clean();
 }
 
@@ -537,11 +483,7 @@ fn counts_above_u16_max_are_clamped() {
         render_value(&mut out, &Value::F64(0.5), &Spec::DISPLAY, None, Some(n));
         assert_eq!(out, format!("{:.1$}", 0.5f64, MAX_COUNT));
 
-        let spec = Spec {
-            fill: '→',
-            align: Align::Center,
-            ..Spec::DISPLAY
-        };
+        let spec = Spec { fill: '→', align: Align::Center, ..Spec::DISPLAY };
         let mut out = String::new();
         let value = Value::Str(Text::whole("héllo"));
         render_value(&mut out, &value, &spec, Some(n), Some(n));
@@ -561,14 +503,7 @@ fn largest_counts_never_panic() {
                 (Some(MAX_COUNT), Some(MAX_COUNT)),
                 (Some(usize::MAX), Some(usize::MAX)),
             ] {
-                let spec = Spec {
-                    align: Align::Right,
-                    sign: Sign::Plus,
-                    ..Spec {
-                        ty,
-                        ..Spec::DISPLAY
-                    }
-                };
+                let spec = Spec { align: Align::Right, sign: Sign::Plus, ..Spec { ty, ..Spec::DISPLAY } };
                 let mut out = String::new();
                 render_value(&mut out, &case.value, &spec, width, precision);
             }
@@ -576,10 +511,7 @@ fn largest_counts_never_panic() {
     }
     // std's own limit: `{:.65535e}` on a float panics, one less does not.
     let mut out = String::new();
-    let spec = Spec {
-        ty: FmtType::LowerExp,
-        ..Spec::DISPLAY
-    };
+    let spec = Spec { ty: FmtType::LowerExp, ..Spec::DISPLAY };
     render_value(&mut out, &Value::F64(1.5), &spec, None, Some(MAX_COUNT));
     assert_eq!(out, format!("{:.1$e}", 1.5f64, MAX_COUNT - 1));
     out.clear();
@@ -589,18 +521,9 @@ fn largest_counts_never_panic() {
 
 #[test]
 fn formatted_values_are_written_verbatim() {
-    let spec = Spec {
-        align: Align::Right,
-        ..Spec::DISPLAY
-    };
+    let spec = Spec { align: Align::Right, ..Spec::DISPLAY };
     let mut out = String::new();
-    render_value(
-        &mut out,
-        &Value::Formatted(Formatted::new(&[])),
-        &spec,
-        Some(9),
-        None,
-    );
+    render_value(&mut out, &Value::Formatted(Formatted::new(&[])), &spec, Some(9), None);
     assert_eq!(out, "");
     let texts = [Text::whole("Point { x: 1 }"), Text::whole("other")];
     render_value(&mut out, &Value::Formatted(Formatted::new(&texts)), &spec, Some(30), Some(1));
@@ -645,8 +568,7 @@ impl SpecRng for Rng {
     fn spec(&mut self) -> Spec {
         Spec {
             fill: self.char(),
-            align: [Align::Unknown, Align::Left, Align::Center, Align::Right]
-                [self.below(4) as usize],
+            align: [Align::Unknown, Align::Left, Align::Center, Align::Right][self.below(4) as usize],
             sign: [Sign::None, Sign::Plus, Sign::Minus][self.below(3) as usize],
             alternate: self.below(2) == 0,
             zero: self.below(2) == 0,
@@ -661,12 +583,8 @@ impl SpecRng for Rng {
 fn accepted(value: &Value<'_>, ty: FmtType) -> bool {
     match ty {
         FmtType::Display | FmtType::Debug | FmtType::DebugLowerHex | FmtType::DebugUpperHex => true,
-        FmtType::LowerHex | FmtType::UpperHex | FmtType::Octal | FmtType::Binary => {
-            value.is_integer()
-        }
-        FmtType::LowerExp | FmtType::UpperExp => {
-            value.is_integer() || matches!(value, Value::F32(_) | Value::F64(_))
-        }
+        FmtType::LowerHex | FmtType::UpperHex | FmtType::Octal | FmtType::Binary => value.is_integer(),
+        FmtType::LowerExp | FmtType::UpperExp => value.is_integer() || matches!(value, Value::F32(_) | Value::F64(_)),
         FmtType::Pointer => false,
     }
 }
@@ -679,10 +597,7 @@ fn random_specs_never_panic() {
     let mut values: Vec<Value<'_>> = cases().into_iter().map(|c| c.value).collect();
     values.push(Value::Formatted(Formatted::new(&[])));
     values.push(Value::Formatted(Formatted::new(&texts)));
-    values.push(Value::Str(Text {
-        text: "cut",
-        truncated: u64::MAX,
-    }));
+    values.push(Value::Str(Text { text: "cut", truncated: u64::MAX }));
     let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     for _ in 0..50_000 {
         let value = &values[rng.below(values.len() as u64) as usize];
@@ -692,10 +607,7 @@ fn random_specs_never_panic() {
         render_value(&mut out, value, &spec, width, precision);
         if !accepted(value, spec.ty) {
             let mut display = String::new();
-            let as_display = Spec {
-                ty: FmtType::Display,
-                ..spec
-            };
+            let as_display = Spec { ty: FmtType::Display, ..spec };
             render_value(&mut display, value, &as_display, width, precision);
             assert_eq!(out, display, "{spec:?} on {value:?}");
         }
@@ -710,10 +622,40 @@ fn fixed_precision_floats_match_format() {
     let spec = Spec::DISPLAY;
     let mut rng = Rng::new(0x5851_f42d_4c95_7f2d);
     let mut values: Vec<f64> = vec![
-        0.0, -0.0, 0.4, 26.2, 0.5, 1.5, 2.5, -2.5, 0.25, 0.125, 0.05, 1e-7, 9.5, 99.95, 0.995,
-        1e15, 1e16, 1e17, 1e19, 1e20, 1.8446744073709552e19, 9.223372036854775e18, 4503599627370496.5,
-        f64::MAX, f64::MIN_POSITIVE, 5e-324, f64::EPSILON, f64::NAN, f64::INFINITY, f64::NEG_INFINITY,
-        -0.04, -0.06, 123456.789, -987654.321,
+        0.0,
+        -0.0,
+        0.4,
+        26.2,
+        0.5,
+        1.5,
+        2.5,
+        -2.5,
+        0.25,
+        0.125,
+        0.05,
+        1e-7,
+        9.5,
+        99.95,
+        0.995,
+        1e15,
+        1e16,
+        1e17,
+        1e19,
+        1e20,
+        1.8446744073709552e19,
+        9.223372036854775e18,
+        4503599627370496.5,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        5e-324,
+        f64::EPSILON,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        -0.04,
+        -0.06,
+        123456.789,
+        -987654.321,
     ];
     for _ in 0..6_000 {
         values.push(f64::from_bits(rng.next()));

@@ -160,7 +160,11 @@ impl SigMap {
 pub(super) fn entry(index: u32, s: &Sig) -> u64 {
     if index < 1 << 21 && s.types.len() <= record::INLINE_TAGS {
         debug_assert!(s.code_len <= 3 && s.code < 1 << 24 && s.fixed_words < 1 << 10 && s.ext_words == 0);
-        s.code | (s.code_len as u64) << 24 | (s.fixed_words as u64) << 26 | (s.types.len() as u64) << 36 | (index as u64) << 39
+        s.code
+            | (s.code_len as u64) << 24
+            | (s.fixed_words as u64) << 26
+            | (s.types.len() as u64) << 36
+            | (index as u64) << 39
     } else {
         SLOW | index as u64
     }

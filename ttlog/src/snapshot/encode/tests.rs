@@ -6,11 +6,11 @@ use super::signatures::fixed_width;
 use super::sink::Raw;
 use super::transcode::event_bound;
 use super::*;
-use crate::wire;
-use std::collections::HashMap;
 use crate::callsite::{ArgMeta, ArgRole, CallsiteKind, Spec};
 use crate::level::Level;
+use crate::wire;
 use crate::wire::record::header_word;
+use std::collections::HashMap;
 
 /// Test data from `fastrand`, in the shapes these tests draw.
 struct Rng(fastrand::Rng);
@@ -233,11 +233,7 @@ fn random_callsites(rng: &mut Rng) -> Vec<Site> {
             let slots: Vec<usize> = (0..nargs).map(|_| 1 + rng.below(3) as usize).collect();
             let fixed_only = c % 2 == 0;
             let combos = (0..1 + rng.below(3))
-                .map(|_| {
-                    (0..nargs)
-                        .map(|_| ALL_TYPES[rng.below(if fixed_only { 14 } else { 16 }) as usize])
-                        .collect()
-                })
+                .map(|_| (0..nargs).map(|_| ALL_TYPES[rng.below(if fixed_only { 14 } else { 16 }) as usize]).collect())
                 .collect();
             (callsite(nargs, &slots), slots, combos)
         })
@@ -326,8 +322,7 @@ fn colliding_keys_keep_their_signatures() {
     // Many callsites in a small map: probing, growth, and no eviction.
     let mut rng = Rng::new(3);
     let sites: Vec<_> = (0..200).map(|_| callsite(1, &[1])).collect();
-    let table: Arc<CallsiteTable> =
-        Arc::new(sites.iter().map(|cs| (crate::callsite::callsite_id(cs), *cs)).collect());
+    let table: Arc<CallsiteTable> = Arc::new(sites.iter().map(|cs| (crate::callsite::callsite_id(cs), *cs)).collect());
     let records: Vec<_> = (0..5000)
         .map(|i| {
             let cs = sites[rng.below(200) as usize];

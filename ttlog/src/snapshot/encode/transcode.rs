@@ -1,7 +1,7 @@
 //! Per-type transcoding: one record's arguments, from the ring's layout to
 //! the file's compact one (the encoding of [`crate::wire`]).
 
-use super::signatures::{fixed_width, Sig, FIXED_MAX, SLOW};
+use super::signatures::{FIXED_MAX, SLOW, Sig, fixed_width};
 use super::sink::Raw;
 use crate::callsite::{ArgType, Callsite};
 use crate::wire;
