@@ -92,16 +92,19 @@ ttlog_spec::wire_enum! {
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub enum Outcome {
         /// It returned (by its last expression, `return` or `?`).
-        Returned = 0,
+        Returned = 0 => "returned",
         /// It returned an `Err` (known only with the `ret` or `err` option).
-        Err = 1,
+        Err = 1 => "err",
         /// A panic unwound out of it.
-        Panicked = 2,
+        Panicked = 2 => "panicked",
         /// An `async fn` whose future was dropped before it completed.
-        Cancelled = 3,
+        Cancelled = 3 => "cancelled",
     }
     /// The outcome with the given wire value.
     pub const fn from_u8(v: u8) -> Option<Self>;
+    /// The outcome's name, as the decoder shows it (`elapsed=.. panicked`,
+    /// `"outcome":"panicked"`).
+    pub const fn name(self) -> &'static str;
 }
 
 /// One recorded argument of a callsite.

@@ -166,6 +166,16 @@ pub const UNTYPED: u8 = 0xFF;
 pub const THREAD_EXITED: u8 = 1;
 /// Flag bits of a THREAD frame: its ring could not be copied.
 pub const THREAD_NOT_COPIED: u8 = 2;
+/// The tag of a width or precision: not given.
+pub const COUNT_IMPLIED: u8 = 0;
+/// The tag of a width or precision: a literal number follows.
+pub const COUNT_LITERAL: u8 = 1;
+/// The tag of a width or precision: an argument's index follows.
+pub const COUNT_ARG: u8 = 2;
+/// The tag of a message piece: literal text follows.
+pub const PIECE_LIT: u8 = 0;
+/// The tag of a message piece: an argument and its spec slot follow.
+pub const PIECE_ARG: u8 = 1;
 /// Flag bits of a spec.
 pub const SPEC_ALTERNATE: u8 = 1;
 /// Flag bits of a spec.

@@ -266,23 +266,13 @@ pub fn write_json_line(out: &mut String, snap: &Snapshot, e: &Event) {
             }
             out.push_str(",\"outcome\":");
             match (call.outcome, call.unknown_outcome) {
-                (Some(o), _) => push_json_str(out, outcome_name(o)),
+                (Some(o), _) => push_json_str(out, Outcome::name(o)),
                 (None, Some(b)) => push_display(out, &b),
                 (None, None) => out.push_str("null"),
             }
         }
     }
     out.push('}');
-}
-
-/// The outcome as JSON names it.
-fn outcome_name(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Returned => "returned",
-        Outcome::Err => "err",
-        Outcome::Panicked => "panicked",
-        Outcome::Cancelled => "cancelled",
-    }
 }
 
 /// The event as one JSON object.

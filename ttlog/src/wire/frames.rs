@@ -4,7 +4,10 @@
 use super::primitives::{Out, put_arg_str, put_str, put_varint, put_varint128, zigzag, zigzag128};
 use super::reader::{Reader, WireError};
 use super::write::{HeaderRef, ThreadFlags, encode_thread};
-use super::{SPEC_ALTERNATE, SPEC_ZERO, THREAD_EXITED, THREAD_NOT_COPIED, UNTYPED};
+use super::{
+    COUNT_ARG, COUNT_IMPLIED, COUNT_LITERAL, PIECE_ARG, PIECE_LIT, SPEC_ALTERNATE, SPEC_ZERO, THREAD_EXITED,
+    THREAD_NOT_COPIED, UNTYPED,
+};
 use crate::callsite::{ArgRole, ArgType, Count, Spec};
 use crate::clock::{Clock, ClockPoint};
 use crate::level::Level;
@@ -161,11 +164,11 @@ impl CallsiteInfo {
         for p in cs.pieces {
             match p {
                 crate::callsite::Piece::Lit(s) => {
-                    out.put(&[0]);
+                    out.put(&[PIECE_LIT]);
                     put_str(out, s);
                 }
                 crate::callsite::Piece::Arg { arg, slot } => {
-                    out.put(&[1]);
+                    out.put(&[PIECE_ARG]);
                     put_varint(out, *arg as u64);
                     put_varint(out, *slot as u64);
                 }
@@ -222,8 +225,8 @@ impl CallsiteInfo {
         for _ in 0..npieces {
             let at = r.offset();
             match r.u8()? {
-                0 => pieces.push(PieceInfo::Lit(r.str()?.to_owned())),
-                1 => {
+                PIECE_LIT => pieces.push(PieceInfo::Lit(r.str()?.to_owned())),
+                PIECE_ARG => {
                     let at = r.offset();
                     let arg = r.varint()?;
                     let slot = r.varint()?;
@@ -381,13 +384,13 @@ pub const fn transcode_bound(n: usize) -> usize {
 
 pub(crate) fn put_count(out: &mut impl Out, c: &Count) {
     match c {
-        Count::Implied => out.put(&[0]),
+        Count::Implied => out.put(&[COUNT_IMPLIED]),
         Count::Is(n) => {
-            out.put(&[1]);
+            out.put(&[COUNT_LITERAL]);
             put_varint(out, *n as u64);
         }
         Count::Arg(i) => {
-            out.put(&[2]);
+            out.put(&[COUNT_ARG]);
             put_varint(out, *i as u64);
         }
     }

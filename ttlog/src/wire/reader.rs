@@ -1,7 +1,7 @@
 //! Reading payloads: a bounds-checked cursor whose every error carries the
 //! absolute file offset.
 
-use super::{SPEC_ALTERNATE, SPEC_ZERO};
+use super::{COUNT_ARG, COUNT_IMPLIED, COUNT_LITERAL, SPEC_ALTERNATE, SPEC_ZERO};
 use crate::callsite::{Align, Count, FmtType, Sign, Spec};
 use crate::clock::ClockPoint;
 use core::fmt;
@@ -227,13 +227,13 @@ impl<'a> Reader<'a> {
     pub(crate) fn count_field(&mut self, nargs: usize) -> Result<Count, WireError> {
         let at = self.offset();
         match self.u8()? {
-            0 => Ok(Count::Implied),
-            1 => {
+            COUNT_IMPLIED => Ok(Count::Implied),
+            COUNT_LITERAL => {
                 let at = self.offset();
                 let v = self.varint()?;
                 u16::try_from(v).map(Count::Is).map_err(|_| WireError::malformed(at, "width or precision too large"))
             }
-            2 => {
+            COUNT_ARG => {
                 let at = self.offset();
                 let v = self.varint()?;
                 if v as usize >= nargs {
