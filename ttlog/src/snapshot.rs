@@ -120,13 +120,20 @@ impl Snapshot {
 
     /// Writes the snapshot to a new file in [`snapshot_dir`](crate::snapshot_dir)
     /// (created if missing), named `PROGRAM-PID-REASON-YYYYMMDDTHHMMSSZ.ttlog`,
-    /// and returns its path.
+    /// and returns its path. The file appears under that name complete: it is
+    /// written under a temporary name (ending `.part`) and renamed.
     pub fn save_to_dir(&self) -> io::Result<std::path::PathBuf> {
         let dir = file::snapshot_dir();
         std::fs::create_dir_all(&dir)?;
         let path = file::snapshot_path(&dir, &self.reason);
-        self.save(&path)?;
-        Ok(path)
+        let mut part = path.clone().into_os_string();
+        part.push(".part");
+        let part = std::path::PathBuf::from(part);
+        let written = self.save(&part).and_then(|()| std::fs::rename(&part, &path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&part);
+        }
+        written.map(|()| path)
     }
 
     /// Writes the snapshot file to `w`.
