@@ -3,7 +3,7 @@
 //!
 //! Per event: one probe of an open-addressing map from the record's header
 //! word (callsite id and inline type tags) to an entry that packs what the
-//! event needs; then the signature index, the time delta and the arguments go
+//! event needs (more, out of line, for a key that collided with another); then the signature index, the time delta and the arguments go
 //! through an unchecked cursor into room made once per ring block (16 bytes
 //! per word of the block, more than any event takes per word of its record).
 //! Records of signatures of at most five fixed-width arguments (no `str`, no
@@ -259,8 +259,18 @@ unsafe fn fast_run(
             break;
         }
         let key = head & KEY_MASK;
+        // The key's slot; the next ones (linear probing) only when keys
+        // collided, which depends on where the linker put the callsites.
         let Some(&(k, e)) = slots.get(SigMap::home_of(key, shift)) else { break };
-        if k != key || e & SLOW != 0 {
+        let e = if k == key {
+            e
+        } else {
+            match map.get_cold(key) {
+                Some(e) => e,
+                None => break,
+            }
+        };
+        if e & SLOW != 0 {
             break;
         }
         let (rec, after) = r.split_at(len);

@@ -120,6 +120,14 @@ impl SigMap {
         }
     }
 
+    /// [`SigMap::get`], out of line: for the keys that are not in their
+    /// first slot.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn get_cold(&self, key: u64) -> Option<u64> {
+        self.get(key)
+    }
+
     /// Adds a key that is not in the map.
     pub(super) fn insert(&mut self, key: u64, value: u64) {
         debug_assert!(key != EMPTY && self.get(key).is_none());
