@@ -143,7 +143,7 @@ macro_rules! floor_tuple {
     )*};
 }
 
-floor_tuple!((), (A), (A, B), (A, B, C, D, E));
+floor_tuple!((), (A), (A, B), (A, B, C), (A, B, C, D, E));
 
 /// Records one event: `id`, the time-stamp counter and `args`.
 #[inline(always)]
@@ -243,6 +243,12 @@ pub mod messages {
         record(6, (i.rx_buffers, i.rx_mb, i.tx_buffers, i.tx_mb, i.took_ms));
     }
 
+    /// shortString.
+    #[inline(always)]
+    pub fn short_string(i: &Inputs) {
+        record(7, (i.request, i.took_us, i.worker));
+    }
+
     /// Logs `m` `n` times; `None` for the workloads the floor has no
     /// counterpart for (the disabled level, a `Debug` struct).
     pub fn run(m: Message, n: u64, i: &Inputs) -> Option<()> {
@@ -253,6 +259,7 @@ pub mod messages {
             Message::TwoIntegers => repeat(two_integers, n, i),
             Message::SingleDouble => repeat(single_double, n, i),
             Message::ComplexFormat => repeat(complex_format, n, i),
+            Message::ShortString => repeat(short_string, n, i),
             Message::Disabled | Message::DebugStruct => return None,
         }
         Some(())
@@ -286,7 +293,7 @@ mod tests {
     fn the_floor_copies_the_argument_bytes_ttlog_records() {
         use crate::messages::tests::ttlog_args;
         use crate::messages::{Inputs, Message};
-        for m in Message::NANOLOG {
+        for m in Message::RAW {
             let floor_args = std::thread::spawn(move || {
                 super::messages::run(m, 1, &Inputs::NANOLOG);
                 written()

@@ -51,7 +51,7 @@ impl Logger {
     /// Whether the logger has a counterpart of `m`: the floor has none for the
     /// disabled level and the `Debug` struct.
     pub fn logs(self, m: Message) -> bool {
-        self != Logger::Floor || Message::NANOLOG.contains(&m)
+        self != Logger::Floor || Message::RAW.contains(&m)
     }
 }
 

@@ -1,7 +1,8 @@
 //! `ttlog::BufferStats::buffers_handed_out`, which the report's
-//! concurrent-buffers figure is: a thread that gets a new ring or the ring of
-//! an exited thread is counted, a thread that gets no ring is not. In its own
-//! process, so that no other test's threads take buffers meanwhile.
+//! concurrent-buffers figure is: a thread that gets a first block (a new one,
+//! or one taken from an exited thread) is counted, a thread that gets none is
+//! not. In its own process, so that no other test's threads take blocks
+//! meanwhile.
 
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -9,12 +10,12 @@ use std::thread;
 const RING: usize = 16 << 10;
 
 #[test]
-fn counts_new_and_reused_rings_and_not_threads_without_one() {
-    ttlog::Builder::new().buffer_size(RING).memory_budget(2 * RING).init().expect("configure ttlog");
+fn counts_threads_given_a_first_block_and_not_threads_without_one() {
+    ttlog::Builder::new().buffer_size(RING).memory_budget(2 * ttlog::BLOCK_BYTES).init().expect("configure ttlog");
     let s0 = ttlog::buffer_stats();
 
-    // Two threads alive at once take the two rings the budget allows; a third,
-    // while they are alive, gets none.
+    // Two threads alive at once take the two blocks the budget allows; a
+    // third, while they are alive and hold one block each, gets none.
     let logged = Arc::new(Barrier::new(3));
     let release = Arc::new(Barrier::new(3));
     let holders: Vec<_> = (0..2)
@@ -32,10 +33,10 @@ fn counts_new_and_reused_rings_and_not_threads_without_one() {
     let s1 = ttlog::buffer_stats();
     assert_eq!(s1.buffers_handed_out - s0.buffers_handed_out, 2, "{s1:?}");
     assert_eq!(s1.bufferless - s0.bufferless, 1, "{s1:?}");
-    assert_eq!(s1.buffers, 2, "{s1:?}");
+    assert_eq!((s1.buffers, s1.blocks), (2, 2), "{s1:?}");
 
     // Both holders exit; three more threads, one after the other, each take
-    // over a ring of a thread that exited.
+    // a block of a thread that exited.
     release.wait();
     for h in holders {
         h.join().unwrap();
@@ -45,6 +46,6 @@ fn counts_new_and_reused_rings_and_not_threads_without_one() {
     }
     let s2 = ttlog::buffer_stats();
     assert_eq!(s2.buffers_handed_out - s1.buffers_handed_out, 3, "{s2:?}");
-    assert_eq!(s2.buffers, 2, "no new ring: {s2:?}");
-    assert!(s2.evicted_events > 0, "the reused rings held events: {s2:?}");
+    assert_eq!(s2.blocks, 2, "no new block: {s2:?}");
+    assert!(s2.evicted_events > 0, "the blocks taken held events: {s2:?}");
 }

@@ -24,7 +24,7 @@ struct Args {
     json: bool,
 
     /// Print, before the events, the snapshot's header and each thread's
-    /// counts of recorded, overwritten and dropped events.
+    /// counts of recorded, overwritten, evicted and dropped events.
     #[arg(long, short = 's')]
     summary: bool,
 }
@@ -93,7 +93,7 @@ fn write_summary(out: &mut impl Write, snap: &ttlog_decode::Snapshot) -> io::Res
         if h.evicted > 0 || h.late_dropped > 0 {
             writeln!(
                 out,
-                "# {} events of exited threads discarded for reuse, {} dropped by ending threads",
+                "# {} events of exited threads no longer listed (their blocks reused), {} dropped by ending threads",
                 h.evicted, h.late_dropped
             )?;
         }
@@ -101,11 +101,12 @@ fn write_summary(out: &mut impl Write, snap: &ttlog_decode::Snapshot) -> io::Res
     for t in snap.threads.iter().flatten() {
         writeln!(
             out,
-            "# thread {:>7} {:<20} recorded {:>9}  overwritten {:>9}  dropped {:>6}{}{}",
+            "# thread {:>7} {:<20} recorded {:>9}  overwritten {:>9}  evicted {:>9}  dropped {:>6}{}{}",
             t.tid,
             if t.name.is_empty() { "-" } else { &t.name },
             t.recorded,
             t.overwritten,
+            t.evicted,
             t.dropped,
             if t.exited { "  (exited)" } else { "" },
             if t.copied { "" } else { "  (ring not copied: its other counts are unknown)" }

@@ -112,6 +112,7 @@ fn made_up(events: Vec<(u64, u32, u32, Vec<Value<'static>>)>) -> Snapshot {
                 overwritten: 0,
                 dropped: 0,
                 copied: true,
+                evicted: 0,
             })
         })
         .collect();

@@ -1,44 +1,68 @@
-//! The per-thread ring: one writer (the owning thread), any number of readers
-//! (snapshots) that copy it while it is written, and never wait for each other.
+//! The per-thread rings: one writer (the owning thread), any number of readers
+//! (snapshots) that copy a ring while it is written, and other writers that
+//! may take a ring's oldest block when the memory budget is spent. None of
+//! them waits for a reader, and a reader waits for nobody.
 //!
 //! ```text
-//!  logical position (bytes written since the ring was made, never wraps)
-//!  ────────────────────────────────────────────────────────────────────▶
-//!  | block k-1           | block k                       | block k+1 ...
-//!  | seq | rec | rec |pad| seq | rec | rec | rec | ...  ^ head (published)
-//!                                                       writer works here
-//!  physical word = (position mod capacity) / 8
+//!  logical position (bytes the owner wrote, never wraps)
+//!  ─────────────────────────────────────────────────────────────────────▶
+//!  | block b-2          | block b-1           | block b           ^ head
+//!  | seq |rec|rec|pad   | seq |rec|rec|rec|pad| seq |rec|rec|     (published)
+//!     ▲                    ▲                     ▲
+//!  table[(b-2) % cap]   table[(b-1) % cap]    table[b % cap]
+//!  (each a 4 KiB block anywhere in memory, its identity: owner id, number)
 //! ```
 //!
-//! The ring is an array of `AtomicU64` words: the writer stores words with
-//! relaxed stores and publishes the end of each record with one release store to
-//! `head`; readers load words with relaxed loads. No byte is ever read or written
-//! non-atomically by two threads, so the protocol is free of data races by
-//! construction, and `loom` can check it (`tests/loom_ring.rs`).
-//!
-//! **Blocks.** The ring is cut into blocks of [`BLOCK`] bytes. A block starts with
-//! one word: the sequence number (count of events this owner wrote before it) of
-//! its first record. Records never straddle a block: one that does not fit in the
-//! rest of the block ends it with a pad word (all zero) and goes to the next
-//! block. A reader that must skip overwritten data can thus resume at any block
-//! boundary, and knows from the block header how many events it skipped.
+//! **Blocks.** A ring is a table of up to `cap` blocks of [`BLOCK`] bytes,
+//! holding the owner's logical blocks `b_lo..=b` (block `k` at `table[k %
+//! cap]`). A ring starts with one block and grows by one each time its writer
+//! fills the newest, while it has fewer than `cap` and the registry can give it
+//! one (see `registry.rs`: a new block within the memory budget, or the oldest
+//! block of an exited thread, or of the thread with the most); otherwise the
+//! writer reuses its own oldest block, as a ring does. A block starts with one
+//! word, the sequence number (count of events the owner wrote before it) of
+//! its first record; records never straddle a block: one that does not fit in
+//! the rest of the block ends it with a pad word (all zero) and goes to the
+//! next block. The words are `AtomicU64`s: stored with relaxed stores, loaded
+//! with relaxed loads, so no byte is ever accessed non-atomically by two
+//! threads.
 //!
 //! **Records** are laid out as [`crate::wire::record`] describes: that layout is
-//! part of the file format, since crash snapshots carry ring blocks as they are.
+//! part of the file format, since crash snapshots carry blocks as they are.
 //!
-//! **Why a reader never sees a torn record.** The writer, before writing the
-//! words of a record that starts at the published position `h`, executes a
-//! release fence; the reader, after copying, executes an acquire fence and loads
-//! `head` again (`h2`). If the reader's copy of a word observed any store the
-//! writer made after publishing `h`, the fences synchronise and `h2 >= h`. The
-//! writer only ever writes inside the block that holds its published position
-//! (a block change publishes the new block's start first), so every word the
-//! reader may have seen half-replaced lies at a logical position below
-//! `block_start(h2) + BLOCK - capacity`. The reader keeps only whole blocks at or
-//! above that bound, and only positions below the `head` it loaded first, whose
-//! words were published before it started.
+//! **Identity.** Besides its words, each block carries who holds it: the
+//! owner's id (unique in the process) and its logical number in the owner's
+//! ring. A writer that gives a block a new identity (its own oldest block,
+//! reused; a block taken from another ring; a new block) stores the identity,
+//! executes a release fence, and only then writes into the block.
+//!
+//! **Why a reader never keeps a torn or foreign block.** A reader loads `head`
+//! (acquire): every record before it was published (release) with all its
+//! words. It copies the owner's blocks from the oldest the table lists up to
+//! the newest, up to `head` in the newest. After copying a block it executes
+//! an acquire fence and loads the block's identity: if its copy observed any
+//! store made after the block got a new identity, the fences synchronise and
+//! the identity it loads is the new one; so a block whose identity is still
+//! (owner, number) was not rewritten during the copy, and the copy holds
+//! exactly what that block held. A block that fails (or that the table no
+//! longer lists) went before the newer ones could, so the reader forgets what
+//! it kept so far and goes on with the next: it keeps the newest run of
+//! blocks that pass, and nothing if the newest fails.
+//!
+//! **Counting what is gone.** Events before the oldest block a reader kept
+//! were overwritten by the owner or evicted: taken with a block by another
+//! writer, which removes the block from the table and adds its events to the
+//! ring's `evicted` count. A taker brackets those two changes with the ring's
+//! `steals` count, as a sequence lock: odd while it changes them (a store,
+//! then a release fence), even again after (a release store). A reader loads
+//! `steals` (acquire) before the copy and, after an acquire fence, again after
+//! it, with `evicted` between; it retries when `steals` was odd or moved. If
+//! the reader saw any change of a taker, the fences synchronise and the second
+//! load sees `steals` moved; so when it did not move, the blocks kept and the
+//! count are of one moment, and the events before the oldest block kept, less
+//! those evicted, were overwritten.
 
-use crate::sync::{AtomicU64, CachePadded, fence};
+use crate::sync::{AtomicBool, AtomicPtr, AtomicU64, CachePadded, fence, spin_wait};
 use crate::wire::record;
 use core::cell::Cell;
 use core::ptr::NonNull;
@@ -47,27 +71,72 @@ use core::sync::atomic::Ordering;
 /// Bytes per block. A record is at most a block minus its header word.
 #[cfg(not(all(ttlog_loom, test)))]
 pub const BLOCK: u64 = 4096;
-/// Bytes per block (small under loom, so a model run laps the ring quickly).
+/// Bytes per block (small under loom, so a model run fills blocks quickly).
 #[cfg(all(ttlog_loom, test))]
 pub const BLOCK: u64 = 64;
 
+/// Words per block.
+pub const BLOCK_WORDS: usize = (BLOCK / 8) as usize;
+
 /// The largest record, in bytes.
 pub const MAX_RECORD: u64 = BLOCK - 8;
-/// The smallest ring: four blocks (two under loom, to keep the model small).
+/// The smallest ring capacity: four blocks (two under loom).
 #[cfg(not(all(ttlog_loom, test)))]
 pub const MIN_CAPACITY: u64 = 4 * BLOCK;
-/// The smallest ring: four blocks (two under loom, to keep the model small).
+/// The smallest ring capacity: four blocks (two under loom).
 #[cfg(all(ttlog_loom, test))]
 pub const MIN_CAPACITY: u64 = 2 * BLOCK;
 
-/// A ring of `capacity` bytes shared by its writer and readers.
+/// Blocks of a ring of `bytes` bytes: at least [`MIN_CAPACITY`]'s, a power of
+/// two.
+pub(crate) fn blocks_for(bytes: u64) -> usize {
+    (bytes.max(MIN_CAPACITY).next_power_of_two() / BLOCK) as usize
+}
+
+/// One block: its identity and its words.
 #[derive(Debug)]
-pub(crate) struct Ring {
-    /// Logical position just past the last published record.
-    head: CachePadded<AtomicU64>,
-    words: Box<[AtomicU64]>,
-    /// Capacity in bytes minus one (capacity is a power of two).
-    mask: u64,
+pub(crate) struct Block {
+    /// The id of the owner whose ring holds it (0: none yet).
+    owner: AtomicU64,
+    /// Its logical number in that owner's ring.
+    number: AtomicU64,
+    words: [AtomicU64; BLOCK_WORDS],
+}
+
+impl Block {
+    /// A new block, in memory of its own that lives for the rest of the
+    /// process (blocks are never freed: they move between rings).
+    pub(crate) fn leak() -> &'static Block {
+        Box::leak(Box::new(Block {
+            owner: AtomicU64::new(0),
+            number: AtomicU64::new(0),
+            words: core::array::from_fn(|_| AtomicU64::new(0)),
+        }))
+    }
+
+    /// Its words, for tests that check what a writer stored.
+    #[cfg(test)]
+    pub(crate) fn words_for_test(&self) -> &[AtomicU64] {
+        &self.words
+    }
+
+    /// Whether it holds logical block `number` of `owner`, for tests.
+    #[cfg(test)]
+    pub(crate) fn is_for_test(&self, owner: u64, number: u64) -> bool {
+        self.is(owner, number)
+    }
+
+    /// The sequence number of its first record (its header word).
+    fn seq(&self) -> u64 {
+        self.words[0].load(Ordering::Relaxed)
+    }
+
+    /// Whether it holds logical block `number` of owner `owner`. The loads are
+    /// acquires: a reader that sees a new identity sees what was written
+    /// before it (the `evicted` count of the ring it was taken from).
+    fn is(&self, owner: u64, number: u64) -> bool {
+        self.owner.load(Ordering::Acquire) == owner && self.number.load(Ordering::Acquire) == number
+    }
 }
 
 /// The writer's private position in its ring: where the next record goes (a
@@ -86,14 +155,7 @@ impl Cursor {
         Cursor { pos: Cell::new(0), seq: Cell::new(0) }
     }
 
-    /// A cursor at `pos` (where [`Ring::start_owner`] put a new owner), before
-    /// any record (for the tests; the write path restarts its own).
-    #[cfg(test)]
-    pub(crate) fn at(pos: u64) -> Cursor {
-        Cursor { pos: Cell::new(pos), seq: Cell::new(0) }
-    }
-
-    /// Moves the cursor to `pos`, where a new owner starts, before any record.
+    /// Moves the cursor to `pos` of a new owner, before any record.
     pub(crate) fn restart(&self, pos: u64) {
         self.pos.set(pos);
         self.seq.set(0);
@@ -111,27 +173,23 @@ pub(crate) const fn fits(pos: u64, len: u64) -> bool {
     len <= MAX_RECORD && (pos & (BLOCK - 1)).wrapping_sub(1) < BLOCK - len
 }
 
-/// The writer's view of a `'static` ring: raw parts, so that the hot path reads
-/// them from the thread's own storage rather than through the shared ring.
-///
-/// A `RingWriter` exists only for a ring that lives for the rest of the
-/// process ([`Ring::writer`] takes `&'static Ring`), so its pointers are always
-/// valid; a thread that has no ring has no `RingWriter` (an `Option`).
+/// The writer's view of its ring: the ring and its open block, both alive
+/// for the rest of the process. A thread that has no ring has no
+/// `RingWriter` (an `Option`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RingWriter {
-    /// The ring's first word.
-    words: NonNull<AtomicU64>,
-    /// The ring's length in words minus one (the length is a power of two).
-    word_mask: u64,
-    head: &'static AtomicU64,
+    /// The block that holds the cursor's position.
+    block: &'static Block,
+    ring: &'static Ring,
 }
 
-/// Space in a ring that the writer may fill with one record: `[at, end)`,
-/// 8-byte aligned, inside one block, at or after the published position (so
-/// that no reader trusts what is there yet). Only [`RingWriter`] makes one.
+/// Space in the open block that the writer may fill with one record:
+/// `[at, end)`, 8-byte aligned, inside the block, at or after the published
+/// position (so that no reader trusts what is there yet). Only [`RingWriter`]
+/// makes one.
 #[derive(Debug)]
 pub(crate) struct Reservation {
-    ring: RingWriter,
+    block: &'static Block,
     at: u64,
     end: u64,
 }
@@ -144,11 +202,14 @@ impl Reservation {
     }
 
     /// The reserved words: a pointer to the first and their number. They are
-    /// contiguous in memory (a block never straddles the ring's end) and stay
-    /// valid for the rest of the process.
+    /// words of one block, which lives for the rest of the process.
     #[inline(always)]
     pub(crate) fn words(&self) -> (NonNull<AtomicU64>, usize) {
-        (self.ring.word_ptr(self.at), ((self.end - self.at) / 8) as usize)
+        let base = NonNull::from(&self.block.words[..]).cast::<AtomicU64>();
+        // SAFETY: `at` and `end` lie in one block (`fits`, `reserve_rest`), so
+        // the index is below `BLOCK_WORDS`; the pointer is derived from the
+        // whole array, so it may reach every word of it.
+        (unsafe { base.add(((self.at & (BLOCK - 1)) >> 3) as usize) }, ((self.end - self.at) / 8) as usize)
     }
 
     /// Whether this reservation starts its block (right after the block's
@@ -159,81 +220,70 @@ impl Reservation {
     }
 }
 
+/// Where the writer's next block comes from, decided by the registry when the
+/// open block is full: a block to add to the ring, or none, to reuse the ring's
+/// own oldest block.
+pub(crate) type NextBlock<'a> = &'a mut dyn FnMut(&'static Ring) -> Option<&'static Block>;
+
 impl RingWriter {
-    /// Pointer to the word at logical position `pos` (a multiple of 8). The words
-    /// of one block are contiguous: blocks never straddle the end of the ring.
-    #[inline(always)]
-    fn word_ptr(self, pos: u64) -> NonNull<AtomicU64> {
-        // SAFETY: `words` points to `word_mask + 1` words (see `Ring::writer`),
-        // and the masked index is at most `word_mask`, for every `pos`.
-        unsafe { self.words.add(((pos >> 3) & self.word_mask) as usize) }
-    }
-
-    #[inline(always)]
-    fn word(self, pos: u64) -> &'static AtomicU64 {
-        // SAFETY: `word_ptr` is in bounds of a ring that lives for `'static`
-        // (`Ring::writer` takes `&'static Ring`), and the words are atomics,
-        // which any thread may access through a shared reference.
-        unsafe { self.word_ptr(pos).as_ref() }
-    }
-
     /// A reservation of `len` bytes at `pos` if the record fits in the open
     /// block there (the hot path: one compare, no call).
     #[inline(always)]
     pub(crate) fn try_reserve(self, pos: u64, len: u64) -> Option<Reservation> {
-        if fits(pos, len) { Some(Reservation { ring: self, at: pos, end: pos + len }) } else { None }
+        if fits(pos, len) { Some(Reservation { block: self.block, at: pos, end: pos + len }) } else { None }
     }
 
     /// A reservation of `len` bytes, in the open block if it fits there, else
-    /// at the start of the next one. `None` if `len` exceeds [`MAX_RECORD`].
+    /// at the start of the next one (from `next`; the writer that holds it
+    /// comes back too). `None` if `len` exceeds [`MAX_RECORD`].
     #[inline(always)]
-    pub(crate) fn reserve(self, cur: &Cursor, len: u64) -> Option<Reservation> {
+    pub(crate) fn reserve(self, cur: &Cursor, len: u64, next: NextBlock<'_>) -> (RingWriter, Option<Reservation>) {
         if let Some(res) = self.try_reserve(cur.pos.get(), len) {
-            return Some(res);
+            return (self, Some(res));
         }
         if len > MAX_RECORD {
-            return None;
+            return (self, None);
         }
-        self.next_block(cur);
-        self.try_reserve(cur.pos.get(), len)
+        let w = self.next_block(cur, next);
+        (w, w.try_reserve(cur.pos.get(), len))
     }
 
     /// A reservation of the rest of the open block (at least `min_len` bytes,
     /// a multiple of 8), opening the next block first when the open one has
     /// less room: for records whose length is known only once they are
     /// written. `None` if `min_len` exceeds [`MAX_RECORD`].
-    pub(crate) fn reserve_rest(self, cur: &Cursor, min_len: u64) -> Option<Reservation> {
+    pub(crate) fn reserve_rest(
+        self,
+        cur: &Cursor,
+        min_len: u64,
+        next: NextBlock<'_>,
+    ) -> (RingWriter, Option<Reservation>) {
         if min_len > MAX_RECORD {
-            return None;
+            return (self, None);
         }
-        if !fits(cur.pos.get(), min_len) {
-            self.next_block(cur);
-        }
+        let w = if fits(cur.pos.get(), min_len) { self } else { self.next_block(cur, next) };
         let at = cur.pos.get();
-        Some(Reservation { ring: self, at, end: (at | (BLOCK - 1)) + 1 })
+        (w, Some(Reservation { block: w.block, at, end: (at | (BLOCK - 1)) + 1 }))
     }
 
-    /// Ends the open block and opens the next one: pad word, publish the new
-    /// block's start, the release fence, then the new block's header. Cold:
-    /// once per block. The fence is what lets a reader detect that a block it
-    /// copied was being overwritten (see the module docs): every store into a
-    /// block comes after it.
+    /// Ends the open block and opens the next one (see [`Ring::advance`]).
+    /// Cold: once per block.
     #[cold]
     #[inline(never)]
-    pub(crate) fn next_block(self, cur: &Cursor) {
+    pub(crate) fn next_block(self, cur: &Cursor, next: NextBlock<'_>) -> RingWriter {
         let pos = cur.pos.get();
         if !pos.is_multiple_of(BLOCK) {
-            self.word(pos).store(0, Ordering::Relaxed);
+            // The pad word: the rest of the block is unused.
+            self.block.words[((pos & (BLOCK - 1)) >> 3) as usize].store(0, Ordering::Relaxed);
         }
-        let start = pos.next_multiple_of(BLOCK);
-        // Publishing the block start before writing into the block tells a reader
-        // that the writer may now be overwriting this block's old contents.
-        self.head.store(start, Ordering::Release);
-        // CI checks that the model tests fail without it (`tests/loom_ring.rs`).
-        #[cfg(not(ttlog_mutant = "no_block_fence"))]
-        fence(Ordering::Release);
-        self.word(start).store(cur.seq.get(), Ordering::Relaxed);
-        cur.pos.set(start + 8);
+        let number = pos.div_ceil(BLOCK);
+        // The registry's decision first: it may lock other rings, never this
+        // one (lock order: registry, then a ring).
+        let given =
+            if self.ring.count.load(Ordering::Relaxed) < self.ring.cap() as u64 { next(self.ring) } else { None };
+        let block = self.ring.advance(number, given, cur.seq.get());
+        cur.pos.set(number * BLOCK + 8);
+        RingWriter { block, ring: self.ring }
     }
 
     /// Publishes the record of `len` bytes (at most the reservation's length)
@@ -243,120 +293,361 @@ impl RingWriter {
         let end = res.at + len.min(res.len());
         cur.pos.set(end);
         cur.seq.set(cur.seq.get() + 1);
-        self.head.store(end, Ordering::Release);
+        self.ring.head.store(end, Ordering::Release);
     }
+}
+
+/// A lock that only the cold paths take (a writer's block switch, a thief),
+/// never a reader: short sections, so a spin.
+#[derive(Debug, Default)]
+struct SpinLock(AtomicBool);
+
+impl SpinLock {
+    fn lock(&self) -> SpinGuard<'_> {
+        while self.0.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            spin_wait();
+        }
+        SpinGuard(self)
+    }
+}
+
+struct SpinGuard<'a>(&'a SpinLock);
+
+impl Drop for SpinGuard<'_> {
+    fn drop(&mut self) {
+        self.0.0.store(false, Ordering::Release);
+    }
+}
+
+/// A ring of up to `cap` blocks, shared by its writer, readers and thieves.
+#[derive(Debug)]
+pub(crate) struct Ring {
+    /// Logical position just past the last published record of the owner.
+    head: CachePadded<AtomicU64>,
+    /// The owner's id: the identity of its blocks.
+    owner: AtomicU64,
+    /// Logical block `k` of the owner is at `table[k % cap]` (or the entry is
+    /// null, or holds a block that is no longer `k`).
+    table: Box<[AtomicPtr<Block>]>,
+    /// Changes of the table, the oldest number and the count: the owner's
+    /// block switches and other writers taking the oldest block.
+    lock: SpinLock,
+    /// The oldest logical block the table holds (written under `lock`).
+    oldest: AtomicU64,
+    /// Blocks the table holds (written under `lock`).
+    count: AtomicU64,
+    /// Events of the owner taken with blocks by other writers.
+    evicted: AtomicU64,
+    /// Takings of a block by other writers, twice: odd while one changes the
+    /// table and `evicted` (a sequence lock for readers).
+    steals: AtomicU64,
+    /// The owner's count of events once it exited (`u64::MAX` while it logs).
+    final_seq: AtomicU64,
 }
 
 impl Ring {
-    /// A zeroed ring of `capacity` bytes, rounded up to a power of two of at least
-    /// [`MIN_CAPACITY`].
-    pub(crate) fn new(capacity: u64) -> Ring {
-        let cap = capacity.max(MIN_CAPACITY).next_power_of_two();
-        let words = (0..cap / 8).map(|_| AtomicU64::new(0)).collect::<Box<[_]>>();
-        Ring { head: CachePadded::new(AtomicU64::new(0)), words, mask: cap - 1 }
+    /// An empty ring of at most `cap` blocks (a power of two).
+    pub(crate) fn new(cap: usize) -> Ring {
+        Ring {
+            head: CachePadded::new(AtomicU64::new(0)),
+            owner: AtomicU64::new(0),
+            table: (0..cap.max(1)).map(|_| AtomicPtr::new(core::ptr::null_mut())).collect(),
+            lock: SpinLock::default(),
+            oldest: AtomicU64::new(0),
+            count: AtomicU64::new(0),
+            evicted: AtomicU64::new(0),
+            steals: AtomicU64::new(0),
+            final_seq: AtomicU64::new(u64::MAX),
+        }
     }
 
-    /// The ring's words, for tests that check what the writer stored.
-    #[cfg(test)]
-    pub(crate) fn words_for_test(&self) -> &[AtomicU64] {
-        &self.words
+    /// Blocks the ring may hold.
+    pub(crate) fn cap(&self) -> usize {
+        self.table.len()
     }
 
-    /// Capacity in bytes.
-    pub(crate) fn capacity(&self) -> u64 {
-        self.mask + 1
+    /// Blocks the ring holds now.
+    pub(crate) fn count(&self) -> usize {
+        self.count.load(Ordering::Relaxed) as usize
     }
 
-    /// The writer's handle. Only the owning thread writes through it.
-    pub(crate) fn writer(&'static self) -> RingWriter {
-        // The ring has `MIN_CAPACITY / 8` words or more, a power of two (see
-        // `new`). The pointer is derived from the whole slice, so it may reach
-        // every word.
-        let words = NonNull::from(&self.words[..]).cast::<AtomicU64>();
-        RingWriter { words, word_mask: self.words.len() as u64 - 1, head: &self.head }
+    /// Events of the owner taken with blocks by other writers (not a
+    /// consistent count: a copy gives one with its blocks).
+    pub(crate) fn evicted(&self) -> u64 {
+        self.evicted.load(Ordering::Acquire)
     }
 
-    /// Starts a new owner at the next block boundary: the position the owner's
-    /// cursor begins at (see [`Cursor::restart`]). Whatever precedes it belongs to earlier owners.
-    pub(crate) fn start_owner(&self) -> u64 {
-        let h = self.head.load(Ordering::Relaxed);
-        let start = h.next_multiple_of(BLOCK);
-        self.head.store(start, Ordering::Release);
-        start
+    /// The owner's id.
+    pub(crate) fn owner(&self) -> u64 {
+        self.owner.load(Ordering::Relaxed)
     }
 
-    /// Copies the records published at the time of the call that belong to the
-    /// owner that started at `owner_start` (the newest `max_words` words of
-    /// them at most, whole blocks), skipping any block the writer may have
-    /// been overwriting during the copy. `None` if the writer lapped the whole
-    /// copy.
-    pub(crate) fn copy(&self, owner_start: u64, max_words: usize) -> Option<RingCopy> {
-        let mut words = Vec::with_capacity(self.words.len().min(max_words));
-        let skip = self.copy_with(owner_start, max_words, |run| {
-            words.extend(run.iter().map(|w| w.load(Ordering::Relaxed)));
-        })?;
-        words.drain(..skip);
-        Some(RingCopy { words })
+    /// Gives `block` its identity (owner, `number`), then the release fence
+    /// that must precede any store into it, then puts it in the table.
+    fn install(&self, block: &'static Block, owner: u64, number: u64) {
+        block.owner.store(owner, Ordering::Relaxed);
+        block.number.store(number, Ordering::Release);
+        // CI checks that the model tests fail without it (`tests/loom_ring.rs`).
+        #[cfg(not(ttlog_mutant = "no_block_fence"))]
+        fence(Ordering::Release);
+        let slot = &self.table[(number % self.cap() as u64) as usize];
+        slot.store(block as *const Block as *mut Block, Ordering::Release);
+    }
+
+    /// Makes `owner` (unique in the process, not 0) the ring's owner, with
+    /// `first` as its first block if it got one. The ring must hold no block.
+    /// Returns the writer (whose cursor starts at position 8), if a block.
+    pub(crate) fn start_owner(&'static self, owner: u64, first: Option<&'static Block>) -> Option<RingWriter> {
+        let _g = self.lock.lock();
+        debug_assert_eq!(self.count.load(Ordering::Relaxed), 0);
+        self.owner.store(owner, Ordering::Relaxed);
+        self.evicted.store(0, Ordering::Relaxed);
+        self.final_seq.store(u64::MAX, Ordering::Relaxed);
+        self.oldest.store(0, Ordering::Relaxed);
+        self.head.store(0, Ordering::Release);
+        let first = first?;
+        self.install(first, owner, 0);
+        first.words[0].store(0, Ordering::Relaxed);
+        self.count.store(1, Ordering::Relaxed);
+        Some(RingWriter { block: first, ring: self })
+    }
+
+    /// Opens logical block `number` (the one after the newest) with `given`
+    /// added to the ring, or else the ring's own oldest block (reused), and
+    /// writes its header (`seq`). Then publishes the block's start: a reader
+    /// that sees it sees the pad word that ended the block before.
+    fn advance(&'static self, number: u64, given: Option<&'static Block>, seq: u64) -> &'static Block {
+        let owner = self.owner();
+        let cap = self.cap() as u64;
+        let block = {
+            let _g = self.lock.lock();
+            let oldest = self.oldest.load(Ordering::Relaxed);
+            let count = self.count.load(Ordering::Relaxed);
+            let block = match given {
+                Some(b) if count < cap => {
+                    self.count.store(count + 1, Ordering::Relaxed);
+                    b
+                }
+                _ => {
+                    // The oldest block; its index is free once the block moves.
+                    let at = &self.table[(oldest % cap) as usize];
+                    let p = at.load(Ordering::Relaxed);
+                    at.store(core::ptr::null_mut(), Ordering::Relaxed);
+                    self.oldest.store(oldest + 1, Ordering::Relaxed);
+                    // SAFETY: table entries are null or point to leaked blocks
+                    // (`Block::leak`), never freed; the ring holds at least one
+                    // block (its newest), and the oldest is listed.
+                    unsafe { &*p }
+                }
+            };
+            self.install(block, owner, number);
+            block.words[0].store(seq, Ordering::Relaxed);
+            block
+        };
+        self.head.store(number * BLOCK, Ordering::Release);
+        block
+    }
+
+    /// Takes the ring's oldest block for another writer: only if the ring
+    /// keeps a block after it (its newest), or its owner exited. Its events
+    /// are added to `evicted` after the block leaves the table. Returns the
+    /// block, which keeps its identity until the taker gives it a new one,
+    /// and the number of events it held.
+    pub(crate) fn take_oldest(&self) -> Option<(&'static Block, u64)> {
+        let _g = self.lock.lock();
+        let count = self.count.load(Ordering::Relaxed);
+        let exited = self.final_seq.load(Ordering::Relaxed) != u64::MAX;
+        if count == 0 || (count == 1 && !exited) {
+            return None;
+        }
+        let cap = self.cap() as u64;
+        let oldest = self.oldest.load(Ordering::Relaxed);
+        let at = &self.table[(oldest % cap) as usize];
+        let p = at.load(Ordering::Relaxed);
+        // SAFETY: as in `advance`: the oldest of `count > 0` blocks is listed,
+        // and blocks are never freed.
+        let block: &'static Block = unsafe { &*p };
+        let events = if count > 1 {
+            // SAFETY: as above: the next block is listed too.
+            let next: &'static Block = unsafe { &*self.table[((oldest + 1) % cap) as usize].load(Ordering::Relaxed) };
+            next.seq() - block.seq()
+        } else {
+            self.final_seq.load(Ordering::Relaxed) - block.seq()
+        };
+        let steals = self.steals.load(Ordering::Relaxed);
+        self.steals.store(steals + 1, Ordering::Relaxed);
+        fence(Ordering::Release);
+        at.store(core::ptr::null_mut(), Ordering::Relaxed);
+        self.oldest.store(oldest + 1, Ordering::Relaxed);
+        self.count.store(count - 1, Ordering::Relaxed);
+        self.evicted.store(self.evicted.load(Ordering::Relaxed) + events, Ordering::Relaxed);
+        self.steals.store(steals + 2, Ordering::Release);
+        Some((block, events))
+    }
+
+    /// Records that the owner exited after writing `seq` events: its blocks
+    /// may all be taken now.
+    pub(crate) fn finish(&self, seq: u64) {
+        let _g = self.lock.lock();
+        self.final_seq.store(seq, Ordering::Relaxed);
+    }
+
+    /// The owner's count of events, if it exited.
+    pub(crate) fn final_seq(&self) -> Option<u64> {
+        let s = self.final_seq.load(Ordering::Acquire);
+        (s != u64::MAX).then_some(s)
+    }
+
+    /// Copies the records of `owner` published at the time of the call (its
+    /// newest `max_blocks` blocks at most) into `sink`, oldest block first.
+    /// Returns how many blocks `sink` holds in the end, with the ring's
+    /// `evicted` count of the same moment; `None` when the owner had records
+    /// but not even the newest block passed (its writer went round the whole
+    /// ring during the copy) or another writer took a block meanwhile.
+    fn copy_with(&self, owner: u64, max_blocks: usize, sink: &mut impl CopySink) -> Option<(usize, u64)> {
+        let steals = self.steals.load(Ordering::Acquire);
+        if steals & 1 == 1 {
+            return None;
+        }
+        let kept = self.copy_blocks(owner, max_blocks, sink)?;
+        let evicted = self.evicted.load(Ordering::Relaxed);
+        fence(Ordering::Acquire);
+        // CI checks that the model tests fail without the check.
+        #[cfg(not(ttlog_mutant = "no_steal_check"))]
+        if self.steals.load(Ordering::Relaxed) != steals {
+            return None;
+        }
+        Some((kept, evicted))
+    }
+
+    /// The copy of the blocks, for [`Ring::copy_with`]: from the oldest the
+    /// ring may hold up to the newest, each validated after it is copied. A
+    /// block that fails (taken or reused meanwhile: the oldest go first)
+    /// empties the sink, since every older block has gone too; the copy goes
+    /// on with the newer ones.
+    fn copy_blocks(&self, owner: u64, max_blocks: usize, sink: &mut impl CopySink) -> Option<usize> {
+        let h = self.head.load(Ordering::Acquire);
+        if h == 0 || max_blocks == 0 {
+            return Some(0);
+        }
+        // The newest block with records, and the words of it to copy.
+        let (newest, last_words) = match h % BLOCK {
+            0 => (h / BLOCK - 1, BLOCK_WORDS),
+            r => (h / BLOCK, (r / 8) as usize),
+        };
+        let cap = self.cap() as u64;
+        let span = (max_blocks as u64).min(cap);
+        // The oldest block the ring holds, read as a hint (a block below it
+        // is not listed, or fails).
+        let lowest = (newest + 1).saturating_sub(span).max(self.oldest.load(Ordering::Relaxed).min(newest));
+        let mut kept = 0;
+        for number in lowest..=newest {
+            let p = self.table[(number % cap) as usize].load(Ordering::Acquire);
+            if p.is_null() {
+                sink.reset();
+                kept = 0;
+                continue;
+            }
+            // SAFETY: table entries point to leaked blocks, never freed.
+            let block: &'static Block = unsafe { &*p };
+            sink.append(&block.words[..if number == newest { last_words } else { BLOCK_WORDS }]);
+            fence(Ordering::Acquire);
+            // CI checks that the model tests fail without the check.
+            #[cfg(not(ttlog_mutant = "no_lap_check"))]
+            if !block.is(owner, number) {
+                sink.reset();
+                kept = 0;
+                if number == newest {
+                    // The writer went round the whole ring meanwhile (or the
+                    // owner changed): nothing here can be trusted.
+                    return None;
+                }
+                continue;
+            }
+            #[cfg(ttlog_mutant = "no_lap_check")]
+            let _ = owner;
+            kept += 1;
+        }
+        Some(kept)
+    }
+
+    /// [`Ring::copy_with`] into a new vector: the kept blocks, oldest first.
+    pub(crate) fn copy(&self, owner: u64, max_blocks: usize) -> Option<RingCopy> {
+        // Room for the words the ring holds now: its full blocks and what is
+        // written of the newest (a ring that moves on meanwhile makes the
+        // vector grow: rare, and cheaper than room for more in every copy of
+        // a thread that logged a few events).
+        let blocks = max_blocks.min(self.cap()).min(self.count().max(1));
+        let newest = match self.head.load(Ordering::Relaxed) % BLOCK {
+            0 => BLOCK_WORDS,
+            r => (r / 8) as usize,
+        };
+        let mut sink = VecSink(Vec::with_capacity((blocks - 1) * BLOCK_WORDS + newest));
+        let (_, evicted) = self.copy_with(owner, max_blocks, &mut sink)?;
+        Some(RingCopy { words: sink.0, evicted })
     }
 
     /// [`Ring::copy`] into `buf`, without allocating (the crash path uses it):
-    /// returns the range of `buf` that holds whole blocks, the last possibly
-    /// partial. If `buf` is smaller than the ring, only the newest blocks that
-    /// fit are copied.
-    pub(crate) fn copy_into(&self, owner_start: u64, buf: &mut [u64]) -> Option<core::ops::Range<usize>> {
-        let mut n = 0;
-        let skip = self.copy_with(owner_start, buf.len(), |run| {
-            for (dst, w) in buf[n..n + run.len()].iter_mut().zip(run) {
-                *dst = w.load(Ordering::Relaxed);
-            }
-            n += run.len();
-        })?;
-        Some(skip..n)
-    }
-
-    /// The copy protocol: loads `head` (h1), hands `sink` the words of
-    /// `[lo, h1)` (whole blocks, at most `max_words`) as at most two contiguous
-    /// runs of the ring, then loads `head` again (h2) and returns how many of
-    /// the copied words to drop from the front because the writer may have
-    /// overwritten them meanwhile. `None` if that is all of them.
-    fn copy_with(&self, owner_start: u64, max_words: usize, mut sink: impl FnMut(&[AtomicU64])) -> Option<usize> {
-        let cap = self.capacity();
-        let h1 = self.head.load(Ordering::Acquire);
-        let span = cap.min((max_words as u64).saturating_mul(8));
-        let lo = h1.saturating_sub(span).next_multiple_of(BLOCK).max(owner_start);
-        if lo >= h1 {
-            return Some(0);
-        }
-        let first = ((lo & self.mask) >> 3) as usize;
-        let n = ((h1 - lo) / 8) as usize;
-        let until_end = self.words.len() - first;
-        if n <= until_end {
-            sink(&self.words[first..first + n]);
-        } else {
-            sink(&self.words[first..]);
-            sink(&self.words[..n - until_end]);
-        }
-        fence(Ordering::Acquire);
-        let h2 = self.head.load(Ordering::Relaxed);
-        // Lowest position whose word the writer cannot have touched since h1.
-        let safe = ((h2 / BLOCK) * BLOCK + BLOCK).saturating_sub(cap);
-        let start = safe.next_multiple_of(BLOCK).max(lo);
-        // CI checks that the model tests fail without the check above.
-        #[cfg(ttlog_mutant = "no_lap_check")]
-        let start = lo;
-        if start >= h1 {
-            // The writer lapped the whole copy: nothing in it can be trusted.
-            return None;
-        }
-        Some(((start - lo) / 8) as usize)
+    /// returns the range of `buf` that holds the kept blocks, oldest first, and
+    /// the `evicted` count. If `buf` is smaller than the ring, only the newest
+    /// blocks that fit are copied.
+    pub(crate) fn copy_into(&self, owner: u64, buf: &mut [u64]) -> Option<(core::ops::Range<usize>, u64)> {
+        let max = buf.len() / BLOCK_WORDS;
+        let mut sink = SliceSink { buf, len: 0 };
+        let (_, evicted) = self.copy_with(owner, max, &mut sink)?;
+        Some((0..sink.len, evicted))
     }
 }
 
-/// A consistent copy of part of a ring: whole blocks, starting at a block
-/// boundary, the last one possibly partial.
-#[derive(Debug, Clone)]
+/// Where a copy puts the blocks it copies.
+trait CopySink {
+    /// Appends a block's words (loaded with relaxed loads).
+    fn append(&mut self, words: &[AtomicU64]);
+    /// Forgets every block appended so far.
+    fn reset(&mut self);
+}
+
+/// Copies into a vector.
+struct VecSink(Vec<u64>);
+
+impl CopySink for VecSink {
+    fn append(&mut self, words: &[AtomicU64]) {
+        self.0.extend(words.iter().map(|w| w.load(Ordering::Relaxed)));
+    }
+
+    fn reset(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// Copies into a buffer made in advance (blocks past its end are not kept:
+/// the caller asks for no more than fit).
+struct SliceSink<'a> {
+    buf: &'a mut [u64],
+    len: usize,
+}
+
+impl CopySink for SliceSink<'_> {
+    fn append(&mut self, words: &[AtomicU64]) {
+        let room = self.buf.len() - self.len;
+        for (dst, w) in self.buf[self.len..].iter_mut().zip(words) {
+            *dst = w.load(Ordering::Relaxed);
+        }
+        self.len += words.len().min(room);
+    }
+
+    fn reset(&mut self) {
+        self.len = 0;
+    }
+}
+
+/// A consistent copy of part of a ring: whole blocks in logical order, the
+/// newest possibly partial.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct RingCopy {
     pub(crate) words: Vec<u64>,
+    /// The ring's count of evicted events when the copy was made.
+    pub(crate) evicted: u64,
 }
 
 /// What walking a copy found.
@@ -380,14 +671,14 @@ impl RingCopy {
     /// The records, in order. (The snapshot writer walks the words itself.)
     #[cfg(test)]
     pub(crate) fn records(&self) -> impl Iterator<Item = record::Record<'_>> {
-        record::blocks(&self.words, (BLOCK / 8) as usize).flat_map(|b| b.records().map_while(Result::ok))
+        record::blocks(&self.words, BLOCK_WORDS).flat_map(|b| b.records().map_while(Result::ok))
     }
 }
 
 /// Walks copied ring words (starting at a block boundary).
 pub(crate) fn walk(words: &[u64]) -> Walk {
     let mut walk = Walk::default();
-    for (b, block) in record::blocks(words, (BLOCK / 8) as usize).enumerate() {
+    for (b, block) in record::blocks(words, BLOCK_WORDS).enumerate() {
         if b == 0 {
             walk.first_seq = block.seq;
         } else if block.seq != walk.first_seq + walk.count {
@@ -410,55 +701,64 @@ mod tests {
     use crate::wire::record::RECORD_HEADER;
     use crate::write::record_writer::put_record;
 
-    /// Writes a record as the write path does: reserve, `put_record`, commit.
-    fn write(ring: &'static Ring, cur: &Cursor, id: u32, payload: &[u64]) {
-        let w = ring.writer();
+    /// A ring of `cap` blocks with its first block, and its writer.
+    fn ring(cap: usize, owner: u64) -> (&'static Ring, RingWriter) {
+        let ring: &'static Ring = Box::leak(Box::new(Ring::new(cap)));
+        let w = ring.start_owner(owner, Some(Block::leak())).expect("a writer");
+        (ring, w)
+    }
+
+    /// Writes a record as the write path does: reserve (with `next` choosing
+    /// the next block), `put_record`, commit.
+    fn write(w: RingWriter, cur: &Cursor, id: u32, payload: &[u64], next: NextBlock<'_>) -> RingWriter {
         let len = RECORD_HEADER + 8 * payload.len() as u64;
-        let res = match w.try_reserve(cur.pos.get(), len) {
-            Some(res) => res,
-            None => w.reserve_rest(cur, len).unwrap(),
-        };
+        let (w, res) = w.reserve(cur, len, next);
+        let res = res.expect("a record shorter than a block");
         let n = put_record(&res, id, 0xABCD, &[], |rw| {
             for v in payload {
                 rw.put_le(*v as u128, 8);
             }
         })
-        .unwrap();
+        .expect("the record fits");
         assert_eq!(n, len);
         w.commit(cur, res, n);
+        w
     }
 
-    fn ring() -> &'static Ring {
-        Box::leak(Box::new(Ring::new(MIN_CAPACITY)))
+    fn cursor() -> Cursor {
+        let c = Cursor::new();
+        c.restart(8);
+        c
     }
 
     #[test]
-    fn records_round_trip_before_wrapping() {
-        let ring = ring();
-        let cur = Cursor::at(ring.start_owner());
+    fn records_round_trip_in_one_block() {
+        let (ring, mut w) = ring(4, 1);
+        let cur = cursor();
         for i in 0..10u64 {
-            write(ring, &cur, 7, &[i, i * 2]);
+            w = write(w, &cur, 7, &[i, i * 2], &mut |_| None);
         }
-        let copy = ring.copy(0, usize::MAX).unwrap();
+        let copy = ring.copy(1, usize::MAX).unwrap();
         let walk = copy.walk();
-        assert_eq!(walk.first_seq, 0);
-        assert_eq!(walk.count, 10);
-        assert_eq!(walk.malformed, 0);
+        assert_eq!((walk.first_seq, walk.count, walk.malformed), (0, 10, 0));
         for (i, r) in copy.records().enumerate() {
             assert_eq!(r.words.len(), 4);
             assert_eq!(r.words[2], i as u64);
         }
+        // Blocks of another owner are never kept.
+        assert!(ring.copy(2, usize::MAX).is_none());
     }
 
     #[test]
-    fn overwritten_events_are_counted_by_block_sequence() {
-        let ring = ring();
-        let cur = Cursor::at(ring.start_owner());
+    fn a_ring_grows_then_overwrites_its_oldest_blocks() {
+        let (ring, mut w) = ring(4, 1);
+        let cur = cursor();
         let n = 5_000u64;
         for i in 0..n {
-            write(ring, &cur, 3, &[i]);
+            w = write(w, &cur, 3, &[i], &mut |_| Some(Block::leak()));
         }
-        let copy = ring.copy(0, usize::MAX).unwrap();
+        assert_eq!(ring.count(), 4);
+        let copy = ring.copy(1, usize::MAX).unwrap();
         let walk = copy.walk();
         assert_eq!(walk.malformed, 0);
         assert_eq!(walk.first_seq + walk.count, n);
@@ -466,42 +766,55 @@ mod tests {
         for (k, r) in copy.records().enumerate() {
             assert_eq!(r.words[2], walk.first_seq + k as u64);
         }
-        // At least capacity minus two blocks of history survives.
-        let kept = walk.count * 24;
-        assert!(kept >= ring.capacity() - 2 * BLOCK, "kept {kept} bytes");
+        // At least three whole blocks of history survive.
+        assert!(walk.count * 24 >= 3 * (BLOCK - 8), "kept {} events", walk.count);
+        assert_eq!(ring.evicted(), 0);
     }
 
     #[test]
-    fn a_new_owner_hides_the_previous_one() {
-        let ring = ring();
-        let cur = Cursor::at(ring.start_owner());
-        for i in 0..100u64 {
-            write(ring, &cur, 3, &[i]);
+    fn taking_the_oldest_block_counts_its_events_as_evicted() {
+        let (ring, mut w) = ring(8, 1);
+        let cur = cursor();
+        for i in 0..1_000u64 {
+            w = write(w, &cur, 3, &[i], &mut |_| Some(Block::leak()));
         }
-        let cur2 = Cursor::at(ring.start_owner());
-        let start = cur2.pos.get();
-        assert_eq!(start % BLOCK, 0);
-        for i in 0..3u64 {
-            write(ring, &cur2, 4, &[i]);
-        }
-        let walk_copy = ring.copy(start, usize::MAX).unwrap();
-        let walk = walk_copy.walk();
-        assert_eq!(walk.count, 3);
-        assert_eq!(walk.first_seq, 0);
+        let before = ring.copy(1, usize::MAX).unwrap().walk();
+        assert_eq!((before.first_seq, before.count), (0, 1_000));
+        let (block, events) = ring.take_oldest().expect("more than one block");
+        assert_eq!(events, (BLOCK - 8) / 24);
+        assert_eq!(ring.evicted(), events);
+        // The taker gives it a new identity: it is no longer the ring's.
+        let (other, _) = self::ring(2, 9);
+        other.install(block, 9, 5);
+        let after = ring.copy(1, usize::MAX).unwrap().walk();
+        assert_eq!(after.first_seq, events);
+        assert_eq!(after.first_seq + after.count, 1_000);
+        // A live ring keeps its newest block.
+        while ring.take_oldest().is_some() {}
+        assert_eq!(ring.count(), 1);
+        ring.finish(1_000);
+        assert!(ring.take_oldest().is_some());
+        assert_eq!(ring.count(), 0);
+        assert_eq!(ring.evicted(), 1_000);
+        assert_eq!(ring.copy(1, usize::MAX).unwrap().words.len(), 0);
     }
 
     #[test]
     fn a_small_buffer_keeps_the_newest_blocks() {
-        let ring = ring();
-        let cur = Cursor::at(ring.start_owner());
+        let (ring, mut w) = ring(8, 1);
+        let cur = cursor();
         for i in 0..2_000u64 {
-            write(ring, &cur, 3, &[i]);
+            w = write(w, &cur, 3, &[i], &mut |_| Some(Block::leak()));
         }
-        let mut buf = vec![0u64; (2 * BLOCK / 8) as usize];
-        let kept = ring.copy_into(0, &mut buf).unwrap();
-        let w = walk(&buf[kept]);
-        assert_eq!(w.malformed, 0);
-        assert_eq!(w.first_seq + w.count, 2_000);
-        assert!(w.count >= (BLOCK - 8) / 24);
+        let mut buf = vec![0u64; 2 * BLOCK_WORDS];
+        let (kept, evicted) = ring.copy_into(1, &mut buf).unwrap();
+        assert_eq!(evicted, 0);
+        let walk = walk(&buf[kept.clone()]);
+        assert_eq!(walk.malformed, 0);
+        assert_eq!(walk.first_seq + walk.count, 2_000);
+        assert!(walk.count >= (BLOCK - 8) / 24);
+        // The same words as a copy into a vector of the same blocks.
+        let copy = ring.copy(1, 2).unwrap();
+        assert_eq!(&buf[kept], &copy.words[..]);
     }
 }

@@ -1,15 +1,32 @@
-//! Every thread buffer the process has: a lock-free, append-only list of slots.
+//! Every thread that logged: a lock-free, append-only list of slots, each with
+//! its ring (see [`crate::buffer`]), and the blocks the rings are made of.
 //!
-//! A thread's first event claims a slot (cold path): the oldest slot of an exited
-//! thread when the memory budget is spent, else a new one. Slots are never freed,
-//! so a snapshot (from any thread, a panic hook or a signal handler) walks the list
-//! without locks and without allocating.
+//! A thread's first event claims a slot (cold path): a free one (of an exited
+//! thread whose blocks are all gone) or a new one, and a first block. Slots are
+//! never freed, so a snapshot (from any thread, a panic hook or a signal
+//! handler) walks the list without locks and without allocating.
+//!
+//! **Blocks follow what threads log.** A ring starts with one block and grows
+//! by one each time its writer fills the newest, up to its capacity. The
+//! block comes, in this order of preference, from:
+//!
+//! 1. the memory budget: a new block while all blocks together stay within it;
+//! 2. the thread that exited longest ago and still holds blocks: its oldest;
+//! 3. the live thread that holds the most blocks, if that is more than the
+//!    asking thread holds: its oldest (it keeps at least its newest);
+//!
+//! and if none, the asking thread reuses its own oldest block. So once the
+//! budget is spent, what is kept is the most recent events of the whole
+//! process, and every live thread keeps at least its latest events. Events
+//! that leave with a block are counted for the thread that lost them
+//! (`evicted`). The decisions are made under one lock ([`POOL`]), taken once per
+//! block a ring grows by, never on the hot path, and never by a reader.
 //!
 //! A slot's owner changes only while its generation is odd; readers load the
 //! generation before and after copying and retry when it moved, so a copy never
 //! mixes two owners.
 
-use crate::buffer::{Ring, RingCopy};
+use crate::buffer::{BLOCK, Block, Ring, RingCopy, RingWriter, blocks_for};
 use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -20,41 +37,44 @@ pub(crate) const NAME_BYTES: usize = 64;
 const ACTIVE: u8 = 1;
 const RETIRED: u8 = 2;
 
-/// One thread buffer and its current owner.
+/// One thread's ring and its current owner.
 #[derive(Debug)]
 pub(crate) struct Slot {
-    /// `None` for a slot made when the memory budget was spent: its owner's events
-    /// are counted as dropped.
-    pub(crate) ring: Option<Ring>,
+    ring: &'static Ring,
     /// Even while the owner is stable; odd while it changes.
     generation: AtomicU64,
     state: AtomicU8,
-    /// Where the current owner's data starts in the ring.
-    owner_start: AtomicU64,
     tid: AtomicU64,
     name: [AtomicU64; NAME_BYTES / 8],
-    /// Events the current owner could not record (no buffer, too large, or logged
-    /// from inside the formatting of another event's argument).
+    /// Events the current owner could not record (no block, too large, or
+    /// logged from inside the formatting of another event's argument).
     dropped: AtomicU64,
+    /// The slot's list in [`Pool::live`] (its ring's block count as the pool
+    /// knows it) and its index there; `usize::MAX` when in none. Under
+    /// [`POOL`]'s lock.
+    pool_count: AtomicUsize,
+    pool_index: AtomicUsize,
     next: AtomicPtr<Slot>,
 }
 
 impl Slot {
-    fn new(ring: Option<Ring>) -> Slot {
+    fn new(cap: usize) -> Slot {
         Slot {
-            ring,
+            ring: Box::leak(Box::new(Ring::new(cap))),
             generation: AtomicU64::new(0),
             state: AtomicU8::new(0),
-            owner_start: AtomicU64::new(0),
             tid: AtomicU64::new(0),
             name: Default::default(),
             dropped: AtomicU64::new(0),
+            pool_count: AtomicUsize::new(usize::MAX),
+            pool_index: AtomicUsize::new(usize::MAX),
             next: AtomicPtr::new(core::ptr::null_mut()),
         }
     }
 
-    /// Makes the calling thread the owner; returns where its records start.
-    fn take(&self, tid: u64, name: &str) -> u64 {
+    /// Makes the calling thread the owner (with id `owner`), with `first` as
+    /// its first block if it got one; returns the writer.
+    fn take(&self, owner: u64, tid: u64, name: &str, first: Option<&'static Block>) -> Option<RingWriter> {
         let g = self.generation.load(Ordering::Relaxed);
         self.generation.store(g + 1, Ordering::Relaxed);
         core::sync::atomic::fence(Ordering::Release);
@@ -66,14 +86,10 @@ impl Slot {
             w.store(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])), Ordering::Relaxed);
         }
         self.dropped.store(0, Ordering::Relaxed);
-        let start = match &self.ring {
-            Some(ring) => ring.start_owner(),
-            None => 0,
-        };
-        self.owner_start.store(start, Ordering::Relaxed);
+        let writer = self.ring.start_owner(owner, first);
         self.state.store(ACTIVE, Ordering::Relaxed);
         self.generation.store(g + 2, Ordering::Release);
-        start
+        writer
     }
 
     /// Counts an event of the current owner that could not be recorded. Only
@@ -85,30 +101,38 @@ impl Slot {
         self.dropped.store(d + 1, Ordering::Release);
     }
 
-    /// Reads the owner and copies its records (at most the newest `max_words`
-    /// words of them), consistently.
-    pub(crate) fn capture(&self, max_words: usize) -> Captured<RingCopy> {
-        self.capture_with(|ring, owner_start| ring.copy(owner_start, max_words))
+    /// Reads the owner and copies its records (at most its newest
+    /// `max_blocks` blocks), consistently.
+    pub(crate) fn capture(&self, max_blocks: usize) -> Captured<RingCopy> {
+        self.capture_with(|ring, owner| {
+            ring.copy(owner, max_blocks).map(|c| {
+                let evicted = c.evicted;
+                (c, evicted)
+            })
+        })
     }
 
     /// [`Slot::capture`] into `buf`, without allocating (the crash path uses
     /// it). A ring larger than `buf` has its newest blocks copied.
     pub(crate) fn capture_raw(&self, buf: &mut [u64]) -> Captured<core::ops::Range<usize>> {
-        self.capture_with(|ring, owner_start| ring.copy_into(owner_start, buf))
+        self.capture_with(|ring, owner| ring.copy_into(owner, buf))
     }
 
     /// The generation protocol around a copy of the ring: reads the owner,
     /// copies with `copy`, and retries while the owner changed meanwhile, the
-    /// writer lapped the copy, or the owner dropped an event meanwhile.
+    /// writer went round the whole ring during the copy, or the owner dropped
+    /// an event or lost a block to another thread meanwhile.
     ///
-    /// The last makes the counts a consistent cut: the drop counter is read
-    /// (acquire) before the copy loads the ring's head and again after. A
-    /// drop is a release store, so every record published before a drop that
-    /// the first read sees is in the copy; and a record in the copy that was
-    /// published after a drop (a release store after it) makes the second
+    /// The last two make the counts a consistent cut. The ring's copy gives
+    /// its `evicted` count of the moment of the copy (see [`crate::buffer`]).
+    /// The drop counter is read (acquire) before the copy loads the ring's
+    /// head and again after;
+    /// a drop is a release store, so every record published before a drop
+    /// that the first read sees is in the copy, and a record in the copy that
+    /// was published after a drop (a release store after it) makes the second
     /// read see that drop. Equal reads thus mean that the copy's records and
-    /// the drops are those of one moment of the owner.
-    fn capture_with<T>(&self, mut copy: impl FnMut(&Ring, u64) -> Option<T>) -> Captured<T> {
+    /// the counts are those of one moment of the owner.
+    fn capture_with<T>(&self, mut copy: impl FnMut(&Ring, u64) -> Option<(T, u64)>) -> Captured<T> {
         let mut last = None;
         for _ in 0..16 {
             let g1 = self.generation.load(Ordering::Acquire);
@@ -119,15 +143,10 @@ impl Slot {
             if g1 == 0 {
                 return Captured::Unowned;
             }
-            let owner = self.owner(self.dropped.load(Ordering::Acquire));
+            let mut owner = self.owner(self.dropped.load(Ordering::Acquire), self.ring.evicted());
             last = Some(owner);
-            let copied = match &self.ring {
-                Some(ring) => match copy(ring, self.owner_start.load(Ordering::Relaxed)) {
-                    Some(c) => Some(c),
-                    None => continue,
-                },
-                None => None,
-            };
+            let Some((copied, evicted)) = copy(self.ring, self.ring.owner()) else { continue };
+            owner.evicted = evicted;
             let dropped = self.dropped.load(Ordering::Relaxed);
             core::sync::atomic::fence(Ordering::Acquire);
             if self.generation.load(Ordering::Relaxed) != g1 || dropped != owner.dropped {
@@ -135,11 +154,11 @@ impl Slot {
             }
             return Captured::Copied(owner, copied);
         }
-        Captured::Failed(last.unwrap_or_else(|| self.owner(self.dropped.load(Ordering::Relaxed))))
+        Captured::Failed(last.unwrap_or_else(|| self.owner(self.dropped.load(Ordering::Relaxed), self.ring.evicted())))
     }
 
     /// The owner's fields, as they read now.
-    fn owner(&self, dropped: u64) -> Owner {
+    fn owner(&self, dropped: u64, evicted: u64) -> Owner {
         let mut name = [0u8; NAME_BYTES];
         for (chunk, w) in name.chunks_exact_mut(8).zip(self.name.iter()) {
             chunk.copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
@@ -149,6 +168,8 @@ impl Slot {
             name,
             exited: self.state.load(Ordering::Relaxed) == RETIRED,
             dropped,
+            evicted,
+            final_seq: self.ring.final_seq(),
         }
     }
 }
@@ -158,12 +179,26 @@ impl Slot {
 pub(crate) enum Captured<T> {
     /// No thread has owned the slot yet: nothing to show.
     Unowned,
-    /// The owner and a consistent copy of its ring (`None`: the slot has no
-    /// ring, its owner's events were all dropped).
-    Copied(Owner, Option<T>),
-    /// The owner kept changing, or its writer kept lapping every copy: the
-    /// owner as last read (not checked for consistency), and no copy.
+    /// The owner and a consistent copy of its ring.
+    Copied(Owner, T),
+    /// The owner kept changing, or its writer kept going round its whole ring
+    /// during every copy: the owner as last read (not checked for
+    /// consistency), and no copy.
     Failed(Owner),
+}
+
+/// A slot's owner, as a capture read it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Owner {
+    pub(crate) tid: u64,
+    /// The name's bytes, NUL-padded.
+    pub(crate) name: [u8; NAME_BYTES],
+    pub(crate) exited: bool,
+    pub(crate) dropped: u64,
+    /// Events taken with blocks by other threads.
+    pub(crate) evicted: u64,
+    /// The events the owner wrote, once it exited.
+    pub(crate) final_seq: Option<u64>,
 }
 
 impl Owner {
@@ -176,16 +211,17 @@ impl Owner {
             Err(e) => core::str::from_utf8(&self.name[..e.valid_up_to()]).unwrap_or(""),
         }
     }
-}
 
-/// A slot's owner, as a capture read it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Owner {
-    pub(crate) tid: u64,
-    /// The name's bytes, NUL-padded.
-    pub(crate) name: [u8; NAME_BYTES],
-    pub(crate) exited: bool,
-    pub(crate) dropped: u64,
+    /// Events the owner wrote before the first record of a copy whose walk
+    /// found `walk_first_seq` (0 when the copy holds no record): those are
+    /// the overwritten and the evicted ones. A copy without records of an
+    /// exited owner stands after all its events.
+    pub(crate) fn before_copy(&self, records: u64, walk_first_seq: u64) -> u64 {
+        match (records, self.final_seq) {
+            (0, Some(total)) => total,
+            _ => walk_first_seq,
+        }
+    }
 }
 
 fn floor_char_boundary(s: &str, max: usize) -> usize {
@@ -201,14 +237,17 @@ fn floor_char_boundary(s: &str, max: usize) -> usize {
 
 /// Head of the list of all slots, newest first.
 static SLOTS: AtomicPtr<Slot> = AtomicPtr::new(core::ptr::null_mut());
-/// Bytes of ring memory allocated so far.
-static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
-/// Slots of exited threads, oldest first.
-static RETIRED_QUEUE: Mutex<VecDeque<&'static Slot>> = Mutex::new(VecDeque::new());
-/// Events of exited threads discarded when their buffer went to a new thread.
+/// Events of exited threads whose slots went to new threads, all of them
+/// (those threads are no longer listed in snapshots).
 static EVICTED: AtomicU64 = AtomicU64::new(0);
-/// Times a thread was given a slot with a ring, a new ring or a reused one.
+/// Events taken from rings with their blocks, for other threads.
+static STOLEN: AtomicU64 = AtomicU64::new(0);
+/// Threads that got no first block.
+static BLOCKLESS: AtomicU64 = AtomicU64::new(0);
+/// Times a thread was given a first block.
 static HANDED_OUT: AtomicU64 = AtomicU64::new(0);
+/// Owner ids handed out so far (0 is no owner).
+static OWNERS: AtomicU64 = AtomicU64::new(0);
 
 /// Iterates over every slot ever made. Lock-free and allocation-free.
 pub(crate) fn slots() -> impl Iterator<Item = &'static Slot> {
@@ -250,98 +289,191 @@ pub(crate) fn late_dropped() -> u64 {
     LATE_DROPPED.load(Ordering::Relaxed)
 }
 
-/// Events of exited threads discarded so that a new thread could have their buffer.
+/// Events of exited threads that snapshots no longer list, all of them: their
+/// slots went to new threads once their blocks were all taken.
 pub(crate) fn evicted_events() -> u64 {
     EVICTED.load(Ordering::Relaxed)
+}
+
+/// Where the blocks are, and who may lose one.
+struct Pool {
+    /// Blocks made so far.
+    blocks: usize,
+    /// `live[n]`: the slots of live threads whose rings hold `n` blocks.
+    live: Vec<Vec<&'static Slot>>,
+    /// Slots of exited threads whose rings still hold blocks, oldest exit
+    /// first.
+    exited: VecDeque<&'static Slot>,
+    /// Slots of exited threads whose rings hold no block: ready for a new
+    /// thread.
+    free: Vec<&'static Slot>,
+}
+
+/// The pool, behind the lock that block decisions take.
+static POOL: Mutex<Pool> = Mutex::new(Pool { blocks: 0, live: Vec::new(), exited: VecDeque::new(), free: Vec::new() });
+
+fn pool() -> std::sync::MutexGuard<'static, Pool> {
+    POOL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Pool {
+    /// Lists a live slot among the rings of `n` blocks (taking it out of its
+    /// list first). The pool's count leads the ring's by one while a block it
+    /// gave is being added (see [`grow`]).
+    fn set_live(&mut self, slot: &'static Slot, n: usize) {
+        self.unlist(slot);
+        if self.live.len() <= n {
+            self.live.resize_with(n + 1, Vec::new);
+        }
+        slot.pool_count.store(n, Ordering::Relaxed);
+        slot.pool_index.store(self.live[n].len(), Ordering::Relaxed);
+        self.live[n].push(slot);
+    }
+
+    /// Takes a live slot out of its list, if it is in one.
+    fn unlist(&mut self, slot: &'static Slot) {
+        let (n, i) = (slot.pool_count.load(Ordering::Relaxed), slot.pool_index.load(Ordering::Relaxed));
+        if let Some(list) = self.live.get_mut(n)
+            && list.get(i).is_some_and(|s| core::ptr::eq(*s, slot))
+        {
+            list.swap_remove(i);
+            if let Some(moved) = list.get(i) {
+                moved.pool_index.store(i, Ordering::Relaxed);
+            }
+        }
+        slot.pool_count.store(usize::MAX, Ordering::Relaxed);
+        slot.pool_index.store(usize::MAX, Ordering::Relaxed);
+    }
+
+    /// A block for a ring that holds `held` blocks (`asker`, a live thread's
+    /// slot, is never its own victim): new within `budget` blocks, else the
+    /// oldest of the thread that exited longest ago, else the oldest of the
+    /// live thread with the most blocks when that is more than `held`.
+    fn block(&mut self, budget: usize, held: usize, asker: Option<&'static Slot>) -> Option<&'static Block> {
+        if self.blocks < budget {
+            self.blocks += 1;
+            return Some(Block::leak());
+        }
+        while let Some(&victim) = self.exited.front() {
+            let taken = victim.ring.take_oldest();
+            if victim.ring.count() == 0 {
+                self.exited.pop_front();
+                self.free.push(victim);
+            }
+            if let Some((block, events)) = taken {
+                STOLEN.fetch_add(events, Ordering::Relaxed);
+                return Some(block);
+            }
+        }
+        let most = (0..self.live.len()).rev().find(|&n| !self.live[n].is_empty())?;
+        if most <= held.max(1) {
+            return None;
+        }
+        let victim = *self.live[most].iter().rev().find(|s| !asker.is_some_and(|a| core::ptr::eq(**s, a)))?;
+        // `None` if the victim's ring has not added a block it was given yet.
+        let (block, events) = victim.ring.take_oldest()?;
+        STOLEN.fetch_add(events, Ordering::Relaxed);
+        self.set_live(victim, most - 1);
+        Some(block)
+    }
+}
+
+/// The next block of the live thread of `slot`, whose ring is not at its
+/// capacity: see the module docs. `None`: it reuses its own oldest block.
+pub(crate) fn grow(slot: &'static Slot, budget_bytes: usize) -> Option<&'static Block> {
+    let mut pool = pool();
+    let held = slot.pool_count.load(Ordering::Relaxed);
+    let block = pool.block(budget_bytes / BLOCK as usize, held, Some(slot))?;
+    // The ring adds the block once the lock is released; the pool counts it
+    // from now on.
+    pool.set_live(slot, held + 1);
+    Some(block)
 }
 
 /// How much memory the thread buffers take, and how many there are.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BufferStats {
-    /// Thread buffers (rings) allocated since the process started. They are never
-    /// freed: a new thread reuses the buffer of one that exited.
+    /// Threads (live or exited) whose rings hold blocks now.
     pub buffers: usize,
-    /// Threads that got no buffer because the memory budget was spent (their
-    /// events are counted as dropped).
+    /// Threads that got no block since the process started, because the
+    /// memory budget was spent and every other live thread held one block
+    /// only (their events are counted as dropped).
     pub bufferless: usize,
-    /// Bytes of all rings together.
+    /// Blocks of [`BLOCK_BYTES`](crate::BLOCK_BYTES) made so far: never freed,
+    /// they move between rings.
+    pub blocks: usize,
+    /// Bytes of all blocks together.
     pub bytes: usize,
     /// Threads currently logging (not exited).
     pub active_threads: usize,
-    /// Events of exited threads discarded when their buffer went to a new thread.
+    /// Events taken from rings with their blocks, for other threads, since the
+    /// process started (each counted for the thread that lost it, see
+    /// [`ThreadSnapshot::evicted`](crate::ThreadSnapshot::evicted)).
     pub evicted_events: u64,
-    /// Times a thread was given a buffer since the process started: a new ring,
-    /// or the ring of an exited thread, reused. A thread that got no buffer (see
-    /// `bufferless`) is not counted; with reuse, this can exceed `buffers`.
+    /// Times a thread was given a first block since the process started (a
+    /// thread that got none, see `bufferless`, is not counted).
     pub buffers_handed_out: u64,
 }
 
 /// Counts the thread buffers and the memory they take.
 pub fn buffer_stats() -> BufferStats {
+    let blocks = pool().blocks;
     let mut s = BufferStats {
-        bytes: ALLOCATED.load(Ordering::Relaxed),
-        evicted_events: evicted_events(),
+        blocks,
+        bytes: blocks * BLOCK as usize,
+        evicted_events: STOLEN.load(Ordering::Relaxed),
+        bufferless: BLOCKLESS.load(Ordering::Relaxed) as usize,
         buffers_handed_out: HANDED_OUT.load(Ordering::Relaxed),
         ..Default::default()
     };
     for slot in slots() {
-        if slot.ring.is_some() {
-            s.buffers += 1;
-        } else {
-            s.bufferless += 1;
-        }
-        if slot.state.load(Ordering::Relaxed) == ACTIVE {
-            s.active_threads += 1;
-        }
+        let active = slot.state.load(Ordering::Relaxed) == ACTIVE;
+        let holds = slot.ring.count() > 0;
+        s.buffers += holds as usize;
+        s.active_threads += active as usize;
     }
     s
 }
 
-/// Claims a slot for the calling thread: a new ring while the budget allows, else
-/// the buffer of the thread that exited longest ago, else a slot without a ring.
-pub(crate) fn claim(ring_bytes: u64, budget: usize, tid: u64, name: &str) -> (&'static Slot, u64) {
-    let cap = ring_bytes.max(crate::buffer::MIN_CAPACITY).next_power_of_two() as usize;
-    let mut fresh = ALLOCATED.load(Ordering::Relaxed);
-    loop {
-        if fresh + cap > budget {
-            break;
+/// Claims a slot for the calling thread, with rings of `ring_bytes` bytes at
+/// most, and its first block within a budget of `budget` bytes (see the module
+/// docs). Returns the slot, the writer (`None`: no block could be had, the
+/// thread's events are counted as dropped) and the owner's id.
+pub(crate) fn claim(ring_bytes: u64, budget: usize, tid: u64, name: &str) -> (&'static Slot, Option<RingWriter>, u64) {
+    let cap = blocks_for(ring_bytes);
+    let owner = OWNERS.fetch_add(1, Ordering::Relaxed) + 1;
+    let mut pool = pool();
+    let first = pool.block(budget / BLOCK as usize, 0, None);
+    let slot = match pool.free.iter().rposition(|s| s.ring.cap() == cap) {
+        Some(i) => {
+            let slot = pool.free.swap_remove(i);
+            // Its previous owner, and all its events, leave every snapshot now.
+            let gone = slot.ring.final_seq().unwrap_or(0) + slot.dropped.load(Ordering::Relaxed);
+            EVICTED.fetch_add(gone, Ordering::Relaxed);
+            slot
         }
-        match ALLOCATED.compare_exchange_weak(fresh, fresh + cap, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => {
-                let slot = push(Slot::new(Some(Ring::new(cap as u64))));
-                HANDED_OUT.fetch_add(1, Ordering::Relaxed);
-                let cur = slot.take(tid, name);
-                return (slot, cur);
-            }
-            Err(v) => fresh = v,
-        }
-    }
-    // Over budget: reuse the oldest exited thread's slot, preferring one with a ring.
-    let reused = {
-        let mut q = RETIRED_QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-        let pick = q.iter().position(|s| s.ring.is_some()).or(if q.is_empty() { None } else { Some(0) });
-        pick.and_then(|i| q.remove(i))
+        None => push(Slot::new(cap)),
     };
-    if let Some(slot) = reused {
-        // Nobody writes to a retired slot, and only this thread took it off
-        // the queue: the capture succeeds.
-        if let Captured::Copied(_, Some(copy)) = slot.capture(usize::MAX) {
-            EVICTED.fetch_add(copy.walk().count, Ordering::Relaxed);
-        }
-        if slot.ring.is_some() {
-            HANDED_OUT.fetch_add(1, Ordering::Relaxed);
-        }
-        let cur = slot.take(tid, name);
-        return (slot, cur);
+    let writer = slot.take(owner, tid, name, first);
+    if writer.is_some() {
+        HANDED_OUT.fetch_add(1, Ordering::Relaxed);
+    } else {
+        BLOCKLESS.fetch_add(1, Ordering::Relaxed);
     }
-    let slot = push(Slot::new(None));
-    let cur = slot.take(tid, name);
-    (slot, cur)
+    pool.set_live(slot, writer.is_some() as usize);
+    (slot, writer, owner)
 }
 
-/// Marks the slot's owner as exited; its events stay until the slot is reused.
-pub(crate) fn retire(slot: &'static Slot) {
+/// Marks the slot's owner as exited after it wrote `seq` events: its events
+/// stay until other threads need its blocks.
+pub(crate) fn retire(slot: &'static Slot, seq: u64) {
+    slot.ring.finish(seq);
     slot.state.store(RETIRED, Ordering::Relaxed);
-    let mut q = RETIRED_QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-    q.push_back(slot);
+    let mut pool = pool();
+    pool.unlist(slot);
+    if slot.ring.count() > 0 {
+        pool.exited.push_back(slot);
+    } else {
+        pool.free.push(slot);
+    }
 }

@@ -38,7 +38,12 @@ pub struct ThreadSnapshot {
     name: String,
     exited: bool,
     dropped: u64,
-    copy: Option<RingCopy>,
+    /// Events taken with blocks by other threads.
+    evicted: u64,
+    /// Events the thread wrote before the first one copied: overwritten or
+    /// evicted.
+    before: u64,
+    copy: RingCopy,
     walk: Walk,
     /// Whether a consistent copy of the ring was made (see [`ThreadSnapshot::copied`]).
     copied: bool,
@@ -66,11 +71,18 @@ impl ThreadSnapshot {
         self.walk.count
     }
 
-    /// Events the ring overwrote (oldest first) before the snapshot copied it.
-    /// `recorded() + overwritten()` is the number of events the thread logged up
-    /// to the snapshot.
+    /// Events the thread's own ring overwrote (oldest first) before the
+    /// snapshot copied it.
+    /// `recorded() + overwritten() + evicted() + dropped()` is the number of
+    /// events the thread logged, at one moment during the snapshot.
     pub fn overwritten(&self) -> u64 {
-        self.walk.first_seq
+        self.before - self.evicted
+    }
+
+    /// Events taken from the thread's ring with its oldest blocks, for other
+    /// threads, when the memory budget was spent.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
     }
 
     /// Events the thread could not record at all: no buffer (memory budget
@@ -91,7 +103,7 @@ impl ThreadSnapshot {
     /// Bytes of ring the copied events occupied, block headers and padding
     /// included: `buffer_bytes() / recorded()` is the buffer cost per event.
     pub fn buffer_bytes(&self) -> u64 {
-        self.copy.as_ref().map_or(0, |c| c.words.len() as u64 * 8)
+        self.copy.words.len() as u64 * 8
     }
 }
 
@@ -179,16 +191,13 @@ impl Snapshot {
         let mut enc = Encoder::new();
         // Room for events as large as the rings (they are smaller unless their
         // arguments are mostly large integers): one allocation, no copying.
-        let ring_bytes: usize = self.threads.iter().filter_map(|t| t.copy.as_ref()).map(|c| c.words.len() * 8).sum();
+        let ring_bytes: usize = self.threads.iter().map(|t| t.copy.words.len() * 8).sum();
         let mut events_frames = Vec::with_capacity(ring_bytes + 1024);
         let mut thread_infos = Vec::with_capacity(self.threads.len());
         let mut frames = 0u64;
         let mut total = 0u64;
         for (index, t) in self.threads.iter().enumerate() {
-            let (written, nframes, skipped) = match &t.copy {
-                Some(copy) => enc.thread_events(index as u32, copy, &mut events_frames),
-                None => (0, 0, 0),
-            };
+            let (written, nframes, skipped) = enc.thread_events(index as u32, &t.copy, &mut events_frames);
             frames += nframes;
             total += written;
             thread_infos.push(ThreadInfo {
@@ -197,10 +206,11 @@ impl Snapshot {
                 name: t.name.clone(),
                 exited: t.exited,
                 recorded: written,
-                overwritten: t.walk.first_seq,
+                overwritten: t.overwritten(),
                 // Records that could not be re-encoded count as dropped.
                 dropped: t.dropped + skipped + t.walk.malformed,
                 copied: t.copied,
+                evicted: t.evicted,
             });
         }
 

@@ -22,8 +22,6 @@ use crate::level::Level;
 use crate::registry::{self, Slot};
 use crate::wire::record::{self, RECORD_HEADER};
 use core::cell::Cell;
-use core::sync::atomic::Ordering;
-use std::sync::atomic::AtomicU64 as StdAtomicU64;
 
 /// The thread has not logged yet.
 const UNINIT: u8 = 0;
@@ -39,19 +37,20 @@ const NO_RING: u8 = 3;
 const GONE: u8 = 4;
 
 /// How a thread stamps its events: the process's [`Clock`], as the write path
-/// reads it. The values are in the order the compiler tests them in (from the
-/// highest down): the default clock first.
+/// reads it. One bit each, so that [`fast_ring`] tests them one by one (a
+/// test of each bit, where a compare of each value would become a jump
+/// through a table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 enum Stamp {
     /// `CLOCK_MONOTONIC`, a call: the slower path.
     Call = 0,
-    /// [`Clock::None`]: a timestamp of 0.
-    Zero = 1,
+    /// [`Clock::Tsc`]: `rdtsc`.
+    Tsc = 1,
     /// [`Clock::Coarse`]: one load.
     Coarse = 2,
-    /// [`Clock::Tsc`]: `rdtsc`.
-    Tsc = 3,
+    /// [`Clock::None`]: a timestamp of 0.
+    Zero = 4,
 }
 
 /// The calling thread's writer state. Only this thread touches it.
@@ -63,8 +62,11 @@ struct Writer {
     /// Where the next record goes, and the events written so far.
     cursor: Cursor,
     /// The thread's ring, while the thread may write an event into it: `Some`
-    /// in state [`ACTIVE`] only. The hot path checks this and nothing else.
+    /// in state [`ACTIVE`] only. Set with [`Writer::set_ring`] only.
     ring: Cell<Option<RingWriter>>,
+    /// `ring` while the clock is the counter, else `None`: the hot path of the
+    /// default clock checks this and nothing else (not the clock too).
+    tsc_ring: Cell<Option<RingWriter>>,
     slot: Cell<Option<&'static Slot>>,
     /// Unique per thread that ever logged (0 before the first event).
     owner: Cell<u64>,
@@ -79,10 +81,19 @@ impl Writer {
             stamp: Cell::new(Stamp::Call),
             cursor: Cursor::new(),
             ring: Cell::new(None),
+            tsc_ring: Cell::new(None),
             slot: Cell::new(None),
             owner: Cell::new(0),
             calls: Cell::new(0),
         }
+    }
+
+    /// Gives the thread its ring (or takes it away), for the paths of every
+    /// clock: `tsc_ring` follows `ring` and the clock.
+    #[inline(always)]
+    fn set_ring(&self, ring: Option<RingWriter>) {
+        self.ring.set(ring);
+        self.tsc_ring.set(if self.stamp.get() == Stamp::Tsc { ring } else { None });
     }
 
     /// Counts an event this thread could not record.
@@ -120,17 +131,14 @@ struct ExitGuard;
 impl Drop for ExitGuard {
     fn drop(&mut self) {
         let _ = WRITER.try_with(|w| {
-            w.ring.set(None);
+            w.set_ring(None);
             w.state.set(GONE);
             if let Some(slot) = w.slot.get() {
-                registry::retire(slot);
+                registry::retire(slot, w.cursor.seq.get());
             }
         });
     }
 }
-
-/// Owners handed out so far (cold path only).
-static OWNERS: StdAtomicU64 = StdAtomicU64::new(0);
 
 /// A process-unique id for a call of an instrumented function: the thread's
 /// owner number and a per-thread counter, with no atomic read-modify-write.
@@ -184,13 +192,9 @@ pub fn raw_reserve_commit() -> bool {
         }
     };
     let cur = &w.cursor;
-    let res = match ring.try_reserve(cur.pos.get(), RECORD_HEADER) {
-        Some(res) => res,
-        None => match ring.reserve_rest(cur, RECORD_HEADER) {
-            Some(res) => res,
-            None => return false,
-        },
-    };
+    let (ring, res) = ring.reserve(cur, RECORD_HEADER, &mut |_| grow(w));
+    w.set_ring(Some(ring));
+    let Some(res) = res else { return false };
     let written = put_record(&res, id, 0, &[], |_| {});
     if let Some(len) = written {
         ring.commit(cur, res, len);
@@ -224,47 +228,112 @@ where
     write_args(cs, args::Dyn { tags, size, has_fmt, encode });
 }
 
+/// Calls [`write_slow`] from a fast path, with the arguments as the fast path
+/// holds them: a tuple of up to two words by value (in registers, spilled
+/// only on this path), a larger one by reference (the caller's copy, so that
+/// the fast path does not rebuild it). A macro, not a function: the arguments
+/// are not moved once more on the way.
+macro_rules! slow {
+    ($cs:expr, $args:expr) => {
+        if size_of::<A>() <= 16 { write_slow_by_value($cs, $args) } else { write_slow($cs, &$args) }
+    };
+}
+
+/// Picks the fast path: events of fixed-width arguments take the short path
+/// inline; events with strings jump to a copy of it for their strings'
+/// lengths (up to [`args::SHORT_BYTES`], up to [`args::MEDIUM_BYTES`]), or
+/// to the path for long strings, so that none pays for another's registers.
 #[inline(always)]
 fn write_args<A: Args>(cs: &'static Callsite, args: A) {
+    if A::FIXED {
+        write_short::<A, { args::SHORT_BYTES }>(cs, args)
+    } else if args.all_short::<{ args::SHORT_BYTES }>() {
+        write_short_out::<A, { args::SHORT_BYTES }>(cs, args)
+    } else if args.all_short::<{ args::MEDIUM_BYTES }>() {
+        write_short_out::<A, { args::MEDIUM_BYTES }>(cs, args)
+    } else {
+        write_long(cs, args)
+    }
+}
+
+/// [`write_short`] out of line, for events with strings.
+#[inline(never)]
+fn write_short_out<A: Args, const MAX: usize>(cs: &'static Callsite, args: A) {
+    write_short::<A, MAX>(cs, args)
+}
+
+/// The fast path of an event whose strings are short, at most `MAX` bytes
+/// (every event without a string): it calls nothing, so that it saves no
+/// registers. Raw arguments, a thread that may write (its ring is there),
+/// room in the open block, and a clock read inline. Everything else takes
+/// [`write_slow`], which gets the arguments by value: small tuples stay in
+/// registers.
+///
+/// The reservation is the most the arguments can take, a constant: its check
+/// is one compare, and the writer's checks against it fold away. The record
+/// itself takes what it writes; the rest of the reservation stays
+/// unpublished, for the next record.
+#[inline(always)]
+fn write_short<A: Args, const MAX: usize>(cs: &'static Callsite, args: A) {
     let tags = args.tags();
     let tags = tags.as_ref();
-    let bound = args::str_bound(tags.len());
     let ext = record::ext_tag_bytes(tags.len());
-    let len = (RECORD_HEADER + ext).saturating_add(args.size(bound) as u64).next_multiple_of(8);
     let w = writer();
-    // The fast path calls nothing, so that it saves no registers: raw
-    // arguments recorded whole (no string to cut), a thread that may write
-    // (its ring is there), room in the open block, and a clock read inline.
-    // Everything else takes the slower path below, which gets the arguments
-    // by value: small tuples stay in registers.
-    if args.all_whole_raw(bound)
-        && let Some(ring) = w.ring.get()
-    {
-        // The clock first: a clock read through a call leaves at once.
-        let ts = match w.stamp.get() {
-            Stamp::Tsc => crate::clock::rdtsc(),
-            Stamp::Coarse => crate::clock::coarse(),
-            Stamp::Zero => 0,
-            Stamp::Call => return write_slow(cs, args, len),
-        };
-        if let Some(res) = ring.try_reserve(w.cursor.pos.get(), len)
-            && let Some(written) = put_record(&res, callsite_id(cs), ts, tags, |rw| args.encode(rw, bound))
+    if let Some((ring, ts)) = fast_ring(w) {
+        let reserve = (RECORD_HEADER + ext + args.short_size::<MAX>() as u64).next_multiple_of(8);
+        if let Some(res) = ring.try_reserve(w.cursor.pos.get(), reserve)
+            && let Some(written) = put_record(&res, callsite_id(cs), ts, tags, |rw| args.encode_short::<MAX>(rw))
         {
             ring.commit(&w.cursor, res, written);
             return;
         }
     }
-    write_slow(cs, args, len);
+    slow!(cs, args);
+}
+
+/// The exact length of the record of `args`, whose strings keep at most
+/// `bound` bytes.
+#[inline(always)]
+fn record_len<A: Args>(args: &A, tags: &[u8], bound: usize) -> u64 {
+    (RECORD_HEADER + record::ext_tag_bytes(tags.len())).saturating_add(args.size(bound) as u64).next_multiple_of(8)
+}
+
+/// The fast path for events with a string longer than
+/// [`args::MEDIUM_BYTES`] (or more than 12 arguments): the record's exact
+/// length is reserved.
+#[inline(never)]
+fn write_long<A: Args>(cs: &'static Callsite, args: A) {
+    let tags = args.tags();
+    let tags = tags.as_ref();
+    let bound = args::str_bound(tags.len());
+    let len = record_len(&args, tags, bound);
+    let w = writer();
+    if args.all_whole_raw(bound)
+        && let Some((ring, ts)) = fast_ring(w)
+        && let Some(res) = ring.try_reserve(w.cursor.pos.get(), len)
+        && let Some(written) = put_record(&res, callsite_id(cs), ts, tags, |rw| args.encode(rw, bound))
+    {
+        ring.commit(&w.cursor, res, written);
+        return;
+    }
+    slow!(cs, args);
+}
+
+/// [`write_slow`] for small tuples.
+#[inline(never)]
+fn write_slow_by_value<A: Args>(cs: &'static Callsite, args: A) {
+    write_slow(cs, &args)
 }
 
 /// Every case the fast path of [`write`] leaves out: the thread's first event,
 /// a new block, a clock read through a system call, arguments formatted at the
 /// call, and events that cannot be recorded.
 #[inline(never)]
-fn write_slow<A: Args>(cs: &'static Callsite, args: A, len: u64) {
+fn write_slow<A: Args>(cs: &'static Callsite, args: &A) {
     let tags = args.tags();
     let tags = tags.as_ref();
     let bound = args::str_bound(tags.len());
+    let len = record_len(args, tags, bound);
     let id = callsite_id(cs);
     let w = writer();
     let ring = loop {
@@ -281,7 +350,9 @@ fn write_slow<A: Args>(cs: &'static Callsite, args: A, len: u64) {
         // Raw arguments only (a new block, a clock read through a call, or
         // strings to cut): `len` bounds the record, so it is reserved
         // exactly, in this block or the next, and no user code runs.
-        let written = ring.reserve(cur, len).and_then(|res| {
+        let (ring, res) = ring.reserve(cur, len, &mut |_| grow(w));
+        w.set_ring(Some(ring));
+        let written = res.and_then(|res| {
             let n = put_record(&res, id, stamp(w), tags, |rw| args.encode(rw, bound))?;
             ring.commit(cur, res, n);
             Some(n)
@@ -292,7 +363,7 @@ fn write_slow<A: Args>(cs: &'static Callsite, args: A, len: u64) {
         }
         return;
     }
-    write_formatted(w, ring, id, &args, tags, bound, len);
+    write_formatted(w, ring, id, args, tags, bound, len);
 }
 
 /// [`write_slow`] for arguments formatted at the call: the record's length is
@@ -302,12 +373,14 @@ fn write_formatted<A: Args>(w: &Writer, ring: RingWriter, id: u32, args: &A, tag
     let cur = &w.cursor;
     // While the arguments are formatted, the thread has no ring to write to:
     // an event logged by a `Display` impl is dropped and counted.
-    let busy = Busy::enter(w, ring);
+    let mut busy = Busy::enter(w, ring);
     loop {
         // The rest of the open block, or of the next one. The cursor stays
         // where the ring's published position is, also if a `Display` impl
-        // panics below.
-        let Some(res) = ring.reserve_rest(cur, len.min(MAX_RECORD)) else {
+        // panics below (and the guard keeps the writer of the open block).
+        let (ring, res) = busy.ring.reserve_rest(cur, len.min(MAX_RECORD), &mut |_| grow(w));
+        busy.ring = ring;
+        let Some(res) = res else {
             w.count_dropped();
             break;
         };
@@ -326,10 +399,36 @@ fn write_formatted<A: Args>(w: &Writer, ring: RingWriter, id: u32, args: &A, tag
             // A formatted value did not fit in the rest of this block: end
             // the block (the pad word goes where the record began) and redo
             // the record in the next one.
-            None => ring.next_block(cur),
+            None => busy.ring = ring.next_block(cur, &mut |_| grow(w)),
         }
     }
     busy.done();
+}
+
+/// The next block for the writer's ring, when it fills the open one (see
+/// `registry.rs`): `None` reuses its own oldest.
+fn grow(w: &Writer) -> Option<&'static crate::buffer::Block> {
+    registry::grow(w.slot.get()?, crate::settings::current().memory_budget)
+}
+
+/// The ring and the timestamp of the fast paths: `None` before the thread's
+/// first event, while it may not write, and for a clock read through a call
+/// (the slower path reads it). The counter (the default where there is one)
+/// costs one check, of `tsc_ring`; the other clocks a test of their bit more.
+#[inline(always)]
+fn fast_ring(w: &Writer) -> Option<(RingWriter, u64)> {
+    if let Some(ring) = w.tsc_ring.get() {
+        return Some((ring, crate::clock::rdtsc()));
+    }
+    let ring = w.ring.get()?;
+    let s = w.stamp.get() as u8;
+    if s & Stamp::Coarse as u8 != 0 {
+        Some((ring, crate::clock::coarse()))
+    } else if s & Stamp::Zero as u8 != 0 {
+        Some((ring, 0))
+    } else {
+        None
+    }
 }
 
 /// The timestamp of an event written now, read with the thread's clock.
@@ -355,7 +454,7 @@ struct Busy<'a> {
 impl<'a> Busy<'a> {
     #[inline(always)]
     fn enter(w: &'a Writer, ring: RingWriter) -> Self {
-        w.ring.set(None);
+        w.set_ring(None);
         w.state.set(BUSY);
         Busy { w, ring }
     }
@@ -363,7 +462,7 @@ impl<'a> Busy<'a> {
     #[inline(always)]
     fn done(self) {
         self.w.state.set(ACTIVE);
-        self.w.ring.set(Some(self.ring));
+        self.w.set_ring(Some(self.ring));
         core::mem::forget(self);
     }
 }
@@ -372,7 +471,7 @@ impl Drop for Busy<'_> {
     /// Only on unwinding: [`Busy::done`] forgets the guard.
     fn drop(&mut self) {
         self.w.state.set(ACTIVE);
-        self.w.ring.set(Some(self.ring));
+        self.w.set_ring(Some(self.ring));
         self.w.count_dropped();
     }
 }
@@ -398,19 +497,19 @@ fn cold_prepare(w: &Writer, level: Level) -> bool {
             let clock = crate::clock::init();
             let cfg = crate::settings::current();
             let (tid, name) = thread_identity();
-            let (slot, start) = registry::claim(cfg.buffer_size, cfg.memory_budget, tid, &name);
+            let (slot, writer, owner) = registry::claim(cfg.buffer_size, cfg.memory_budget, tid, &name);
             w.slot.set(Some(slot));
-            w.owner.set(OWNERS.fetch_add(1, Ordering::Relaxed) + 1);
+            w.owner.set(owner);
             w.stamp.set(match Clock::from_u8(clock) {
                 Some(Clock::Tsc) => Stamp::Tsc,
                 Some(Clock::Coarse) => Stamp::Coarse,
                 Some(Clock::None) => Stamp::Zero,
                 Some(Clock::Monotonic) | None => Stamp::Call,
             });
-            match &slot.ring {
+            match writer {
                 Some(ring) => {
-                    w.cursor.restart(start);
-                    w.ring.set(Some(ring.writer()));
+                    w.cursor.restart(8);
+                    w.set_ring(Some(ring));
                     w.state.set(ACTIVE);
                     true
                 }

@@ -8,12 +8,14 @@
 //! ```
 //!
 //! The test compiles the production files into itself: `sync.rs` (which
-//! resolves to loom's atomics here), `buffer.rs` (the ring, its reservations
-//! and the copy protocol), `write/record_writer.rs` (how the write path stores
-//! a record) and `wire/record.rs` (the layout). A record is written exactly as
-//! the write path writes one: a reservation (`try_reserve`, else
-//! `reserve_rest`, which opens the next block), `put_record`, `commit`. Under
-//! loom, blocks are 64 bytes and the smallest ring has two of them.
+//! resolves to loom's atomics here), `buffer.rs` (the rings, their blocks and
+//! reservations, the copy protocol, taking a block from another ring),
+//! `write/record_writer.rs` (how the write path stores a record) and
+//! `wire/record.rs` (the layout). A record is written exactly as the write
+//! path writes one: a reservation (`reserve`, which opens the next block with
+//! a block that the test's "registry" gives, or the ring's own oldest),
+//! `put_record`, `commit`. Under loom, blocks are 64 bytes: a block holds
+//! three 16-byte records after its header word, then a pad word.
 #![cfg(ttlog_loom)]
 
 #[path = "../src/sync.rs"]
@@ -37,83 +39,79 @@ mod buffer;
 #[allow(dead_code)] // The model stores whole words, not every kind of argument.
 mod record_writer;
 
-use buffer::{BLOCK, Cursor, MIN_CAPACITY, Ring, RingCopy};
+use buffer::{Block, Cursor, Ring, RingCopy, RingWriter};
 use loom::thread;
 use record::RECORD_HEADER;
 use record_writer::put_record;
 
-/// The callsite id record `i` carries, so that header and timestamp of one
-/// record can be checked against each other.
-fn id_of(i: u64) -> u32 {
-    1 + (i % 1000) as u32
+/// The callsite id record `i` of owner `owner` carries, so that header and
+/// timestamp of one record can be checked against each other, and a record of
+/// another owner told apart.
+fn id_of(owner: u64, i: u64) -> u32 {
+    (owner * 1000 + i % 1000) as u32
+}
+
+/// A new ring of `cap` blocks owned by `owner`, with its first block, and a
+/// cursor at its start.
+fn ring(cap: usize, owner: u64) -> (&'static Ring, RingWriter, Cursor) {
+    let ring: &'static Ring = Box::leak(Box::new(Ring::new(cap)));
+    let w = ring.start_owner(owner, Some(Block::leak())).expect("a writer");
+    let cur = Cursor::new();
+    cur.restart(8);
+    (ring, w, cur)
 }
 
 /// Writes record `i` with the write path's own steps: a header whose id
-/// encodes `i`, a timestamp word of `i` and, with `payload`, an argument word
-/// of `!i`, so a reader can tell a record torn between two writes.
-fn write_record(ring: &'static Ring, cur: &Cursor, i: u64, payload: bool) {
-    let w = ring.writer();
-    let len = RECORD_HEADER + if payload { 8 } else { 0 };
-    let res = match w.try_reserve(cur.pos.get(), len) {
-        Some(res) => res,
-        None => w.reserve_rest(cur, len).expect("a record shorter than a block"),
-    };
-    let n = put_record(&res, id_of(i), i, &[], |rw| {
-        if payload {
-            rw.put_le(!i as u128, 8);
-        }
-    })
-    .expect("the record fits its reservation");
+/// encodes the owner and `i`, a timestamp word of `i`. When the open block is
+/// full, the next block is `given()` (a new or taken block), or the ring's own
+/// oldest.
+fn write(
+    w: RingWriter,
+    cur: &Cursor,
+    owner: u64,
+    i: u64,
+    given: &mut dyn FnMut() -> Option<&'static Block>,
+) -> RingWriter {
+    let (w, res) = w.reserve(cur, RECORD_HEADER, &mut |_| given());
+    let res = res.expect("a record shorter than a block");
+    let n = put_record(&res, id_of(owner, i), i, &[], |_| {}).expect("the record fits its reservation");
     w.commit(cur, res, n);
+    w
 }
 
-fn write(ring: &'static Ring, cur: &Cursor, i: u64) {
-    write_record(ring, cur, i, false);
-}
-
-/// Checks a copy: every record intact, sequence numbers contiguous, and the
-/// count consistent with how many records the writer had published at most.
-fn check(copy: &RingCopy, written_at_most: u64) {
+/// Checks a copy of `owner`'s ring: every record intact and the owner's, the
+/// sequence contiguous, and at most `written` records.
+fn check(copy: &RingCopy, owner: u64, written: u64) {
     let walk = copy.walk();
     assert_eq!(walk.malformed, 0, "malformed record in a copy");
     for (k, r) in copy.records().enumerate() {
-        let words = r.words;
-        let i = words[1];
-        assert_eq!(words[0] as u32, id_of(i), "torn record: header and timestamp of {i} disagree");
-        if let Some(&arg) = words.get(2) {
-            assert_eq!(arg, !i, "torn record: timestamp and argument of {i} disagree");
-        }
+        let i = r.words[1];
+        assert_eq!(r.words[0] as u32, id_of(owner, i), "torn or foreign record: header and timestamp of {i} disagree");
         assert_eq!(i, walk.first_seq + k as u64, "gap or duplicate in the sequence");
     }
-    assert!(walk.first_seq + walk.count <= written_at_most);
-}
-
-fn leak_ring() -> &'static Ring {
-    Box::leak(Box::new(Ring::new(MIN_CAPACITY)))
+    assert!(walk.first_seq + walk.count <= written);
 }
 
 #[test]
 fn a_copy_never_holds_a_torn_record() {
-    // 2 blocks of 64 bytes, 16-byte records: three records per block after the
-    // block header, then a pad word, so eight records lap the ring, cross every
-    // block boundary, and put records after records within a block.
-    assert_eq!(MIN_CAPACITY, 2 * BLOCK);
+    // A ring of two blocks that grows to two, then reuses its oldest: eight
+    // records cross every block boundary and lap the ring.
     const N: u64 = 8;
     loom::model(|| {
-        let ring = leak_ring();
-        let cur = Cursor::at(ring.start_owner());
+        let (ring, w, cur) = ring(2, 1);
         let writer = thread::spawn(move || {
+            let mut w = w;
             for i in 0..N {
-                write(ring, &cur, i);
+                w = write(w, &cur, 1, i, &mut || Some(Block::leak()));
             }
         });
-        if let Some(copy) = ring.copy(0, usize::MAX) {
-            check(&copy, N);
+        if let Some(copy) = ring.copy(1, usize::MAX) {
+            check(&copy, 1, N);
         }
         writer.join().unwrap();
         // Quiescent: the last records are all there.
-        let copy = ring.copy(0, usize::MAX).expect("no writer, no lapping");
-        check(&copy, N);
+        let copy = ring.copy(1, usize::MAX).expect("no writer, a copy");
+        check(&copy, 1, N);
         let walk = copy.walk();
         assert_eq!(walk.first_seq + walk.count, N);
         assert!(walk.count >= 2);
@@ -124,18 +122,18 @@ fn a_copy_never_holds_a_torn_record() {
 fn a_copy_after_some_writes_sees_them() {
     // A write that happened before the copy started (joined) is always seen.
     loom::model(|| {
-        let ring = leak_ring();
-        let cur = Cursor::at(ring.start_owner());
+        let (ring, mut w, cur) = ring(2, 1);
         for i in 0..2 {
-            write(ring, &cur, i);
+            w = write(w, &cur, 1, i, &mut || None);
         }
         let writer = thread::spawn(move || {
+            let mut w = w;
             for i in 2..4 {
-                write(ring, &cur, i);
+                w = write(w, &cur, 1, i, &mut || Some(Block::leak()));
             }
         });
-        let copy = ring.copy(0, usize::MAX).expect("two more records cannot lap the copy");
-        check(&copy, 4);
+        let copy = ring.copy(1, usize::MAX).expect("two more records cannot lap the copy");
+        check(&copy, 1, 4);
         let walk = copy.walk();
         // Records 0 and 1 were published before the copy began: present, or
         // counted as overwritten.
@@ -145,50 +143,64 @@ fn a_copy_after_some_writes_sees_them() {
 }
 
 #[test]
-fn a_new_owner_is_never_mixed_with_the_old_one() {
+fn a_block_taken_by_another_thread_is_never_copied_with_its_data() {
+    // Ring 1 holds two blocks (records 0..5). Another thread takes its oldest
+    // block and writes its own record into it; meanwhile a reader copies ring
+    // 1. The copy never holds the other thread's record, and when the evicted
+    // count reads the same before and after, the counts add up.
     loom::model(|| {
-        let ring = leak_ring();
-        let cur = Cursor::at(ring.start_owner());
-        for i in 0..2 {
-            write(ring, &cur, i);
+        let (ring1, mut w, cur) = ring(2, 1);
+        for i in 0..5 {
+            w = write(w, &cur, 1, i, &mut || Some(Block::leak()));
         }
-        let second = thread::spawn(move || {
-            let start = ring.start_owner();
-            let cur = Cursor::at(start);
-            for i in 0..2 {
-                write(ring, &cur, i);
+        assert_eq!(ring1.count(), 2);
+        let thief = thread::spawn(move || {
+            let (block, events) = ring1.take_oldest().expect("two blocks");
+            assert_eq!(events, 3);
+            let (_, w2, cur2) = ring(2, 2);
+            // Its first block is full after three records; the fourth goes to
+            // the taken block.
+            let mut w2 = w2;
+            let mut taken = Some(block);
+            for i in 0..4 {
+                w2 = write(w2, &cur2, 2, i, &mut || taken.take());
             }
-            start
         });
-        // A reader that only trusts data from the new owner's start on.
-        let start = second.join().unwrap();
-        let copy = ring.copy(start, usize::MAX).unwrap();
-        let walk = copy.walk();
-        assert_eq!(walk.first_seq, 0);
-        assert_eq!(walk.count, 2);
-        check(&copy, 2);
+        // `None` when the block was being taken: a capture tries again.
+        if let Some(copy) = ring1.copy(1, usize::MAX) {
+            check(&copy, 1, 5);
+            let walk = copy.walk();
+            // One moment: recorded + overwritten + evicted = 5, overwritten 0.
+            assert_eq!(walk.first_seq + walk.count, 5);
+            assert_eq!(walk.first_seq, copy.evicted, "the events before the copy are the evicted ones");
+        }
+        thief.join().unwrap();
+        let walk = ring1.copy(1, usize::MAX).expect("a copy").walk();
+        assert_eq!((walk.first_seq, walk.count, ring1.evicted()), (3, 2, 3));
     });
 }
 
 #[test]
-fn records_with_arguments_are_never_torn() {
-    // 24-byte records (header, timestamp, one argument word): two per 64-byte
-    // block, then a pad word, so that five records lap the two-block ring.
-    const N: u64 = 5;
+fn the_owner_and_a_thief_agree_on_the_oldest_block() {
+    // The owner fills its two-block ring and reuses its oldest while another
+    // thread takes the oldest: every event ends up recorded, overwritten or
+    // evicted, exactly once.
     loom::model(|| {
-        let ring = leak_ring();
-        let cur = Cursor::at(ring.start_owner());
-        let writer = thread::spawn(move || {
-            for i in 0..N {
-                write_record(ring, &cur, i, true);
-            }
-        });
-        if let Some(copy) = ring.copy(0, usize::MAX) {
-            check(&copy, N);
+        let (ring1, mut w, cur) = ring(2, 1);
+        for i in 0..4 {
+            w = write(w, &cur, 1, i, &mut || Some(Block::leak()));
         }
-        writer.join().unwrap();
-        let copy = ring.copy(0, usize::MAX).expect("no writer, no lapping");
-        check(&copy, N);
-        assert_eq!(copy.walk().first_seq + copy.walk().count, N);
+        let thief = thread::spawn(move || ring1.take_oldest().map(|(_, events)| events));
+        let mut w = w;
+        for i in 4..7 {
+            w = write(w, &cur, 1, i, &mut || None);
+        }
+        let _ = w;
+        let taken = thief.join().unwrap();
+        let walk = ring1.copy(1, usize::MAX).expect("a copy").walk();
+        let evicted = ring1.evicted();
+        assert_eq!(taken.unwrap_or(0), evicted);
+        assert!(walk.first_seq >= evicted);
+        assert_eq!(walk.first_seq + walk.count, 7, "evicted {evicted}, {walk:?}");
     });
 }

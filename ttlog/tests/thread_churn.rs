@@ -41,7 +41,7 @@ fn check(snap: &ttlog::Snapshot) -> usize {
         let th = decoded.threads[*index as usize].as_ref().unwrap();
         assert_eq!(seqs.len() as u64, th.recorded);
         for (k, s) in seqs.iter().enumerate() {
-            assert_eq!(*s, th.overwritten + k as u64, "{}: gap or duplicate", th.name);
+            assert_eq!(*s, th.overwritten + th.evicted + k as u64, "{}: gap or duplicate", th.name);
         }
     }
     per_thread.len()
@@ -101,21 +101,23 @@ fn a_hundred_thousand_short_threads_stay_within_the_budget() {
     let final_threads = check(&ttlog::snapshot("churn-end"));
     let peak = rss_kib("VmHWM:");
 
-    // Every buffer ever made fits in the budget; exited threads' buffers were
-    // reused rather than new ones made.
-    assert!(stats.buffers <= BUDGET / RING, "{stats:?}");
-    assert_eq!(stats.bytes, stats.buffers * RING);
-    assert!(stats.evicted_events > 0, "buffers of exited threads were never reused: {stats:?}");
+    // Every block ever made fits in the budget; exited threads' blocks were
+    // taken rather than new ones made.
+    assert!(stats.blocks <= BUDGET / ttlog::BLOCK_BYTES, "{stats:?}");
+    assert_eq!(stats.bytes, stats.blocks * ttlog::BLOCK_BYTES);
+    assert!(stats.evicted_events > 0, "blocks of exited threads were never taken: {stats:?}");
+    assert_eq!(stats.buffers_handed_out, TOTAL as u64, "{stats:?}");
     // Without reuse, 100,000 rings would take 1.6 GB; the process stays far
     // below: the budget plus stacks of the live threads and snapshot copies.
     assert!(peak < 128 << 10, "peak RSS {} MiB", peak >> 10);
     assert!(snaps >= 2, "the checker took only {snaps} snapshots");
     println!(
-        "{TOTAL} threads ({ALIVE} alive at a time) in {elapsed:?}: {} buffers ({} MiB), {} buffer-less, \
-         {} events evicted; {snaps} concurrent snapshots checked ({threads_seen} thread copies), \
+        "{TOTAL} threads ({ALIVE} alive at a time) in {elapsed:?}: {} blocks ({} MiB) held by {} threads, \
+         {} buffer-less, {} events evicted; {snaps} concurrent snapshots checked ({threads_seen} thread copies), \
          {final_threads} threads in the last; peak RSS {} MiB",
-        stats.buffers,
+        stats.blocks,
         stats.bytes >> 20,
+        stats.buffers,
         stats.bufferless,
         stats.evicted_events,
         peak >> 10

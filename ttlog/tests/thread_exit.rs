@@ -1,7 +1,8 @@
-//! What happens to a thread's buffer when the thread ends: its last events stay
-//! in the recorder until the memory budget needs the space, and then the
-//! buffer of the thread that exited longest ago goes to the new thread. With
-//! the budget spent and nobody exited, a new thread's events are counted as
+//! What happens to a thread's blocks when the thread ends: its last events
+//! stay in the recorder until the memory budget needs the space, and then the
+//! blocks of the thread that exited longest ago go to new threads (and once
+//! it has none, its slot too). With the budget spent, nobody exited and every
+//! live thread down to one block, a new thread's events are counted as
 //! dropped.
 //!
 //! One test, because the budget is process-wide; the main thread never logs, so
@@ -28,7 +29,8 @@ fn thread<'a>(snap: &'a ttlog::Snapshot, name: &str) -> Option<&'a ttlog::Thread
 #[test]
 fn exited_threads_stay_until_their_buffer_is_needed() {
     const RING: usize = 16 * 1024;
-    ttlog::Builder::new().buffer_size(RING).memory_budget(2 * RING).init().unwrap();
+    // Room for two blocks; each thread below logs less than a block.
+    ttlog::Builder::new().buffer_size(RING).memory_budget(2 * ttlog::BLOCK_BYTES).init().unwrap();
 
     run("first", 10);
     run("second", 20);
@@ -38,17 +40,17 @@ fn exited_threads_stay_until_their_buffer_is_needed() {
         assert!(t.exited());
         assert_eq!(t.recorded(), n);
     }
-    assert_eq!(ttlog::buffer_stats().buffers, 2);
+    assert_eq!((ttlog::buffer_stats().buffers, ttlog::buffer_stats().blocks), (2, 2));
 
-    // The budget holds two buffers: the third thread takes over the buffer of
-    // the one that exited first.
+    // The budget holds two blocks: the third thread takes the block of the
+    // one that exited first, and its slot.
     run("third", 5);
     let snap = ttlog::snapshot("after three");
     assert!(thread(&snap, "first").is_none(), "first's buffer should have gone to third");
     assert_eq!(thread(&snap, "second").unwrap().recorded(), 20);
     assert_eq!(thread(&snap, "third").unwrap().recorded(), 5);
     let stats = ttlog::buffer_stats();
-    assert_eq!(stats.buffers, 2, "reused, not allocated again");
+    assert_eq!((stats.buffers, stats.blocks), (2, 2), "taken, not allocated again");
     assert_eq!(stats.evicted_events, 10);
 
     // Two live threads take both buffers (the exited threads' events go): a

@@ -226,7 +226,7 @@ macro_rules! case {
 fn event(t: u8, seq: u64, log: bool) -> (String, bool) {
     let mut r = Rng::new(((t as u64) << 48) ^ seq.wrapping_mul(0x2545_F491_4F6C_DD1D));
     local::set_panics(false);
-    let text = match r.below(17) {
+    let text = match r.below(18) {
         // The shape that overflowed: a value formatted at the call, then a raw one.
         0 => {
             let p = Pad::new(&mut r);
@@ -428,6 +428,16 @@ fn event(t: u8, seq: u64, log: bool) -> (String, bool) {
                 n[4],
                 &*s[5]
             )
+        }
+        16 => {
+            // Raw values only, strings among them of every length: the fast
+            // paths for short, medium and long strings, and values appended
+            // after a string's last partial word.
+            let (a, b) = (r.len(), r.len());
+            let (s1, s2) = (r.text(a), r.text(b));
+            let (n, x, c) = (r.next() as u32, r.next() as f64 / 3.0, char::from_u32(0x61 + r.below(26) as u32));
+            let c = c.unwrap_or('x');
+            case!(log, "{} {} r {} {} {} {} {}", t, seq, &*s1, n, &*s2, x, c)
         }
         // Fillers: short records of several lengths, to move the others to
         // every offset of a block.

@@ -300,6 +300,7 @@ mod tests {
             overwritten: 0,
             dropped: 0,
             copied: true,
+            evicted: 0,
         })
     }
 

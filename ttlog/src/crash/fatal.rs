@@ -11,7 +11,7 @@ use crate::buffer::BLOCK;
 use crate::clock::{self, ClockPoint};
 use crate::registry::{self, Captured};
 use crate::snapshot::file::{put_file_name, snapshot_dir};
-use crate::wire::write::{HeaderRef, SliceOut, SmallCrc, ThreadFlags, encode_thread};
+use crate::wire::write::{HeaderRef, SliceOut, SmallCrc, ThreadCounts, ThreadFlags, encode_thread};
 use crate::wire::{self, CallsiteInfo, Out, record};
 use std::cell::UnsafeCell;
 use std::ffi::CString;
@@ -261,7 +261,9 @@ fn write_fatal_frames(fatal: &Fatal, scratch: &mut Scratch, fd: libc::c_int, rea
         let (first_seq, recorded) = count_records(words);
         let flags = ThreadFlags { exited: m.exited, copied };
         let ok = write_small_frame(fd, &mut scratch.small, wire::kind::THREAD, |o| {
-            encode_thread(o, index as u32, m.tid, m.name_str(), flags, recorded, first_seq, m.dropped)
+            let before = m.before_copy(recorded, first_seq);
+            let n = ThreadCounts { recorded, overwritten: before - m.evicted, dropped: m.dropped, evicted: m.evicted };
+            encode_thread(o, index as u32, m.tid, m.name_str(), flags, n)
         });
         if !ok {
             return false;
@@ -297,7 +299,7 @@ fn write_fatal_frames(fatal: &Fatal, scratch: &mut Scratch, fd: libc::c_int, rea
 fn capture_raw(slot: &registry::Slot, buf: &mut [u64]) -> Option<(registry::Owner, core::ops::Range<usize>, bool)> {
     let mut last = match slot.capture_raw(buf) {
         Captured::Unowned => return None,
-        Captured::Copied(owner, range) => return Some((owner, range.unwrap_or(0..0), true)),
+        Captured::Copied(owner, range) => return Some((owner, range, true)),
         Captured::Failed(owner) => owner,
     };
     let small = ((2 * BLOCK / 8) as usize).min(buf.len());
@@ -305,7 +307,7 @@ fn capture_raw(slot: &registry::Slot, buf: &mut [u64]) -> Option<(registry::Owne
     for _ in 0..64 {
         match slot.capture_raw(small) {
             Captured::Unowned => return None,
-            Captured::Copied(owner, range) => return Some((owner, range.unwrap_or(0..0), true)),
+            Captured::Copied(owner, range) => return Some((owner, range, true)),
             Captured::Failed(owner) => last = owner,
         }
         std::hint::spin_loop();

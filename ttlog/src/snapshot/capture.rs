@@ -2,7 +2,7 @@
 //! writing (the protocol is [`crate::buffer`]'s and [`crate::registry`]'s).
 
 use super::{Snapshot, ThreadSnapshot};
-use crate::buffer::{BLOCK, RingCopy};
+use crate::buffer::RingCopy;
 use crate::clock::ClockPoint;
 use crate::registry::{self, Captured};
 
@@ -29,14 +29,16 @@ pub fn snapshot(reason: &str) -> Snapshot {
             Some(c) => c,
             None => continue,
         };
-        let walk = copy.as_ref().map(|c| c.copy.walk()).unwrap_or_default();
+        let walk = copy.copy.walk();
         threads.push(ThreadSnapshot {
             tid: owner.tid,
             name: owner.name_str().to_owned(),
             exited: owner.exited,
             dropped: owner.dropped,
-            copied: copy.as_ref().is_none_or(|c| c.copied),
-            copy: copy.map(|c| c.copy),
+            evicted: if copy.copied { owner.evicted } else { 0 },
+            before: if copy.copied { owner.before_copy(walk.count, walk.first_seq) } else { 0 },
+            copied: copy.copied,
+            copy: copy.copy,
             walk,
         });
     }
@@ -61,26 +63,27 @@ struct Copy {
     copied: bool,
 }
 
-/// Captures a slot: `None` if no thread ever owned it. A writer that laps
-/// every copy of its whole ring (a reader descheduled while the ring turns
-/// over, again and again) gets its newest two blocks copied instead, which
-/// it cannot lap unless it fills its whole ring during a copy of 8 KiB;
+/// Captures a slot: `None` if no thread ever owned it. A writer that goes
+/// round its whole ring during every copy (a reader descheduled while the
+/// ring turns over, again and again) gets its newest two blocks copied
+/// instead, which it cannot lap unless it fills its whole ring during a copy
+/// of 8 KiB;
 /// if even that fails after many tries, the thread is listed with no events
 /// and marked as not copied, never left out.
-fn capture(slot: &registry::Slot) -> Option<(registry::Owner, Option<Copy>)> {
+fn capture(slot: &registry::Slot) -> Option<(registry::Owner, Copy)> {
     match slot.capture(usize::MAX) {
         Captured::Unowned => return None,
-        Captured::Copied(owner, copy) => return Some((owner, copy.map(|copy| Copy { copy, copied: true }))),
+        Captured::Copied(owner, copy) => return Some((owner, Copy { copy, copied: true })),
         Captured::Failed(_) => {}
     }
     let mut last = None;
     for _ in 0..64 {
-        match slot.capture(2 * (BLOCK / 8) as usize) {
+        match slot.capture(2) {
             Captured::Unowned => return None,
-            Captured::Copied(owner, copy) => return Some((owner, copy.map(|copy| Copy { copy, copied: true }))),
+            Captured::Copied(owner, copy) => return Some((owner, Copy { copy, copied: true })),
             Captured::Failed(owner) => last = Some(owner),
         }
         std::thread::yield_now();
     }
-    last.map(|owner| (owner, Some(Copy { copy: RingCopy { words: Vec::new() }, copied: false })))
+    last.map(|owner| (owner, Copy { copy: RingCopy::default(), copied: false }))
 }

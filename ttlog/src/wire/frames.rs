@@ -3,7 +3,7 @@
 
 use super::primitives::{Out, put_arg_str, put_str, put_varint, put_varint128, zigzag, zigzag128};
 use super::reader::{Reader, WireError};
-use super::write::{HeaderRef, ThreadFlags, encode_thread};
+use super::write::{HeaderRef, ThreadCounts, ThreadFlags, encode_thread};
 use super::{
     COUNT_ARG, COUNT_IMPLIED, COUNT_LITERAL, PIECE_ARG, PIECE_LIT, SPEC_ALTERNATE, SPEC_ZERO, THREAD_EXITED,
     THREAD_NOT_COPIED, UNTYPED,
@@ -259,19 +259,30 @@ pub struct ThreadInfo {
     /// Events overwritten in the ring before the snapshot copied it.
     pub overwritten: u64,
     /// Events the thread could not record, or that the snapshot could not
-    /// re-encode: `recorded + overwritten + dropped` is what the thread logged.
+    /// re-encode: `recorded + overwritten + evicted + dropped` is what the
+    /// thread logged.
     pub dropped: u64,
     /// Whether the snapshot could copy the thread's ring. When it could not
     /// (a writer that kept overwriting its ring during every attempt), the
     /// thread has no events and `recorded` and `overwritten` are unknown (0).
     pub copied: bool,
+    /// Events taken from the thread's ring with its oldest blocks, for other
+    /// threads, when the memory budget was spent (0 in files that predate the
+    /// field).
+    pub evicted: u64,
 }
 
 impl ThreadInfo {
     /// Encodes the payload.
     pub fn encode(&self, out: &mut impl Out) {
         let flags = ThreadFlags { exited: self.exited, copied: self.copied };
-        encode_thread(out, self.index, self.tid, &self.name, flags, self.recorded, self.overwritten, self.dropped);
+        let n = ThreadCounts {
+            recorded: self.recorded,
+            overwritten: self.overwritten,
+            dropped: self.dropped,
+            evicted: self.evicted,
+        };
+        encode_thread(out, self.index, self.tid, &self.name, flags, n);
     }
 }
 
@@ -291,6 +302,7 @@ impl ThreadInfo {
             overwritten: r.varint()?,
             dropped: r.varint()?,
             copied: flags & THREAD_NOT_COPIED == 0,
+            evicted: if r.is_empty() { 0 } else { r.varint()? },
         })
     }
 }
@@ -317,7 +329,7 @@ impl End {
     }
 }
 
-/// Re-encodes a record's argument bytes (the ring encoding, see [`record`]) in
+/// Re-encodes a record's argument bytes (the ring encoding, see [`crate::wire::record`]) in
 /// the compact encoding of EVENTS frames. `slots(i)` is the number of specs of
 /// argument `i` (the number of texts a formatted argument has). `None` if the
 /// bytes do not match the types.

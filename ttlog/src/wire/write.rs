@@ -149,23 +149,23 @@ impl ThreadFlags {
     }
 }
 
+/// A thread's counts of events, as a THREAD frame carries them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ThreadCounts {
+    pub(crate) recorded: u64,
+    pub(crate) overwritten: u64,
+    pub(crate) dropped: u64,
+    pub(crate) evicted: u64,
+}
+
 /// Encodes a THREAD payload from its parts (the crash path has no `String`).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn encode_thread(
-    out: &mut impl Out,
-    index: u32,
-    tid: u64,
-    name: &str,
-    flags: ThreadFlags,
-    recorded: u64,
-    overwritten: u64,
-    dropped: u64,
-) {
+pub(crate) fn encode_thread(out: &mut impl Out, index: u32, tid: u64, name: &str, flags: ThreadFlags, n: ThreadCounts) {
     put_varint(out, index as u64);
     put_varint(out, tid);
     put_str(out, name);
     out.put(&[flags.byte()]);
-    put_varint(out, recorded);
-    put_varint(out, overwritten);
-    put_varint(out, dropped);
+    put_varint(out, n.recorded);
+    put_varint(out, n.overwritten);
+    put_varint(out, n.dropped);
+    put_varint(out, n.evicted);
 }

@@ -58,7 +58,39 @@ pub trait RawValue: Copy + sealed::Value {
     fn raw_whole(self, _bound: usize) -> bool {
         true
     }
+    /// Whether every value of the type is short, with a fixed size (every
+    /// type but strings).
+    const FIXED: bool = true;
+    /// Bytes a value of a fixed size takes (0 for strings).
+    const SIZE: usize;
+    /// Bytes the value takes at most when it is short under `MAX` (see
+    /// [`RawValue::raw_short`]): a constant, so that the fast path reserves
+    /// a constant length for events whose strings are short.
+    #[inline(always)]
+    fn raw_short_size<const MAX: usize>() -> usize {
+        Self::SIZE
+    }
+    /// Whether the value is short under `MAX`: every value but a string
+    /// longer than `MAX` bytes.
+    #[inline(always)]
+    fn raw_short<const MAX: usize>(self) -> bool {
+        true
+    }
+    /// Writes a value short under `MAX`; the writer has room for
+    /// `raw_short_size::<MAX>()` bytes.
+    #[inline(always)]
+    fn raw_encode_short<const MAX: usize>(self, w: &mut RecordWriter) {
+        self.raw_encode(w, usize::MAX)
+    }
 }
+
+/// The tiers of string lengths that the fast path copies without a loop (see
+/// [`RecordWriter::put_short_bytes`]).
+pub use super::record_writer::{MEDIUM_BYTES, SHORT_BYTES};
+
+// A short string is never cut: the strings of an event of 12 arguments (the
+// most a tuple has; events with more take no short path) keep more bytes.
+const _: () = assert!(str_bound(12) >= MEDIUM_BYTES);
 
 mod sealed {
     /// Only ttlog's raw value types.
@@ -87,6 +119,7 @@ macro_rules! raw_int {
         impl sealed::Raw for $t {}
         impl RawValue for $t {
             const TYPE: ArgType = ArgType::$tag;
+            const SIZE: usize = core::mem::size_of::<$wire>();
             #[inline(always)]
             fn raw_size(self, _: usize) -> usize {
                 core::mem::size_of::<$wire>()
@@ -139,6 +172,7 @@ macro_rules! raw_bits {
         impl sealed::Raw for $t {}
         impl RawValue for $t {
             const TYPE: ArgType = ArgType::$tag;
+            const SIZE: usize = $n;
             #[inline(always)]
             fn raw_size(self, _: usize) -> usize {
                 $n
@@ -189,6 +223,23 @@ impl RawValue for &str {
     #[inline(always)]
     fn raw_whole(self, bound: usize) -> bool {
         self.len() <= bound
+    }
+    const FIXED: bool = false;
+    const SIZE: usize = 0;
+    /// The length, up to 7 bytes of padding, the words
+    /// [`RecordWriter::put_short_bytes`] may store.
+    #[inline(always)]
+    fn raw_short_size<const MAX: usize>() -> usize {
+        2 + 7 + 8 * super::record_writer::short_words(MAX)
+    }
+    #[inline(always)]
+    fn raw_short<const MAX: usize>(self) -> bool {
+        self.len() <= MAX
+    }
+    #[inline(always)]
+    fn raw_encode_short<const MAX: usize>(self, w: &mut RecordWriter) {
+        w.put_le(self.len() as u128, 2);
+        w.put_short_bytes::<MAX>(self.as_bytes());
     }
     #[inline(always)]
     fn raw_encode(self, w: &mut RecordWriter, bound: usize) {
@@ -247,6 +298,8 @@ raw_via_deref! {
 /// The provided methods describe an argument formatted at the call; raw values
 /// override them.
 pub trait EncodeArg {
+    /// Whether the argument is raw, of a fixed size (see `RawValue::FIXED`).
+    const FIXED: bool = false;
     /// The argument's type tag.
     #[inline(always)]
     fn tag(&self) -> u8 {
@@ -267,9 +320,27 @@ pub trait EncodeArg {
     fn size(&self, bound: usize) -> usize;
     /// Writes the argument.
     fn encode(&self, w: &mut RecordWriter, bound: usize);
+    /// Whether the value is raw and short under `MAX` (see
+    /// `RawValue::raw_short`).
+    #[inline(always)]
+    fn is_short<const MAX: usize>(&self) -> bool {
+        false
+    }
+    /// Bytes a short value takes at most (see `RawValue::raw_short_size`);
+    /// for values that are never short, what [`EncodeArg::size`] gives.
+    #[inline(always)]
+    fn short_size<const MAX: usize>(&self) -> usize {
+        self.size(STR_MAX)
+    }
+    /// Writes a short value (others as [`EncodeArg::encode`] does).
+    #[inline(always)]
+    fn encode_short<const MAX: usize>(&self, w: &mut RecordWriter) {
+        self.encode(w, STR_MAX)
+    }
 }
 
 impl<T: RawValue> EncodeArg for T {
+    const FIXED: bool = T::FIXED;
     #[inline(always)]
     fn tag(&self) -> u8 {
         T::TYPE as u8
@@ -290,12 +361,27 @@ impl<T: RawValue> EncodeArg for T {
     fn encode(&self, w: &mut RecordWriter, bound: usize) {
         self.raw_encode(w, bound)
     }
+    #[inline(always)]
+    fn is_short<const MAX: usize>(&self) -> bool {
+        self.raw_short::<MAX>()
+    }
+    #[inline(always)]
+    fn short_size<const MAX: usize>(&self) -> usize {
+        T::raw_short_size::<MAX>()
+    }
+    #[inline(always)]
+    fn encode_short<const MAX: usize>(&self, w: &mut RecordWriter) {
+        self.raw_encode_short::<MAX>(w)
+    }
 }
 
 /// The arguments of one event, as a tuple: the write path is instantiated once
 /// per tuple type, that is once per combination of argument types, whatever
 /// the number of callsites that use it.
 pub trait Args {
+    /// Whether every argument is raw, of a fixed size: the event always takes
+    /// the short path.
+    const FIXED: bool;
     /// An array of the type tags.
     type Tags: AsRef<[u8]>;
     /// The type tags.
@@ -309,6 +395,24 @@ pub trait Args {
     fn all_whole_raw(&self, bound: usize) -> bool;
     /// Writes every argument.
     fn encode(&self, w: &mut RecordWriter, bound: usize);
+    /// Whether every argument is raw and short under `MAX` (no string longer
+    /// than `MAX` bytes): the fast path then reserves
+    /// [`Args::short_size`]`::<MAX>()` bytes, a constant, and writes with
+    /// [`Args::encode_short`].
+    #[inline(always)]
+    fn all_short<const MAX: usize>(&self) -> bool {
+        false
+    }
+    /// Bytes the arguments take at most when they are all short under `MAX`.
+    #[inline(always)]
+    fn short_size<const MAX: usize>(&self) -> usize {
+        self.size(STR_MAX)
+    }
+    /// Writes every argument, all short under `MAX`.
+    #[inline(always)]
+    fn encode_short<const MAX: usize>(&self, w: &mut RecordWriter) {
+        self.encode(w, STR_MAX)
+    }
 }
 
 /// The arguments of an event with more than 12, as closures over the
@@ -330,6 +434,7 @@ where
     S: Fn(usize) -> usize,
     E: Fn(&mut RecordWriter, usize),
 {
+    const FIXED: bool = false;
     type Tags = &'t [u8];
     #[inline(always)]
     fn tags(&self) -> &'t [u8] {
@@ -357,6 +462,7 @@ where
 macro_rules! tuple_args {
     ($($n:literal: ($($t:ident $i:tt),*);)*) => {$(
         impl<$($t: EncodeArg),*> Args for ($($t,)*) {
+            const FIXED: bool = true $(&& $t::FIXED)*;
             type Tags = [u8; $n];
             #[inline(always)]
             fn tags(&self) -> [u8; $n] {
@@ -377,6 +483,18 @@ macro_rules! tuple_args {
             #[inline(always)]
             fn encode(&self, _w: &mut RecordWriter, _bound: usize) {
                 $(self.$i.encode(_w, _bound);)*
+            }
+            #[inline(always)]
+            fn all_short<const MAX: usize>(&self) -> bool {
+                true $(&& self.$i.is_short::<MAX>())*
+            }
+            #[inline(always)]
+            fn short_size<const MAX: usize>(&self) -> usize {
+                0 $(+ self.$i.short_size::<MAX>())*
+            }
+            #[inline(always)]
+            fn encode_short<const MAX: usize>(&self, _w: &mut RecordWriter) {
+                $(self.$i.encode_short::<MAX>(_w);)*
             }
         }
     )*};

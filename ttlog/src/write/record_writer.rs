@@ -22,7 +22,7 @@ use core::sync::atomic::Ordering;
 
 /// Writes argument bytes into a reserved record, a word at a time.
 ///
-/// Made only by [`put_record`], for the argument area of a reservation.
+/// Made only by `put_record`, for the argument area of a reservation.
 /// Invariant: `start <= ptr <= end`, and the words from `start` to `end` are
 /// reserved words of a ring that lives for the rest of the process.
 pub struct RecordWriter {
@@ -35,6 +35,10 @@ pub struct RecordWriter {
     /// Bytes not yet stored, little-endian, `bits` of them.
     acc: u64,
     bits: u32,
+    /// The word at `ptr` already holds `acc` (a short string's last partial
+    /// word, stored with the string): the record's end moves past it without
+    /// a store, unless bytes are appended to it first.
+    acc_stored: bool,
     /// Some bytes did not fit: the record must not be published.
     overflow: bool,
 }
@@ -47,6 +51,21 @@ impl core::fmt::Debug for RecordWriter {
             .field("overflow", &self.overflow)
             .finish_non_exhaustive()
     }
+}
+
+/// Strings of up to this many bytes are short: [`RecordWriter::put_short_bytes`]
+/// copies them with two word stores.
+pub const SHORT_BYTES: usize = 16;
+
+/// Strings of up to this many bytes (eight words) are copied without a loop
+/// too, with a few more stores.
+pub const MEDIUM_BYTES: usize = 64;
+
+/// Words [`RecordWriter::put_short_bytes`] may store for strings of up to
+/// `max` bytes: two up to [`SHORT_BYTES`], else the whole words of `max` and a
+/// partial one.
+pub const fn short_words(max: usize) -> usize {
+    if max <= SHORT_BYTES { 2 } else { max / 8 + 1 }
 }
 
 /// The bytes of a slice of 1 to 7 bytes as a little-endian integer, with two
@@ -108,6 +127,7 @@ impl RecordWriter {
         let v = if n == 8 { v } else { v & ((1u64 << (8 * n)) - 1) };
         let wide = ((v as u128) << self.bits) | self.acc as u128;
         let bits = self.bits + 8 * n as u32;
+        self.acc_stored = false;
         if bits >= 64 {
             self.store(wide as u64);
             self.acc = (wide >> 64) as u64;
@@ -122,11 +142,106 @@ impl RecordWriter {
     #[inline(always)]
     pub fn align_word(&mut self) {
         if self.bits > 0 {
-            let acc = self.acc;
-            self.store(acc);
+            if self.acc_stored {
+                // The word holds `acc` already, zero-padded.
+                self.skip();
+            } else {
+                let acc = self.acc;
+                self.store(acc);
+            }
             self.acc = 0;
             self.bits = 0;
         }
+        self.acc_stored = false;
+    }
+
+    /// Moves past the word at `ptr`, if it is inside the reservation.
+    #[inline(always)]
+    fn skip(&mut self) {
+        if self.ptr < self.end {
+            // SAFETY: `ptr` is below `end`, so advancing it by one keeps
+            // `ptr <= end` (the type's invariant).
+            self.ptr = unsafe { self.ptr.add(1) };
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    /// Appends a string's bytes, at most `MAX` (at most [`MEDIUM_BYTES`]),
+    /// from the next word boundary, without a loop: up to [`SHORT_BYTES`] as
+    /// two word stores; longer, its whole words with four or eight stores
+    /// (some of the same word twice) and its last partial word (zero when
+    /// there is none) with one more; after one check that all of them are
+    /// inside the reservation (the caller reserved [`short_words`]`(MAX)`
+    /// words for the bytes: the check folds away where the reservation's
+    /// length is a constant). A word past
+    /// the string's last byte may lie past the record's end: it stays
+    /// unpublished. The last partial word stays as the accumulator too, so
+    /// that the arguments that follow are appended to it as
+    /// [`Self::put_le`] does.
+    #[inline(always)]
+    pub fn put_short_bytes<const MAX: usize>(&mut self, bytes: &[u8]) {
+        const { assert!(MAX <= MEDIUM_BYTES) };
+        let room = const { short_words(MAX) };
+        self.align_word();
+        let n = bytes.len();
+        if n > MAX || self.room_words() < room {
+            self.overflow = true;
+            return;
+        }
+        let (whole, rem) = (n / 8, n % 8);
+        // SAFETY: `8 * whole <= n` bytes can be read from `bytes`, and the
+        // `room <= room_words` words from `ptr` on are below `end`: reserved
+        // words of a ring that lives for the rest of the process (the type's
+        // invariant).
+        let copy = unsafe { WordCopy::new(bytes.as_ptr(), whole, self.ptr, room) };
+        let partial = if n <= SHORT_BYTES {
+            // Two words: the first 8 bytes and the rest, or the bytes and 0.
+            let (lo, hi) = match bytes.first_chunk::<8>() {
+                Some(first) => {
+                    let last = u64::from_le_bytes(*bytes.last_chunk::<8>().unwrap_or(first));
+                    // The `n - 8` bytes past the first 8: the top ones of the
+                    // last 8 (none when `n` is 8).
+                    (u64::from_le_bytes(*first), ((last as u128) >> (8 * (16 - n))) as u64)
+                }
+                None if n > 0 => (load_short(bytes), 0),
+                None => (0, 0),
+            };
+            copy.store(0, lo);
+            copy.store(1, hi);
+            // The word the accumulator continues (zero once it is full).
+            match whole {
+                0 => lo,
+                1 => hi,
+                _ => 0,
+            }
+        } else {
+            // Word `k` for every `k < whole` (`whole >= 2`), each stored at
+            // least once, and the last `rem` bytes (the top ones of the last
+            // 8) as word `whole`.
+            if whole <= 4 {
+                copy.word(0);
+                copy.word(1);
+                copy.word(whole - 2);
+                copy.word(whole - 1);
+            } else {
+                for k in 0..4 {
+                    copy.word(k);
+                    copy.word(whole - 4 + k);
+                }
+            }
+            let last = bytes.last_chunk::<8>().map_or(0, |b| u64::from_le_bytes(*b));
+            let partial = ((last as u128) << (8 * rem) >> 64) as u64;
+            copy.store(whole, partial);
+            partial
+        };
+        // SAFETY: `whole < room <= room_words` (`n <= MAX`: two words when
+        // `MAX` is at most 16, `MAX / 8 + 1` else), so `ptr + whole` is below
+        // `end`.
+        self.ptr = unsafe { self.ptr.add(whole) };
+        self.acc = partial;
+        self.bits = 8 * rem as u32;
+        self.acc_stored = true;
     }
 
     /// Appends bytes from the next word boundary on (a string's bytes): whole
@@ -146,7 +261,7 @@ impl RecordWriter {
         // `whole <= room_words` words from `ptr` on are below `end`: reserved
         // words of a ring that lives for the rest of the process (the type's
         // invariant).
-        let copy = unsafe { WordCopy::new(bytes.as_ptr(), self.ptr, whole) };
+        let copy = unsafe { WordCopy::new(bytes.as_ptr(), whole, self.ptr, whole) };
         // Word `k` for every `k < whole`, each stored at least once; some
         // twice (the same value), which spares a loop for short strings.
         if whole <= 2 {
@@ -175,6 +290,7 @@ impl RecordWriter {
                 None => load_short(bytes),
             };
             self.bits = 8 * rem as u32;
+            self.acc_stored = false;
         }
     }
 
@@ -221,35 +337,48 @@ impl RecordWriter {
     }
 }
 
-/// The whole words of a string that fit in a record: copies `whole` words
-/// from `src` to `dst`.
+/// Copies the whole words of a string into a record: word `k` from `src` to
+/// `dst`, for `k` below both `readable` (words of the string) and `room`
+/// (words of the record), checked at every store (the checks fold away where
+/// the indices are below both by construction).
 struct WordCopy {
     src: *const u8,
+    readable: usize,
     dst: NonNull<AtomicU64>,
-    whole: usize,
+    room: usize,
 }
 
 impl WordCopy {
     /// # Safety
     ///
-    /// `8 * whole` bytes can be read at `src`, and `dst` is the first of
-    /// `whole` words of a ring that lives for the rest of the process.
+    /// `8 * readable` bytes can be read at `src`, and `dst` is the first of
+    /// `room` words of a ring that lives for the rest of the process.
     #[inline(always)]
-    unsafe fn new(src: *const u8, dst: NonNull<AtomicU64>, whole: usize) -> WordCopy {
-        WordCopy { src, dst, whole }
+    unsafe fn new(src: *const u8, readable: usize, dst: NonNull<AtomicU64>, room: usize) -> WordCopy {
+        WordCopy { src, readable, dst, room }
     }
 
-    /// Copies word `k`; nothing if `k >= whole`.
+    /// Copies word `k` of the source; nothing if it is past either end.
     #[inline(always)]
     fn word(&self, k: usize) {
-        if k < self.whole {
-            // SAFETY: `k < whole`: bytes `8k..8k + 8` can be read at `src`,
-            // and `dst + k` is a word of a ring that lives for the rest of
-            // the process (the contract of `new`). The load is unaligned.
+        if k < self.readable && k < self.room {
+            // SAFETY: `k < readable`: bytes `8k..8k + 8` can be read at `src`;
+            // `k < room`: `dst + k` is a word of a ring that lives for the rest
+            // of the process (the contract of `new`). The load is unaligned.
             unsafe {
                 let v = u64::from_le(self.src.add(8 * k).cast::<u64>().read_unaligned());
                 self.dst.add(k).as_ref().store(v, Ordering::Relaxed);
             }
+        }
+    }
+
+    /// Stores `v` as word `k`; nothing if it is past the record's room.
+    #[inline(always)]
+    fn store(&self, k: usize, v: u64) {
+        if k < self.room {
+            // SAFETY: `k < room`: `dst + k` is a word of a ring that lives for
+            // the rest of the process (the contract of `new`).
+            unsafe { self.dst.add(k).as_ref().store(v, Ordering::Relaxed) };
         }
     }
 }
@@ -304,7 +433,12 @@ pub(crate) fn put_record(
     // (`Reservation::words`), so `base + head` (`head <= n`) and `base + n`
     // are in, or one past the end of, the ring's allocation.
     let (start, end) = unsafe { (base.add(head), base.add(n)) };
-    let mut rw = RecordWriter { start, ptr: start, end, acc: 0, bits: 0, overflow: false };
+    // The timestamp first, so that it does not hold a register while the
+    // arguments are written.
+    // SAFETY: word 1 is a reserved word (`2 <= head <= n`) of a ring that
+    // lives for the rest of the process.
+    unsafe { base.add(1).as_ref().store(ts, Ordering::Relaxed) };
+    let mut rw = RecordWriter { start, ptr: start, end, acc: 0, bits: 0, acc_stored: false, overflow: false };
     args(&mut rw);
     rw.finish();
     if rw.overflow {
@@ -315,7 +449,6 @@ pub(crate) fn put_record(
     // reserved words of a ring that lives for the rest of the process.
     unsafe {
         base.as_ref().store(record::header_word(id, words as u64, inline_tags(tags)), Ordering::Relaxed);
-        base.add(1).as_ref().store(ts, Ordering::Relaxed);
         for k in 0..ext {
             base.add(2 + k).as_ref().store(ext_tag_word(tags, k), Ordering::Relaxed);
         }
@@ -334,7 +467,7 @@ mod tests {
     //! record_writer`), which checks the pointer arithmetic.
 
     use super::*;
-    use crate::buffer::{BLOCK, MIN_CAPACITY, Ring};
+    use crate::buffer::{BLOCK, Block, Ring};
     use crate::wire::record::{split_header, type_tag};
 
     /// Test data from `fastrand`.
@@ -357,6 +490,8 @@ mod tests {
         Aligned(Vec<u8>),
         Bytes(Vec<u8>),
         Bounded(Vec<u8>),
+        /// A string of up to 16 bytes, or (`true`) up to 64.
+        Short(Vec<u8>, bool),
     }
 
     /// What the ops write, byte by byte, and whether they fit in `room`
@@ -382,6 +517,17 @@ mod tests {
                         b.extend_from_slice(x);
                     }
                 }
+                Op::Short(x, medium) => {
+                    // `short_words(MAX)` words from the boundary on, whatever
+                    // the length.
+                    pad(&mut b);
+                    let max = if *medium { MEDIUM_BYTES } else { SHORT_BYTES };
+                    if b.len() + 8 * short_words(max) > room {
+                        overflow = true;
+                    } else {
+                        b.extend_from_slice(x);
+                    }
+                }
             }
         }
         pad(&mut b);
@@ -394,11 +540,15 @@ mod tests {
     }
 
     fn op(r: &mut Rng) -> Op {
-        match r.below(5) {
+        match r.below(6) {
             0 => Op::Le(((r.next() as u128) << 64) | r.next() as u128, 1 + r.below(16) as usize),
             1 => Op::Align,
             2 => Op::Aligned(bytes(r, 40)),
             3 => Op::Bytes(bytes(r, 20)),
+            4 => match r.below(2) {
+                0 => Op::Short(bytes(r, SHORT_BYTES as u64), false),
+                _ => Op::Short(bytes(r, MEDIUM_BYTES as u64), true),
+            },
             _ => Op::Bounded(bytes(r, 30)),
         }
     }
@@ -407,9 +557,10 @@ mod tests {
 
     #[test]
     fn every_store_stays_inside_its_reservation() {
-        let ring: &'static Ring = Box::leak(Box::new(Ring::new(MIN_CAPACITY)));
-        let words = ring.words_for_test();
-        let w = ring.writer();
+        let ring: &'static Ring = Box::leak(Box::new(Ring::new(1)));
+        let block = Block::leak();
+        let w = ring.start_owner(1, Some(block)).expect("a writer");
+        let words = block.words_for_test();
         let mut r = Rng(fastrand::Rng::with_seed(7));
         let cases = if cfg!(miri) { 60 } else { 20_000 };
         for case in 0..cases {
@@ -419,9 +570,8 @@ mod tests {
             let ops: Vec<Op> = (0..r.below(8)).map(|_| op(&mut r)).collect();
             let tags: Vec<u8> = (0..r.below(40)).map(|_| r.below(16) as u8).collect();
             let head = 16 + record::ext_tag_bytes(tags.len());
-            // Any block of the ring (the last one included), any offset in it.
-            let block = r.below(MIN_CAPACITY / BLOCK) * BLOCK;
-            let at = block + 8 + 8 * r.below((BLOCK - 16) / 8);
+            // Any offset in the block.
+            let at = 8 + 8 * r.below((BLOCK - 16) / 8);
             let (body, _) = model(&ops, usize::MAX);
             let exact = head + body.len() as u64;
             let len = match r.below(3) {
@@ -444,6 +594,8 @@ mod tests {
                         Op::Aligned(x) => rw.put_aligned_bytes(x),
                         Op::Bytes(x) => rw.put_bytes(x),
                         Op::Bounded(x) => rw.put_bounded(x),
+                        Op::Short(x, false) => rw.put_short_bytes::<SHORT_BYTES>(x),
+                        Op::Short(x, true) => rw.put_short_bytes::<MEDIUM_BYTES>(x),
                     }
                 }
             });
@@ -454,6 +606,7 @@ mod tests {
                     assert_eq!(word.load(Ordering::Relaxed), SENTINEL, "case {case}: word {i} outside the reservation");
                 }
             }
+            assert!(block.is_for_test(1, 0), "case {case}: the block's identity changed");
             if overflows || head > len {
                 assert_eq!(written, None, "case {case}: {ops:?} into {len} bytes");
                 continue;

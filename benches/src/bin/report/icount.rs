@@ -50,6 +50,7 @@ workloads! {
     icount__ttlog__twoIntegers: N_FAST, ttlog_log::two_integers;
     icount__ttlog__singleDouble: N_FAST, ttlog_log::single_double;
     icount__ttlog__complexFormat: N_FAST, ttlog_log::complex_format;
+    icount__ttlog__shortString: N_FAST, ttlog_log::short_string;
     icount__ttlog__disabledLevel: N_FAST, ttlog_log::disabled;
     icount__ttlog__debugStruct: N_FAST, ttlog_log::debug_struct;
     icount__floor__staticString: N_FAST, floor::messages::static_string;
@@ -58,6 +59,7 @@ workloads! {
     icount__floor__twoIntegers: N_FAST, floor::messages::two_integers;
     icount__floor__singleDouble: N_FAST, floor::messages::single_double;
     icount__floor__complexFormat: N_FAST, floor::messages::complex_format;
+    icount__floor__shortString: N_FAST, floor::messages::short_string;
     icount__log_string__staticString: N_PEER, log_log::static_string;
     icount__attr__ttlogEmptyFn: N_FAST, attr_instrumented;
     icount__attr__bareEmptyFn: N_FAST, attr_bare;
@@ -112,7 +114,8 @@ const SNAPSHOT_WORKLOADS: [(&str, &str); 3] = [
 ];
 
 /// The hot-path workloads broken down function by function and line by line.
-const BREAKDOWNS: [&str; 2] = ["icount__ttlog__twoIntegers", "icount__ttlog__stringConcat"];
+const BREAKDOWNS: [&str; 3] =
+    ["icount__ttlog__twoIntegers", "icount__ttlog__stringConcat", "icount__ttlog__shortString"];
 
 /// The process valgrind runs: warms up, then calls every workload (`what` =
 /// `all`) or only the one named, and prints how many events each logged,

@@ -506,6 +506,25 @@ pub fn targets(o: &Output, clock: &str) -> Vec<Target> {
         w.as_ref().map(|(v, m)| format!("least {v:.1}x ({m})")),
         w.map(|(v, _)| v >= 25.0),
     );
+    let w = worst(o, six().map(|m| format!("hot.{clock}.ttlog_over_floor.{m}")), true);
+    push(
+        "hot path, counter clock: within 1.15x of the floor (each of the six messages; issue 13)",
+        w.as_ref().map(|(v, m)| format!("worst {v:.2}x ({m})")),
+        w.map(|(v, _)| v <= 1.15),
+    );
+    let short = Message::ShortString.name();
+    let st = o.value(&format!("hot.{clock}.ttlog_over_floor.{short}"));
+    push(
+        "shortString (u64, u32, 8-byte string): within 1.2x of the floor",
+        st.map(|v| format!("{v:.2}x")),
+        st.map(|v| v <= 1.2),
+    );
+    let si = o.value(&format!("icount.ttlog.{short}")).zip(o.value(&format!("icount.floor.{short}")));
+    push(
+        "shortString: at most 2.5x the floor's instructions",
+        si.map(|(a, b)| format!("{a:.1} vs {b:.1} ({:.2}x)", a / b)),
+        si.map(|(a, b)| a <= 2.5 * b),
+    );
     let d = o.value(&format!("hot.{clock}.ttlog.disabledLevel"));
     push("disabled level: under 1 ns", d.map(|v| format!("{v:.2} ns")), d.map(|v| v < 1.0));
     let mut ratio: Option<(f64, String)> = None;
