@@ -41,17 +41,19 @@ impl Builder {
         Builder::default()
     }
 
-    /// Bytes of each thread's ring, rounded up to a power of two of at least
-    /// 16 KiB. Applies to threads whose first event comes after `init`.
-    /// Default: 64 KiB.
+    /// The most bytes one thread's ring grows to, rounded up to a power of two
+    /// of at least 16 KiB. A ring starts at one block of
+    /// [`BLOCK_BYTES`](crate::BLOCK_BYTES) and grows as its thread fills it.
+    /// Applies to threads whose first event comes after `init`. Default: 64 KiB.
     pub fn buffer_size(mut self, bytes: usize) -> Builder {
         self.buffer_size = Some(bytes as u64);
         self
     }
 
-    /// Bytes all rings together may take. When it is spent, a new thread takes
-    /// over the buffer of the thread that exited longest ago; if no thread has
-    /// exited, the new thread's events are counted as dropped. Default: 256 MiB.
+    /// Bytes the blocks of all rings together may take. When it is spent, a
+    /// thread that needs a block takes the oldest block of the thread that
+    /// exited longest ago, else of the live thread that holds the most blocks
+    /// (the events lost are counted as evicted). Default: 256 MiB.
     pub fn memory_budget(mut self, bytes: usize) -> Builder {
         self.memory_budget = Some(bytes);
         self
