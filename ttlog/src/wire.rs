@@ -85,7 +85,24 @@
 //!            then whole little-endian u64 words: ring blocks as `record`
 //!            lays them out; a thread's ring may span several RING frames
 //!            (crash snapshots)
+//!  TRIGGER   signal: varint (0: none), si_code: zigzag varint,
+//!            si_addr: varint (the faulting address of SIGSEGV, SIGBUS,
+//!            SIGILL, SIGFPE; 0 otherwise), sender pid: varint (a signal sent
+//!            by a process; 0 otherwise), tid: varint, thread: str (the
+//!            crashing, panicking or asking thread; for a signal sent by a
+//!            process, the thread that received it), panic file: str,
+//!            panic line: varint, panic column: varint ("" and 0 unless a
+//!            panic), skipped: varint (automatic snapshots the storm limit
+//!            skipped since the previous one written)
+//!  CLOCK     clock: u8 (Clock), anchor: ClockPoint (the process's first
+//!            event), point: ClockPoint (taken at its first snapshot, at
+//!            least 10 ms after the anchor): the process's one calibration,
+//!            the same in every snapshot of it, so an event has one time in
+//!            all of them. A reader prefers it to the header's points.
 //! ```
+//!
+//! TRIGGER and CLOCK go with the header, in both copies of the metadata, in
+//! files of ttlog 0.1 and later; a reader of an older file finds neither.
 //!
 //! The CALLSITE frame carries the *concrete* argument types: one callsite whose
 //! arguments had different types (a generic function) gets one frame per
@@ -156,6 +173,12 @@ pub mod kind {
     pub const CALLSITE_STATIC: u8 = 6;
     /// Ring blocks of one thread, as they are in memory (crash snapshots).
     pub const RING: u8 = 7;
+    /// What made the snapshot: signal, thread, fault address, panic location,
+    /// snapshots skipped before it.
+    pub const TRIGGER: u8 = 8;
+    /// The process's clock calibration: the same in every snapshot of the
+    /// process.
+    pub const CLOCK: u8 = 9;
 }
 
 /// The type byte of an argument in a CALLSITE_STATIC frame: its types travel
