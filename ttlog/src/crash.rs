@@ -45,17 +45,17 @@ pub const FATAL_SIGNALS: [libc::c_int; 5] = [libc::SIGSEGV, libc::SIGBUS, libc::
 /// The signals that ask a process to end: [`Builder::snapshot_on_termination`](crate::Builder::snapshot_on_termination).
 pub const TERMINATION_SIGNALS: [libc::c_int; 2] = [libc::SIGTERM, libc::SIGINT];
 
-/// Writes `snap` to a new file in the snapshot directory, removes the
-/// program's oldest snapshots beyond the cap, and reports the outcome on
-/// stderr, in the crash paths that have nobody to return an error to.
+/// Writes `snap` to a new file in the snapshot directory and reports the
+/// outcome on stderr, in the crash paths that have nobody to return an error
+/// to. First it removes the program's oldest snapshots, to leave room under
+/// the cap for this one and for one more written by a signal handler (which
+/// cannot remove files).
 fn save_and_report(snap: &crate::Snapshot, what: &str) {
+    if let Ok(dir) = crate::snapshot::file::prepare_dir() {
+        crate::snapshot::file::make_room(&dir, 2);
+    }
     match snap.save_to_dir() {
-        Ok(path) => {
-            eprintln!("ttlog: {what} snapshot written to {}", path.display());
-            if let Some(dir) = path.parent() {
-                crate::snapshot::file::prune(dir, crate::settings::max_snapshot_files());
-            }
-        }
+        Ok(path) => eprintln!("ttlog: {what} snapshot written to {}", path.display()),
         Err(e) => eprintln!("ttlog: could not write the {what} snapshot: {e}"),
     }
 }

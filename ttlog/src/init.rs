@@ -137,9 +137,11 @@ impl Builder {
     }
 
     /// The most snapshots of this program kept in the snapshot directory:
-    /// after writing one, and at `init`, the oldest files named after this
-    /// program (of any of its processes) are removed beyond it. Other files
-    /// are left alone. Default: 16; 0: keep all.
+    /// the oldest files named after this program (of any of its processes)
+    /// are removed, at `init` and before each snapshot that crash capture
+    /// writes, so that this one and one more written by a signal handler
+    /// (which cannot remove files) fit. Other files are left alone.
+    /// Default: 16; 0: keep all.
     pub fn max_snapshot_files(mut self, files: usize) -> Builder {
         self.max_snapshot_files = Some(files);
         self
@@ -196,7 +198,7 @@ impl Builder {
                 path: crate::snapshot::file::snapshot_dir(),
                 error: e.to_string(),
             })?;
-            crate::snapshot::file::prune(&dir, settings::max_snapshot_files());
+            crate::snapshot::file::make_room(&dir, 1);
         }
         if captures {
             crate::crash::fork::register();

@@ -166,8 +166,14 @@ impl Snapshot {
             };
             let written = self.write_to(&mut f).and_then(|()| f.sync_all());
             drop(f);
-            // `link` never replaces an existing name (`rename` would).
-            let linked = written.and_then(|()| std::fs::hard_link(&part, &path));
+            // `link` never replaces an existing name (`rename` would); where
+            // the file system has no links, `rename` to a name seen free.
+            let linked = written.and_then(|()| match std::fs::hard_link(&part, &path) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists && std::fs::symlink_metadata(&path).is_err() => {
+                    std::fs::rename(&part, &path)
+                }
+                other => other,
+            });
             let _ = std::fs::remove_file(&part);
             match linked {
                 Ok(()) => return Ok(path),

@@ -130,13 +130,9 @@ pub(crate) fn create_new(path: &Path) -> io::Result<std::fs::File> {
 }
 
 /// Removes the oldest snapshots of this program in `dir` (any process of it:
-/// files named `PROGRAM-PID-...ttlog`) until at most `keep` are left; 0
-/// keeps all. Files of other programs are left alone. Returns how many were
-/// removed.
+/// files named `PROGRAM-PID-...ttlog`) until at most `keep` are left. Files
+/// of other programs are left alone. Returns how many were removed.
 pub(crate) fn prune(dir: &Path, keep: usize) -> usize {
-    if keep == 0 {
-        return 0;
-    }
     let mut prefix = Vec::new();
     let program = cached(&PROGRAM, program_name);
     put_clean(&mut prefix, if program.is_empty() { "process" } else { &program });
@@ -156,6 +152,16 @@ pub(crate) fn prune(dir: &Path, keep: usize) -> usize {
     ours.sort();
     let excess = ours.len() - keep;
     ours.iter().take(excess).filter(|(_, p)| std::fs::remove_file(p).is_ok()).count()
+}
+
+/// Makes room for `new` more snapshots under the cap of
+/// [`max_snapshot_files`](crate::Builder::max_snapshot_files) (0: no cap):
+/// the oldest of the program's are removed.
+pub(crate) fn make_room(dir: &Path, new: usize) {
+    let cap = crate::settings::max_snapshot_files();
+    if cap > 0 {
+        prune(dir, cap.saturating_sub(new));
+    }
 }
 
 /// Whether a file name is one of this program's snapshots: `prefix`, a pid,
