@@ -3,7 +3,7 @@
 //!
 //! The default on x86-64 with an invariant time-stamp counter is `rdtsc`: no
 //! system call, no conversion on the hot path. A process has one calibration
-//! (see [`calibration`]): a point (counter, `CLOCK_MONOTONIC` and
+//! (`calibration`): a point (counter, `CLOCK_MONOTONIC` and
 //! `CLOCK_REALTIME`, read together) at its first event, and one at its first
 //! snapshot, at least [`MIN_CALIBRATION_NS`] later; every snapshot of the
 //! process carries the same two (the CLOCK frame), from which the decoder maps

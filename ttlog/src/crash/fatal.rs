@@ -115,6 +115,12 @@ fn install(ring_bytes: u64, signals: &[libc::c_int]) -> io::Result<()> {
         if unsafe { libc::sigaction(sig, std::ptr::null(), fatal.previous[i].get()) } != 0 {
             return Err(io::Error::last_os_error());
         }
+        // A termination signal the process ignores (started with `nohup`, or
+        // in the background of a shell) stays ignored: no snapshot.
+        // SAFETY: element `i` was just written, and no handler reads it.
+        if TERMINATION_SIGNALS.contains(&sig) && unsafe { (*fatal.previous[i].get()).sa_sigaction } == libc::SIG_IGN {
+            continue;
+        }
         // SAFETY: a zeroed `sigaction` is a valid value; the handler has the
         // signature SA_SIGINFO asks for, and `sa_mask` is initialised by
         // `sigemptyset`. SA_ONSTACK lets the handler run on the alternate
