@@ -91,22 +91,68 @@ fn main() -> ExitCode {
     if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
+/// The names of the signals and `si_code`s a snapshot's trigger may have
+/// (Linux's numbers).
+fn signal_names(signal: u32, code: i32) -> (&'static str, &'static str) {
+    let sig = match signal {
+        2 => "SIGINT",
+        4 => "SIGILL",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        10 => "SIGUSR1",
+        11 => "SIGSEGV",
+        12 => "SIGUSR2",
+        15 => "SIGTERM",
+        _ => "",
+    };
+    let code = match (signal, code) {
+        (_, 0) => "SI_USER",
+        (_, 0x80) => "SI_KERNEL",
+        (_, -1) => "SI_QUEUE",
+        (_, -6) => "SI_TKILL",
+        (11, 1) => "SEGV_MAPERR",
+        (11, 2) => "SEGV_ACCERR",
+        (7, 1) => "BUS_ADRALN",
+        (7, 2) => "BUS_ADRERR",
+        (7, 3) => "BUS_OBJERR",
+        (8, 1) => "FPE_INTDIV",
+        (8, 2) => "FPE_INTOVF",
+        (4, 1) => "ILL_ILLOPC",
+        (4, 2) => "ILL_ILLOPN",
+        _ => "",
+    };
+    (sig, code)
+}
+
 /// The summary's lines about what made the snapshot.
-fn write_trigger(out: &mut impl Write, t: &ttlog_decode::snapshot::Trigger) -> io::Result<()> {
+fn write_trigger(
+    out: &mut impl Write,
+    snap: &ttlog_decode::Snapshot,
+    t: &ttlog_decode::snapshot::Trigger,
+) -> io::Result<()> {
     let thread = if t.thread.is_empty() { "-" } else { &t.thread };
+    let listed = if snap.trigger_thread().is_some() { "" } else { " (not among the threads: it logged nothing)" };
     if t.signal != 0 {
-        write!(out, "# signal {} si_code {}", t.signal, t.code)?;
+        let (sig, code) = signal_names(t.signal, t.code);
+        write!(out, "# signal {} {sig} si_code {} {code}", t.signal, t.code)?;
         if t.addr != 0 {
             write!(out, " at address {:#x}", t.addr)?;
         }
         if t.sender_pid != 0 {
             write!(out, " sent by pid {}", t.sender_pid)?;
         }
-        writeln!(out, ", received by thread {} {thread}", t.tid)?;
+        let fault = t.code > 0 && matches!(t.signal, 4 | 7 | 8 | 11);
+        let by = if fault { "in" } else { "received by" };
+        writeln!(out, ", {by} thread {} {thread}{listed}", t.tid)?;
     } else if !t.panic_file.is_empty() {
-        writeln!(out, "# panic at {}:{}:{} in thread {} {thread}", t.panic_file, t.panic_line, t.panic_column, t.tid)?;
+        writeln!(
+            out,
+            "# panic at {}:{}:{} in thread {} {thread}{listed}",
+            t.panic_file, t.panic_line, t.panic_column, t.tid
+        )?;
     } else {
-        writeln!(out, "# taken by thread {} {thread}", t.tid)?;
+        writeln!(out, "# taken by thread {} {thread}{listed}", t.tid)?;
     }
     if t.skipped > 0 {
         writeln!(out, "# {} automatic snapshots skipped by the storm limit before this one", t.skipped)?;
@@ -172,7 +218,7 @@ fn write_summary(out: &mut impl Write, snap: &ttlog_decode::Snapshot) -> io::Res
         }
     }
     if let Some(t) = &snap.trigger {
-        write_trigger(out, t)?;
+        write_trigger(out, snap, t)?;
     }
     let crashed = snap.trigger_thread().map(|t| t as *const _);
     for t in snap.threads.iter().flatten() {

@@ -261,9 +261,8 @@ impl fmt::Display for InitError {
                 write!(f, "cannot switch the clock to {requested:?}: events are already stamped with {current:?}")
             }
             InitError::Signal { what, error } => write!(f, "cannot install the {what}: {error}"),
-            InitError::SnapshotDir { path, error } => {
-                write!(f, "cannot use the snapshot directory {}: {error}", path.display())
-            }
+            // The error names the directory already.
+            InitError::SnapshotDir { error, .. } => f.write_str(error),
         }
     }
 }

@@ -430,21 +430,45 @@ fn write_signal_snapshot(fatal: &Fatal, scratch: &mut Scratch, sig: libc::c_int,
         return;
     }
     let mut thread_name = [0u8; registry::NAME_BYTES];
-    let thread = registry::thread_name(tid, &mut thread_name);
+    let mut comm = [0u8; 64];
+    let mut thread = registry::thread_name(tid, &mut thread_name);
+    if thread.is_empty() {
+        // A thread that never logged: its name as the kernel knows it.
+        thread = kernel_thread_name(&mut comm);
+    }
     let trigger = trigger_of(sig, info, tid, thread, storm::take_skipped());
     let ok = write_frames(fatal, scratch, fd, reason, pid, &trigger);
     // SAFETY: `fd` was opened above and is closed once.
     unsafe { libc::close(fd) };
     FATAL_WRITES.fetch_add(1, Ordering::Relaxed);
-    stderr(if ok {
-        b"ttlog: crash snapshot written to "
-    } else {
-        b"ttlog: crash snapshot incomplete (write failed): "
-    });
+    let what: &[u8] = if TERMINATION_SIGNALS.contains(&sig) { b"termination" } else { b"crash" };
+    stderr(b"ttlog: ");
+    stderr(what);
+    stderr(if ok { b" snapshot written to " } else { b" snapshot incomplete (write failed): " });
     stderr(&fatal.dir[..fatal.dir.len() - 1]);
     stderr(b"/");
     stderr(&scratch.name[..name_len]);
     stderr(b"\n");
+}
+
+/// The calling thread's name as the kernel has it (`/proc/thread-self/comm`,
+/// which Rust's `std` sets for named threads), read with `open(2)` and
+/// `read(2)`, which are async-signal-safe; "" when it cannot be read.
+fn kernel_thread_name(buf: &mut [u8; 64]) -> &str {
+    // SAFETY: the path is NUL-terminated; the descriptor is closed once;
+    // `read` writes at most the buffer's length.
+    let n = unsafe {
+        let fd = libc::open(c"/proc/thread-self/comm".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return "";
+        }
+        let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+        libc::close(fd);
+        n
+    };
+    let n = if n > 0 { n as usize } else { 0 };
+    let text = buf[..n].strip_suffix(b"\n").unwrap_or(&buf[..n]);
+    core::str::from_utf8(text).unwrap_or("")
 }
 
 fn write_frames(

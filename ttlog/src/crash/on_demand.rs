@@ -79,7 +79,12 @@ fn serve(read_fd: libc::c_int, sig: libc::c_int) {
                 code: word(0) as i32,
                 sender_pid: word(4),
                 tid,
-                thread: crate::registry::thread_name(tid, &mut name).to_owned(),
+                thread: match crate::registry::thread_name(tid, &mut name) {
+                    "" => std::fs::read_to_string(format!("/proc/self/task/{tid}/comm"))
+                        .map(|s| s.trim_end().to_owned())
+                        .unwrap_or_default(),
+                    known => known.to_owned(),
+                },
                 skipped: storm::take_skipped(),
                 ..crate::wire::Trigger::default()
             };
