@@ -132,6 +132,13 @@ fn child(kind: &str, dir: &Path) {
             ttlog::warn!("main last words");
             std::process::abort()
         }
+        "abort-dir-gone" => {
+            // The directory `init` made is gone by the time of the crash:
+            // the handler makes it again.
+            std::fs::remove_dir_all(dir).unwrap();
+            ttlog::warn!("main last words");
+            std::process::abort()
+        }
         "panic" => {
             ttlog::warn!("main last words");
             panic!("deliberate panic")
@@ -293,6 +300,13 @@ fn sigabrt_leaves_a_snapshot() {
     let t = snap.trigger.as_ref().unwrap();
     assert_eq!(t.signal, libc::SIGABRT as u32);
     assert_eq!(snap.trigger_thread().map(|th| th.tid), Some(t.tid), "{t:?}");
+}
+
+#[test]
+fn the_signal_handler_makes_the_directory_again_if_it_has_gone() {
+    let (status, stderr, _, snap) = run_crash("abort-dir-gone");
+    assert_eq!(status.signal(), Some(libc::SIGABRT), "{status:?} {stderr}");
+    assert_last_events("abort-dir-gone", &snap, "main last words");
 }
 
 #[test]
