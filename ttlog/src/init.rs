@@ -100,9 +100,12 @@ impl Builder {
     }
 
     /// On `SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE` or `SIGABRT`, write what the
-    /// rings hold (async-signal-safe: see the crate docs for what such a
-    /// snapshot includes), then let the signal end the process as it would
-    /// have, core dump included.
+    /// rings hold, then let the signal end the process as it would have, core
+    /// dump included. The handler does only async-signal-safe work: the
+    /// snapshot has every thread's ring as it was and the callsites
+    /// registered at `init`, the crashing thread, `si_code` and the faulting
+    /// address, but not the event the crashing thread was in the middle of
+    /// writing (README's "Crash capture" says what else it cannot include).
     pub fn capture_fatal_signals(mut self) -> Builder {
         self.capture_fatal_signals = true;
         self
