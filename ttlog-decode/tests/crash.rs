@@ -217,6 +217,37 @@ fn sigsegv_leaves_a_snapshot_and_still_kills_the_process() {
     assert!(path.to_string_lossy().contains("-SIGSEGV-"), "{}", path.display());
     assert!(stderr.contains("ttlog: crash snapshot written to"), "{stderr}");
     assert_last_events("segv", &snap);
+    // The summary says what happened and where, and marks the thread.
+    let summary = decode_cli(&path, &["--summary"]);
+    let trigger = snap.trigger.as_ref().expect("a trigger frame");
+    let tid = trigger.tid;
+    assert!(
+        summary.contains(&format!(
+            "# signal 11 SIGSEGV si_code 2 SEGV_ACCERR at address {:#x}, in thread {tid} ",
+            trigger.addr
+        )),
+        "{summary}"
+    );
+    assert_ne!(trigger.addr, 0);
+    assert!(
+        summary.lines().any(|l| l.starts_with("# thread") && l.contains(&tid.to_string()) && l.ends_with("<- trigger")),
+        "{summary}"
+    );
+    let json = decode_cli(&path, &["--summary", "--json"]);
+    let first = json.lines().next().unwrap();
+    assert!(first.starts_with("{\"snapshot\":{\"program\":") && first.contains("\"reason\":\"SIGSEGV\""), "{first}");
+    assert!(
+        first.contains(&format!("\"trigger\":{{\"signal\":11,\"si_code\":2,\"si_addr\":{},", trigger.addr)),
+        "{first}"
+    );
+    assert!(first.contains(&format!("\"tid\":{tid},")), "{first}");
+}
+
+/// Runs the `ttlog-decode` binary on `path`; its standard output.
+fn decode_cli(path: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_ttlog-decode")).args(args).arg(path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
