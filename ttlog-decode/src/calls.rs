@@ -71,7 +71,8 @@ struct Stack {
 ///
 /// It takes time in proportion to the events, whatever their calls and ids.
 pub fn pair(snap: &mut Snapshot) {
-    let Snapshot { events, callsites, header, values, .. } = snap;
+    let Snapshot { events, callsites, header, calibration, values, .. } = snap;
+    let calibration = &*calibration;
     // Most snapshots hold no `#[ttlog]` call: nothing to pair.
     if !has_calls(callsites) {
         for e in events.iter_mut() {
@@ -84,8 +85,11 @@ pub fn pair(snap: &mut Snapshot) {
     let mut stacks: HashMap<u32, Stack> = HashMap::new();
     let mut entries = 0u64;
     let elapsed = |from: u64, to: u64| -> Option<u64> {
-        let h = header.as_ref()?;
-        u64::try_from(h.unix_nanos(to)? - h.unix_nanos(from)?).ok()
+        let at = |ticks: u64| match calibration {
+            Some(c) => c.unix_nanos(ticks),
+            None => header.as_ref()?.unix_nanos(ticks),
+        };
+        u64::try_from(at(to)? - at(from)?).ok()
     };
     let depth = |stacks: &HashMap<u32, Stack>, thread: u32| stacks.get(&thread).map_or(0, |s| s.open);
     for e in events.iter_mut() {

@@ -9,7 +9,7 @@ use crate::value::{Args, Store, Value};
 use std::fmt;
 use ttlog::callsite::{CallsiteKind, Outcome};
 
-pub use ttlog::wire::{ArgInfo, CallsiteInfo, End, Header, PieceInfo, ThreadInfo};
+pub use ttlog::wire::{ArgInfo, Calibration, CallsiteInfo, End, Header, PieceInfo, ThreadInfo, Trigger};
 
 /// A part of a snapshot that could not be read, and what that cost.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,6 +89,12 @@ impl ArgRange {
 pub struct Snapshot {
     /// The header, if its frame was intact.
     pub header: Option<Header>,
+    /// What made the snapshot (signal, thread, fault address, panic
+    /// location), if the file has a TRIGGER frame (ttlog 0.1 and later).
+    pub trigger: Option<Trigger>,
+    /// The process's clock calibration, if the file has a CLOCK frame: the
+    /// same in every snapshot of the process, and preferred to the header's.
+    pub calibration: Option<Calibration>,
     /// Callsites by index (`None` where the frame was lost).
     pub callsites: Vec<Option<CallsiteInfo>>,
     /// Threads by index (`None` where the frame was lost).
@@ -165,7 +171,26 @@ impl Snapshot {
 
     /// Nanoseconds since the Unix epoch of an event, if the clock tells time.
     pub fn unix_nanos(&self, e: &Event) -> Option<i128> {
-        self.header.as_ref()?.unix_nanos(e.ticks)
+        self.unix_nanos_of(e.ticks)
+    }
+
+    /// Nanoseconds since the Unix epoch of an event clock reading: from the
+    /// process's calibration when the file has one, else from the header.
+    pub fn unix_nanos_of(&self, ticks: u64) -> Option<i128> {
+        match &self.calibration {
+            Some(c) => c.unix_nanos(ticks),
+            None => self.header.as_ref()?.unix_nanos(ticks),
+        }
+    }
+
+    /// The thread that crashed, panicked or asked for the snapshot, as the
+    /// TRIGGER frame names it, if it is among the snapshot's threads (the
+    /// live one with that id).
+    pub fn trigger_thread(&self) -> Option<&ThreadInfo> {
+        let t = self.trigger.as_ref()?;
+        let mut with_tid = self.threads.iter().flatten().filter(|th| th.tid == t.tid && t.tid != 0);
+        let first = with_tid.next()?;
+        Some(with_tid.find(|th| !th.exited).map_or(first, |live| if first.exited { live } else { first }))
     }
 
     /// Whether the whole file was read without problems.

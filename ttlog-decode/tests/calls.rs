@@ -253,9 +253,11 @@ fn malformed_ids_and_outcomes_render() {
     assert_eq!(json["outcome"], 200);
     assert_eq!(json["kind"], "exit");
     assert_eq!(json["call_id"], 9);
-    // A snapshot without a header (no clock calibration): no elapsed times.
+    // A snapshot without a header or a CLOCK frame (no clock calibration):
+    // no elapsed times.
     let mut headless = snap.clone();
     headless.header = None;
+    headless.calibration = None;
     pair(&mut headless);
     assert!(headless.events.iter().all(|e| e.call.is_none_or(|c| c.elapsed_ns.is_none())));
     render_all(&headless);

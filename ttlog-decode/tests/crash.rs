@@ -163,6 +163,13 @@ fn a_panic_leaves_a_snapshot_with_the_panic_in_it() {
     assert_last_events("panic", &snap);
     let m = messages(&snap);
     assert!(m.iter().any(|l| l.contains("panicked at") && l.ends_with("deliberate panic")), "{m:?}");
+    // The panic event carries the panic's location, not ttlog's.
+    let panic = snap.events.iter().find(|e| messages_of(&snap, e).ends_with("deliberate panic")).unwrap();
+    let cs = snap.callsite(panic).unwrap();
+    assert!(cs.file.ends_with("tests/crash.rs") && cs.line > 0, "{cs:?}");
+    let trigger = snap.trigger.as_ref().expect("a trigger frame");
+    assert_eq!((trigger.panic_file.as_str(), trigger.panic_line), (cs.file.as_str(), cs.line));
+    assert_eq!(snap.trigger_thread().map(|t| t.tid), Some(trigger.tid), "{trigger:?}");
 }
 
 #[test]
@@ -170,12 +177,28 @@ fn a_panic_while_formatting_an_event_does_not_deadlock() {
     let (status, stderr, _, snap) = run_child("panic-in-display");
     assert_eq!(status.code(), Some(101), "{stderr}");
     assert_last_events("panic-in-display", &snap);
-    // The half-written event is not in the snapshot, and the panic event that
-    // the hook logged from inside it was dropped and counted.
+    // The half-written event is not in the snapshot; the panic event that
+    // the hook logged from inside it is, with the panic's own location, in a
+    // ring of its own listed under the panicking thread's id and name.
     let m = messages(&snap);
     assert!(!m.iter().any(|l| l.contains("never completes")), "{m:?}");
-    let main = snap.threads.iter().flatten().find(|t| t.name != "worker").unwrap();
-    assert_eq!(main.dropped, 1, "{main:?}");
+    let panic = snap
+        .events
+        .iter()
+        .find(|e| messages_of(&snap, e).contains("the bomb went off while being formatted"))
+        .unwrap_or_else(|| panic!("no panic event in {m:?}"));
+    let cs = snap.callsite(panic).unwrap();
+    assert!(cs.file.ends_with("tests/crash.rs"), "{cs:?}");
+    let trigger = snap.trigger.as_ref().expect("a trigger frame");
+    assert!(trigger.panic_file.ends_with("tests/crash.rs"), "{trigger:?}");
+    assert_eq!(cs.line, trigger.panic_line);
+    let side = snap.thread(panic).unwrap();
+    let main = snap.threads.iter().flatten().find(|t| t.name != "worker" && !t.exited).unwrap();
+    assert_eq!((side.tid, &side.name), (main.tid, &main.name), "{side:?} {main:?}");
+}
+
+fn messages_of(snap: &ttlog_decode::Snapshot, e: &ttlog_decode::Event) -> String {
+    snap.callsite(e).map(|c| ttlog_decode::render::message::message(c, snap.args(e))).unwrap_or_default()
 }
 
 #[test]
@@ -194,6 +217,37 @@ fn sigsegv_leaves_a_snapshot_and_still_kills_the_process() {
     assert!(path.to_string_lossy().contains("-SIGSEGV-"), "{}", path.display());
     assert!(stderr.contains("ttlog: crash snapshot written to"), "{stderr}");
     assert_last_events("segv", &snap);
+    // The summary says what happened and where, and marks the thread.
+    let summary = decode_cli(&path, &["--summary"]);
+    let trigger = snap.trigger.as_ref().expect("a trigger frame");
+    let tid = trigger.tid;
+    assert!(
+        summary.contains(&format!(
+            "# signal 11 SIGSEGV si_code 2 SEGV_ACCERR at address {:#x}, in thread {tid} ",
+            trigger.addr
+        )),
+        "{summary}"
+    );
+    assert_ne!(trigger.addr, 0);
+    assert!(
+        summary.lines().any(|l| l.starts_with("# thread") && l.contains(&tid.to_string()) && l.ends_with("<- trigger")),
+        "{summary}"
+    );
+    let json = decode_cli(&path, &["--summary", "--json"]);
+    let first = json.lines().next().unwrap();
+    assert!(first.starts_with("{\"snapshot\":{\"program\":") && first.contains("\"reason\":\"SIGSEGV\""), "{first}");
+    assert!(
+        first.contains(&format!("\"trigger\":{{\"signal\":11,\"si_code\":2,\"si_addr\":{},", trigger.addr)),
+        "{first}"
+    );
+    assert!(first.contains(&format!("\"tid\":{tid},")), "{first}");
+}
+
+/// Runs the `ttlog-decode` binary on `path`; its standard output.
+fn decode_cli(path: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_ttlog-decode")).args(args).arg(path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]

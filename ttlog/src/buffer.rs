@@ -492,6 +492,40 @@ impl Ring {
         self.final_seq.store(seq, Ordering::Relaxed);
     }
 
+    /// Takes the ring's lock and keeps it, until [`Ring::fork_unlock`]: for
+    /// `fork`, so that a child does not inherit it held by a thread it does
+    /// not have (see `write/fork.rs`).
+    pub(crate) fn fork_lock(&self) {
+        core::mem::forget(self.lock.lock());
+    }
+
+    /// Releases the lock [`Ring::fork_lock`] took.
+    pub(crate) fn fork_unlock(&self) {
+        self.lock.0.store(false, Ordering::Release);
+    }
+
+    /// In a child created by `fork`, for a ring whose owner is a thread of
+    /// the parent: records it as exited, so that its blocks may all be taken
+    /// (its count of events, unknown here, as that of its newest block's
+    /// start: the counts of a parent's ring are not the child's).
+    pub(crate) fn orphan(&self) {
+        let _g = self.lock.lock();
+        if self.final_seq.load(Ordering::Relaxed) != u64::MAX {
+            return;
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        let seq = if count == 0 {
+            0
+        } else {
+            let newest = self.oldest.load(Ordering::Relaxed) + count - 1;
+            let p = self.table[(newest % self.cap() as u64) as usize].load(Ordering::Relaxed);
+            // SAFETY: the newest of `count > 0` blocks is listed (as in
+            // `take_oldest`), and blocks are never freed.
+            unsafe { &*p }.seq()
+        };
+        self.final_seq.store(seq, Ordering::Release);
+    }
+
     /// The owner's count of events, if it exited.
     pub(crate) fn final_seq(&self) -> Option<u64> {
         let s = self.final_seq.load(Ordering::Acquire);

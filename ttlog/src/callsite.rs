@@ -55,7 +55,55 @@ inventory::collect!(Registration);
 
 /// Every callsite registered so far.
 pub(crate) fn registered() -> impl Iterator<Item = &'static Callsite> {
-    inventory::iter::<Registration>.into_iter().map(|r| r.0)
+    inventory::iter::<Registration>.into_iter().map(|r| r.0).chain(runtime())
+}
+
+/// A callsite made at run time (the panic hook's: one per panic location),
+/// in an append-only, lock-free list.
+struct RuntimeSite {
+    cs: Callsite,
+    next: core::sync::atomic::AtomicPtr<RuntimeSite>,
+}
+
+static RUNTIME: core::sync::atomic::AtomicPtr<RuntimeSite> = core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+
+/// The callsites made at run time, newest first.
+pub(crate) fn runtime() -> impl Iterator<Item = &'static Callsite> {
+    use core::sync::atomic::Ordering;
+    let mut p = RUNTIME.load(Ordering::Acquire);
+    core::iter::from_fn(move || {
+        // SAFETY: entries are leaked `Box`es, never freed, fully initialised
+        // before being published by the release CAS in `register_runtime`
+        // that this acquire load (or that of the previous entry's `next`)
+        // pairs with.
+        let site: &'static RuntimeSite = unsafe { p.as_ref()? };
+        p = site.next.load(Ordering::Acquire);
+        Some(&site.cs)
+    })
+}
+
+/// Makes `cs` a callsite for the rest of the process: snapshots find it as
+/// they find the registered ones. Its id (from its address) is checked to be
+/// unlike every other callsite's; a clash gets another address.
+pub(crate) fn register_runtime(cs: Callsite) -> &'static Callsite {
+    use core::sync::atomic::{AtomicPtr, Ordering};
+    let mut site: &'static RuntimeSite =
+        Box::leak(Box::new(RuntimeSite { cs, next: AtomicPtr::new(core::ptr::null_mut()) }));
+    while registered().any(|other| callsite_id(other) == callsite_id(&site.cs)) {
+        // The clashing one stays leaked, out of every list: a few bytes, once
+        // in billions of panics.
+        let again = RuntimeSite { cs: Callsite { ..site.cs }, next: AtomicPtr::new(core::ptr::null_mut()) };
+        site = Box::leak(Box::new(again));
+    }
+    let mut head = RUNTIME.load(Ordering::Relaxed);
+    loop {
+        site.next.store(head, Ordering::Relaxed);
+        let me = site as *const RuntimeSite as *mut RuntimeSite;
+        match RUNTIME.compare_exchange_weak(head, me, Ordering::Release, Ordering::Relaxed) {
+            Ok(_) => return &site.cs,
+            Err(h) => head = h,
+        }
+    }
 }
 
 ttlog_spec::wire_enum! {

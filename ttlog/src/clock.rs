@@ -2,13 +2,16 @@
 //! into wall-clock time.
 //!
 //! The default on x86-64 with an invariant time-stamp counter is `rdtsc`: no
-//! system call, no conversion on the hot path. The snapshot header carries two
-//! calibration points (counter and `CLOCK_MONOTONIC` at the first event and at the
-//! snapshot) and the wall-clock time at the snapshot, from which the decoder maps
-//! counter values to nanoseconds since the Unix epoch.
+//! system call, no conversion on the hot path. A process has one calibration
+//! (`calibration`): a point (counter, `CLOCK_MONOTONIC` and
+//! `CLOCK_REALTIME`, read together) at its first event, and one at its first
+//! snapshot, at least [`MIN_CALIBRATION_NS`] later; every snapshot of the
+//! process carries the same two (the CLOCK frame), from which the decoder maps
+//! counter values to nanoseconds since the Unix epoch, so that an event has one
+//! time in all of them.
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 
 ttlog_spec::wire_enum! {
     /// The clock that timestamps events.
@@ -22,7 +25,8 @@ ttlog_spec::wire_enum! {
         /// A millisecond clock: a background thread (started by the first event)
         /// stores `CLOCK_MONOTONIC` in memory once a millisecond, and events read
         /// that memory: the cost of a load, a resolution of about a millisecond
-        /// (more when that thread waits for a core). Not kept across `fork`.
+        /// (more when that thread waits for a core). A child created by `fork`
+        /// starts a thread of its own at the first event of each of its threads.
         Coarse = 3,
         /// No clock: events keep their order within a thread, and carry no time.
         None = 4,
@@ -66,10 +70,21 @@ pub(crate) fn coarse() -> u64 {
     TICKER.load(Ordering::Relaxed)
 }
 
-/// Starts the thread that keeps [`Clock::Coarse`], once.
+/// The process whose ticker thread runs (0: none yet).
+static TICKER_PID: AtomicU32 = AtomicU32::new(0);
+
+/// Starts the thread that keeps [`Clock::Coarse`], once per process: a child
+/// created by `fork` has no thread of its parent's, so the first event of each
+/// of its threads (every thread's first event in a child comes here, see
+/// `write.rs`) starts one for it.
 fn start_ticker() {
-    static STARTED: std::sync::Once = std::sync::Once::new();
-    STARTED.call_once(|| {
+    // SAFETY: `getpid` has no preconditions.
+    let pid = unsafe { libc::getpid() } as u32;
+    let running = TICKER_PID.load(Ordering::Acquire);
+    if running == pid || TICKER_PID.compare_exchange(running, pid, Ordering::AcqRel, Ordering::Acquire).is_err() {
+        return;
+    }
+    {
         TICKER.store(monotonic_ns(), Ordering::Relaxed);
         let spawned = std::thread::Builder::new().name("ttlog-clock".into()).spawn(|| {
             loop {
@@ -80,7 +95,7 @@ fn start_ticker() {
         if let Err(e) = spawned {
             eprintln!("ttlog: cannot start the coarse clock's thread ({e}): events keep the time of the first one");
         }
-    });
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -153,13 +168,21 @@ pub struct ClockPoint {
 impl ClockPoint {
     /// Reads the three clocks, the event clock between two monotonic readings so
     /// that the pair is as close as the machine allows.
+    /// For the counter, the narrowest of a few brackets. Async-signal-safe.
     pub(crate) fn now(clock: Clock) -> ClockPoint {
-        let m0 = monotonic_ns();
-        let ticks = match clock {
-            Clock::Tsc => read(clock as u8),
-            Clock::Monotonic | Clock::Coarse | Clock::None => 0,
-        };
-        let m1 = monotonic_ns();
+        let tries = if clock == Clock::Tsc { 8 } else { 1 };
+        let (mut m0, mut ticks, mut m1) = (0, 0, u64::MAX);
+        for _ in 0..tries {
+            let a = monotonic_ns();
+            let t = match clock {
+                Clock::Tsc => read(clock as u8),
+                Clock::Monotonic | Clock::Coarse | Clock::None => 0,
+            };
+            let b = monotonic_ns();
+            if b.saturating_sub(a) < m1.saturating_sub(m0) {
+                (m0, ticks, m1) = (a, t, b);
+            }
+        }
         let real_ns = realtime_ns();
         let mono_ns = m0 + (m1.saturating_sub(m0)) / 2;
         let ticks = match clock {
@@ -219,6 +242,68 @@ pub(crate) fn init() -> u8 {
 /// The calibration point taken at the first event, if any event was recorded.
 pub(crate) fn anchor() -> Option<ClockPoint> {
     ANCHOR.get().copied()
+}
+
+/// The shortest time between the two points of the process's calibration:
+/// the first snapshot taken sooner after the first event waits for the rest
+/// (only with [`Clock::Tsc`], whose rate the two points measure: the other
+/// clocks count nanoseconds already). At 10 ms, the rate is known to a few
+/// parts per million.
+pub const MIN_CALIBRATION_NS: u64 = 10_000_000;
+
+/// The second point of the calibration, once taken: `CAL_STATE` is 0 (none),
+/// 1 (being stored) or 2 (stored: `CAL` holds ticks, mono_ns, real_ns).
+static CAL_STATE: AtomicU8 = AtomicU8::new(0);
+static CAL: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+
+/// The process's calibration: the anchor (the first event's point) and the
+/// point taken at the first call, reused by every later call; `None` before
+/// the first event. Async-signal-safe (atomics, `clock_gettime`, `nanosleep`),
+/// so the fatal-signal handler calls it too. A call that finds the point being
+/// stored by another (or by the code it interrupted) uses a point of its own.
+pub(crate) fn calibration() -> Option<(Clock, ClockPoint, ClockPoint)> {
+    let clock = current()?;
+    let anchor = anchor()?;
+    if let Some(p) = stored_point() {
+        return Some((clock, anchor, p));
+    }
+    let mut point = ClockPoint::now(clock);
+    let span = point.mono_ns.saturating_sub(anchor.mono_ns);
+    if clock == Clock::Tsc && span < MIN_CALIBRATION_NS {
+        let rest = MIN_CALIBRATION_NS - span;
+        let ts = libc::timespec { tv_sec: 0, tv_nsec: rest as libc::c_long };
+        // SAFETY: `nanosleep` is async-signal-safe and reads a valid timespec;
+        // an interrupted sleep only makes the span shorter, still correct.
+        unsafe { libc::nanosleep(&ts, core::ptr::null_mut()) };
+        point = ClockPoint::now(clock);
+    }
+    if CAL_STATE.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+        CAL[0].store(point.ticks, Ordering::Relaxed);
+        CAL[1].store(point.mono_ns, Ordering::Relaxed);
+        CAL[2].store(point.real_ns, Ordering::Relaxed);
+        CAL_STATE.store(2, Ordering::Release);
+    } else if let Some(p) = stored_point() {
+        return Some((clock, anchor, p));
+    }
+    Some((clock, anchor, point))
+}
+
+fn stored_point() -> Option<ClockPoint> {
+    (CAL_STATE.load(Ordering::Acquire) == 2).then(|| ClockPoint {
+        ticks: CAL[0].load(Ordering::Relaxed),
+        mono_ns: CAL[1].load(Ordering::Relaxed),
+        real_ns: CAL[2].load(Ordering::Relaxed),
+    })
+}
+
+/// In a child created by `fork`: a calibration that the parent was storing
+/// (by a thread that the child does not have) is dropped, for the child's
+/// first snapshot to take one. A stored one is kept: parent and child read
+/// the same counter.
+pub(crate) fn after_fork_in_child() {
+    if CAL_STATE.load(Ordering::Relaxed) == 1 {
+        CAL_STATE.store(0, Ordering::Relaxed);
+    }
 }
 
 /// The date (year, month 1 to 12, day 1 to 31) in the proleptic Gregorian

@@ -30,6 +30,10 @@ pub struct Builder {
     capture_panics: bool,
     on_demand_signal: Option<i32>,
     capture_fatal_signals: bool,
+    snapshot_on_termination: bool,
+    snapshot_on_exit: bool,
+    min_snapshot_interval: Option<std::time::Duration>,
+    max_snapshot_files: Option<usize>,
 }
 
 /// The signal [`Builder::snapshot_on_signal`] listens to unless told otherwise.
@@ -72,7 +76,9 @@ impl Builder {
     }
 
     /// The directory snapshots are saved in by [`Snapshot::save_to_dir`] and by
-    /// crash capture. Default: `TTLOG_DIR`, else the system's temporary directory.
+    /// crash capture; `init` creates it (and its parents, `0700`) if missing.
+    /// Default: `TTLOG_DIR`, else `ttlog-UID` in the system's temporary
+    /// directory, private to the user (see [`snapshot_dir`](crate::snapshot_dir)).
     ///
     /// [`Snapshot::save_to_dir`]: crate::Snapshot::save_to_dir
     pub fn snapshot_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Builder {
@@ -96,26 +102,73 @@ impl Builder {
     }
 
     /// On `SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE` or `SIGABRT`, write what the
-    /// rings hold (async-signal-safe: see the crate docs for what such a
-    /// snapshot includes), then let the signal end the process as it would
-    /// have, core dump included.
+    /// rings hold, then let the signal end the process as it would have, core
+    /// dump included. The handler does only async-signal-safe work: the
+    /// snapshot has every thread's ring as it was and the callsites
+    /// registered at `init`, the crashing thread, `si_code` and the faulting
+    /// address, but not the event the crashing thread was in the middle of
+    /// writing (README's "Crash capture" says what else it cannot include).
     pub fn capture_fatal_signals(mut self) -> Builder {
         self.capture_fatal_signals = true;
         self
     }
 
-    /// All three: [`capture_panics`](Self::capture_panics),
-    /// [`capture_fatal_signals`](Self::capture_fatal_signals) and
+    /// On `SIGTERM` or `SIGINT` (systemd, Kubernetes, Ctrl-C), write what the
+    /// rings hold (as for a fatal signal), then let the signal take its
+    /// course: the handler the program installed before runs, else the
+    /// process ends as it would have (status 143 or 130). Install the
+    /// program's own handlers before `init` for ttlog to chain to them.
+    pub fn snapshot_on_termination(mut self) -> Builder {
+        self.snapshot_on_termination = true;
+        self
+    }
+
+    /// When the process exits normally (`main` returns, or
+    /// `std::process::exit`), write a snapshot (an `atexit` handler). Not part
+    /// of [`crash_capture`](Self::crash_capture).
+    pub fn snapshot_on_exit(mut self) -> Builder {
+        self.snapshot_on_exit = true;
+        self
+    }
+
+    /// The storm limit: at most one automatic snapshot (panic, on-demand
+    /// signal, a termination signal that the program's own handler takes
+    /// over) per `interval`; the ones skipped are counted in the next
+    /// snapshot written. Fatal signals, and termination signals that end the
+    /// process, always write theirs. Default: 1 s; zero: no limit.
+    pub fn min_snapshot_interval(mut self, interval: std::time::Duration) -> Builder {
+        self.min_snapshot_interval = Some(interval);
+        self
+    }
+
+    /// The most snapshots of this program kept in the snapshot directory:
+    /// the oldest files named after this program (of any of its processes)
+    /// are removed, at `init` and before each snapshot that crash capture
+    /// writes, so that this one and one more written by a signal handler
+    /// (which cannot remove files) fit. Other files are left alone.
+    /// Default: 16; 0: keep all.
+    pub fn max_snapshot_files(mut self, files: usize) -> Builder {
+        self.max_snapshot_files = Some(files);
+        self
+    }
+
+    /// [`capture_panics`](Self::capture_panics),
+    /// [`capture_fatal_signals`](Self::capture_fatal_signals),
+    /// [`snapshot_on_termination`](Self::snapshot_on_termination) and
     /// [`snapshot_on_signal`](Self::snapshot_on_signal)`(SIGUSR2)`.
     pub fn crash_capture(self) -> Builder {
-        self.capture_panics().capture_fatal_signals().snapshot_on_signal(DEFAULT_SNAPSHOT_SIGNAL)
+        self.capture_panics()
+            .capture_fatal_signals()
+            .snapshot_on_termination()
+            .snapshot_on_signal(DEFAULT_SNAPSHOT_SIGNAL)
     }
 
     /// Applies the settings.
     ///
     /// Fails when a clock is chosen after events were already stamped with
-    /// another one, or when a signal handler cannot be installed; the settings
-    /// before the failing one are applied.
+    /// another one, when the snapshot directory cannot be created (or the
+    /// default one is not private to the user), or when a signal handler
+    /// cannot be installed; the settings before the failing one are applied.
     pub fn init(self) -> Result<(), InitError> {
         if let Some(b) = self.buffer_size {
             settings::set_buffer_size(b);
@@ -129,8 +182,31 @@ impl Builder {
         if let Some(c) = self.clock {
             crate::clock::set_clock(c).map_err(|current| InitError::ClockInUse { requested: c, current })?;
         }
+        if let Some(i) = self.min_snapshot_interval {
+            settings::set_min_snapshot_interval_ns(u64::try_from(i.as_nanos()).unwrap_or(u64::MAX));
+        }
+        if let Some(n) = self.max_snapshot_files {
+            settings::set_max_snapshot_files(n);
+        }
+        let configured_dir = self.snapshot_dir.is_some();
         if let Some(dir) = self.snapshot_dir {
             crate::snapshot::file::set_dir(dir);
+        }
+        let captures = self.capture_panics
+            || self.on_demand_signal.is_some()
+            || self.capture_fatal_signals
+            || self.snapshot_on_termination
+            || self.snapshot_on_exit;
+        if configured_dir || captures {
+            // The first crash of a fresh deployment finds its directory.
+            let dir = crate::snapshot::file::prepare_dir().map_err(|e| InitError::SnapshotDir {
+                path: crate::snapshot::file::snapshot_dir(),
+                error: e.to_string(),
+            })?;
+            crate::snapshot::file::make_room(&dir, 1);
+        }
+        if captures {
+            crate::crash::fork::register();
         }
         if self.capture_panics {
             crate::crash::install_panic_hook();
@@ -142,6 +218,14 @@ impl Builder {
         if self.capture_fatal_signals {
             crate::crash::install_fatal(settings::current().buffer_size)
                 .map_err(|e| InitError::Signal { what: "fatal-signal handlers".into(), error: e.to_string() })?;
+        }
+        if self.snapshot_on_termination {
+            crate::crash::install_termination(settings::current().buffer_size)
+                .map_err(|e| InitError::Signal { what: "termination-signal handlers".into(), error: e.to_string() })?;
+        }
+        if self.snapshot_on_exit {
+            crate::crash::install_exit()
+                .map_err(|e| InitError::Signal { what: "exit snapshot".into(), error: e.to_string() })?;
         }
         Ok(())
     }
@@ -157,6 +241,14 @@ pub enum InitError {
         requested: Clock,
         /// The clock in use.
         current: Clock,
+    },
+    /// The snapshot directory could not be created, or the default one is
+    /// not private to the user.
+    SnapshotDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        error: String,
     },
     /// A signal handler could not be installed.
     Signal {
@@ -174,6 +266,8 @@ impl fmt::Display for InitError {
                 write!(f, "cannot switch the clock to {requested:?}: events are already stamped with {current:?}")
             }
             InitError::Signal { what, error } => write!(f, "cannot install the {what}: {error}"),
+            // The error names the directory already.
+            InitError::SnapshotDir { error, .. } => f.write_str(error),
         }
     }
 }

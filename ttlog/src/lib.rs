@@ -74,14 +74,16 @@ mod write;
 pub mod __private;
 
 pub use clock::Clock;
-pub use crash::FATAL_SIGNALS;
+pub use crash::{FATAL_SIGNALS, TERMINATION_SIGNALS};
 pub use init::{Builder, DEFAULT_SNAPSHOT_SIGNAL, InitError};
 pub use level::{Level, LevelFilter, ParseLevelError, STATIC_MAX_LEVEL, max_level, set_max_level};
 pub use registry::{BufferStats, buffer_stats};
 
 /// Bytes of a block: rings are made of blocks, and grow and shrink by them.
 pub const BLOCK_BYTES: usize = buffer::BLOCK as usize;
-pub use settings::{DEFAULT_BUFFER_SIZE, DEFAULT_MEMORY_BUDGET};
+pub use settings::{
+    DEFAULT_BUFFER_SIZE, DEFAULT_MAX_SNAPSHOT_FILES, DEFAULT_MEMORY_BUDGET, DEFAULT_MIN_SNAPSHOT_INTERVAL,
+};
 pub use snapshot::file::snapshot_dir;
 pub use snapshot::{Snapshot, ThreadSnapshot, snapshot};
 pub use write::args::{Raw, STR_MAX};

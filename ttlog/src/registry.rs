@@ -54,6 +54,10 @@ pub(crate) struct Slot {
     /// [`POOL`]'s lock.
     pool_count: AtomicUsize,
     pool_index: AtomicUsize,
+    /// Set in a child created by `fork` on the slots of the parent's
+    /// threads: snapshots skip them, and their blocks go to the child's
+    /// threads first. Cleared when a thread of the child takes the slot.
+    inherited: core::sync::atomic::AtomicBool,
     next: AtomicPtr<Slot>,
 }
 
@@ -68,6 +72,7 @@ impl Slot {
             dropped: AtomicU64::new(0),
             pool_count: AtomicUsize::new(usize::MAX),
             pool_index: AtomicUsize::new(usize::MAX),
+            inherited: core::sync::atomic::AtomicBool::new(false),
             next: AtomicPtr::new(core::ptr::null_mut()),
         }
     }
@@ -86,6 +91,7 @@ impl Slot {
             w.store(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])), Ordering::Relaxed);
         }
         self.dropped.store(0, Ordering::Relaxed);
+        self.inherited.store(false, Ordering::Relaxed);
         let writer = self.ring.start_owner(owner, first);
         self.state.store(ACTIVE, Ordering::Relaxed);
         self.generation.store(g + 2, Ordering::Release);
@@ -140,7 +146,7 @@ impl Slot {
                 std::hint::spin_loop();
                 continue;
             }
-            if g1 == 0 {
+            if g1 == 0 || self.inherited.load(Ordering::Acquire) {
                 return Captured::Unowned;
             }
             let mut owner = self.owner(self.dropped.load(Ordering::Acquire), self.ring.evicted());
@@ -221,6 +227,24 @@ impl Owner {
             (0, Some(total)) => total,
             _ => walk_first_seq,
         }
+    }
+}
+
+/// The name of the live thread whose OS id is `tid`, copied into `buf`
+/// ("" if it never logged). Lock-free and allocation-free: the signal
+/// handlers call it.
+pub(crate) fn thread_name(tid: u64, buf: &mut [u8; NAME_BYTES]) -> &str {
+    let found = slots().find(|s| {
+        s.state.load(Ordering::Relaxed) == ACTIVE
+            && s.tid.load(Ordering::Relaxed) == tid
+            && !s.inherited.load(Ordering::Relaxed)
+    });
+    let Some(slot) = found else { return "" };
+    *buf = slot.owner(0, 0).name;
+    let len = buf.iter().position(|&b| b == 0).unwrap_or(NAME_BYTES);
+    match core::str::from_utf8(&buf[..len]) {
+        Ok(s) => s,
+        Err(e) => core::str::from_utf8(&buf[..e.valid_up_to()]).unwrap_or(""),
     }
 }
 
@@ -447,9 +471,13 @@ pub(crate) fn claim(ring_bytes: u64, budget: usize, tid: u64, name: &str) -> (&'
     let slot = match pool.free.iter().rposition(|s| s.ring.cap() == cap) {
         Some(i) => {
             let slot = pool.free.swap_remove(i);
-            // Its previous owner, and all its events, leave every snapshot now.
-            let gone = slot.ring.final_seq().unwrap_or(0) + slot.dropped.load(Ordering::Relaxed);
-            EVICTED.fetch_add(gone, Ordering::Relaxed);
+            // Its previous owner, and all its events, leave every snapshot
+            // now (a parent's thread, in a child created by `fork`, was
+            // never in them).
+            if !slot.inherited.load(Ordering::Relaxed) {
+                let gone = slot.ring.final_seq().unwrap_or(0) + slot.dropped.load(Ordering::Relaxed);
+                EVICTED.fetch_add(gone, Ordering::Relaxed);
+            }
             slot
         }
         None => push(Slot::new(cap)),
@@ -476,4 +504,71 @@ pub(crate) fn retire(slot: &'static Slot, seq: u64) {
     } else {
         pool.free.push(slot);
     }
+}
+
+/// The pool's lock while a thread forks: taken by [`fork_prepare`] and
+/// released by [`fork_parent`] or [`fork_child`], all on the forking thread.
+struct ForkGuard(core::cell::UnsafeCell<Option<std::sync::MutexGuard<'static, Pool>>>);
+
+// SAFETY: it is written by `fork_prepare` while it holds the pool's lock,
+// and emptied by `fork_parent` or `fork_child` (on the same thread, around
+// its `fork`) before that lock is released: two threads that fork at once
+// take turns on the pool's lock, so only one touches it at a time.
+unsafe impl Sync for ForkGuard {}
+
+static FORK_GUARD: ForkGuard = ForkGuard(core::cell::UnsafeCell::new(None));
+
+/// Before `fork`: takes the pool's lock and every ring's, in the order the
+/// other paths take them (pool, then a ring), so that no lock is held by
+/// another thread when the process is copied.
+pub(crate) fn fork_prepare() {
+    let guard = pool();
+    for slot in slots() {
+        slot.ring.fork_lock();
+    }
+    // SAFETY: see `ForkGuard`.
+    unsafe { *FORK_GUARD.0.get() = Some(guard) };
+}
+
+/// After `fork`, in the parent: releases what [`fork_prepare`] took.
+pub(crate) fn fork_parent() {
+    for slot in slots() {
+        slot.ring.fork_unlock();
+    }
+    // SAFETY: see `ForkGuard`.
+    drop(unsafe { (*FORK_GUARD.0.get()).take() });
+}
+
+/// After `fork`, in the child: the parent's threads do not exist here. Their
+/// slots are marked inherited (snapshots of the child skip them, and their
+/// blocks are the first the child's threads get), except `keep` (the forking
+/// thread's, when it forked from inside one of its events: it goes on
+/// writing it); the counters of events lost by the parent start again at 0.
+/// Then releases what [`fork_prepare`] took.
+pub(crate) fn fork_child(keep: Option<&'static Slot>) {
+    for slot in slots() {
+        slot.ring.fork_unlock();
+    }
+    // SAFETY: see `ForkGuard`.
+    let mut guard = unsafe { (*FORK_GUARD.0.get()).take() }.unwrap_or_else(pool);
+    for slot in slots() {
+        if slot.generation.load(Ordering::Relaxed) == 0 || keep.is_some_and(|k| core::ptr::eq(k, slot)) {
+            continue;
+        }
+        slot.inherited.store(true, Ordering::Release);
+        if slot.state.load(Ordering::Relaxed) == ACTIVE {
+            slot.ring.orphan();
+            slot.state.store(RETIRED, Ordering::Relaxed);
+            guard.unlist(slot);
+            if slot.ring.count() > 0 {
+                guard.exited.push_back(slot);
+            } else {
+                guard.free.push(slot);
+            }
+        }
+    }
+    drop(guard);
+    EVICTED.store(0, Ordering::Relaxed);
+    STOLEN.store(0, Ordering::Relaxed);
+    LATE_DROPPED.store(0, Ordering::Relaxed);
 }

@@ -8,6 +8,32 @@ pub const DEFAULT_BUFFER_SIZE: u64 = 64 << 10;
 /// Bytes all thread buffers together may use, unless configured.
 pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
 
+/// The shortest time between two automatic snapshots, unless configured.
+pub const DEFAULT_MIN_SNAPSHOT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+/// Snapshots of the program kept in the snapshot directory, unless configured.
+pub const DEFAULT_MAX_SNAPSHOT_FILES: usize = 16;
+
+static MIN_INTERVAL_NS: AtomicU64 = AtomicU64::new(DEFAULT_MIN_SNAPSHOT_INTERVAL.as_nanos() as u64);
+static MAX_FILES: AtomicUsize = AtomicUsize::new(DEFAULT_MAX_SNAPSHOT_FILES);
+
+/// The storm limit's interval, in nanoseconds (read by signal handlers too).
+pub(crate) fn min_snapshot_interval_ns() -> u64 {
+    MIN_INTERVAL_NS.load(Ordering::Relaxed)
+}
+
+pub(crate) fn set_min_snapshot_interval_ns(ns: u64) {
+    MIN_INTERVAL_NS.store(ns, Ordering::Relaxed);
+}
+
+/// Snapshots of the program kept in the directory; 0: all.
+pub(crate) fn max_snapshot_files() -> usize {
+    MAX_FILES.load(Ordering::Relaxed)
+}
+
+pub(crate) fn set_max_snapshot_files(n: usize) {
+    MAX_FILES.store(n, Ordering::Relaxed);
+}
+
 static BUFFER_SIZE: AtomicU64 = AtomicU64::new(DEFAULT_BUFFER_SIZE);
 static MEMORY_BUDGET: AtomicUsize = AtomicUsize::new(DEFAULT_MEMORY_BUDGET);
 

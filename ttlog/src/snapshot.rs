@@ -10,13 +10,15 @@ mod encode;
 pub(crate) mod file;
 
 pub use capture::snapshot;
+pub(crate) use capture::snapshot_for;
 
 use crate::buffer::{RingCopy, Walk};
 use crate::clock::{Clock, ClockPoint};
 
-use crate::wire::{self, CallsiteInfo, End, Header, ThreadInfo};
+use crate::wire::{self, Calibration, CallsiteInfo, End, Header, ThreadInfo, Trigger};
 use encode::Encoder;
 use std::io::{self, IoSlice, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// A copy of every thread's recent events, taken by [`snapshot`].
@@ -29,6 +31,9 @@ pub struct Snapshot {
     threads: Vec<ThreadSnapshot>,
     evicted: u64,
     late_dropped: u64,
+    trigger: Trigger,
+    /// The process's calibration (`None` before its first event).
+    calibration: Option<Calibration>,
 }
 
 /// One thread's part of a [`Snapshot`].
@@ -113,6 +118,12 @@ impl Snapshot {
         &self.reason
     }
 
+    /// What made the snapshot: the signal and its details, the thread, the
+    /// panic's location (the TRIGGER frame).
+    pub fn trigger(&self) -> &Trigger {
+        &self.trigger
+    }
+
     /// The threads whose buffers were copied.
     pub fn threads(&self) -> &[ThreadSnapshot] {
         &self.threads
@@ -123,29 +134,54 @@ impl Snapshot {
         self.threads.iter().map(ThreadSnapshot::recorded).sum()
     }
 
-    /// Writes the snapshot file at `path` (created or truncated).
+    /// Writes the snapshot file at `path` (created `0600` if new, truncated
+    /// if it exists).
     pub fn save(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        let mut f = std::fs::File::create(path)?;
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
         self.write_to(&mut f)?;
         f.sync_all()
     }
 
     /// Writes the snapshot to a new file in [`snapshot_dir`](crate::snapshot_dir)
-    /// (created if missing), named `PROGRAM-PID-REASON-YYYYMMDDTHHMMSSZ.ttlog`,
-    /// and returns its path. The file appears under that name complete: it is
-    /// written under a temporary name (ending `.part`) and renamed.
+    /// (created if missing, see there), named
+    /// `PROGRAM-PID-REASON-YYYYMMDDTHHMMSSZ.ttlog`, and returns its path.
+    ///
+    /// The file is created `0600` (only the user can read it), never through
+    /// a symbolic link and never over an existing file: a name that is taken
+    /// gets a `-2`, `-3`, ... suffix. It appears under its name complete: it
+    /// is written under a temporary name (ending `.part`), then linked to its
+    /// name.
     pub fn save_to_dir(&self) -> io::Result<std::path::PathBuf> {
-        let dir = file::snapshot_dir();
-        std::fs::create_dir_all(&dir)?;
-        let path = file::snapshot_path(&dir, &self.reason);
-        let mut part = path.clone().into_os_string();
-        part.push(".part");
-        let part = std::path::PathBuf::from(part);
-        let written = self.save(&part).and_then(|()| std::fs::rename(&part, &path));
-        if written.is_err() {
+        let dir = file::prepare_dir()?;
+        let now = crate::clock::realtime_ns();
+        for n in 1..=1000 {
+            let path = file::snapshot_path(&dir, &self.reason, now, n);
+            let mut part = path.clone().into_os_string();
+            part.push(".part");
+            let part = std::path::PathBuf::from(part);
+            let mut f = match file::create_new(&part) {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            };
+            let written = self.write_to(&mut f).and_then(|()| f.sync_all());
+            drop(f);
+            // `link` never replaces an existing name (`rename` would); where
+            // the file system has no links, `rename` to a name seen free.
+            let linked = written.and_then(|()| match std::fs::hard_link(&part, &path) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists && std::fs::symlink_metadata(&path).is_err() => {
+                    std::fs::rename(&part, &path)
+                }
+                other => other,
+            });
             let _ = std::fs::remove_file(&part);
+            match linked {
+                Ok(()) => return Ok(path),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
         }
-        written.map(|()| path)
+        Err(io::Error::new(io::ErrorKind::AlreadyExists, "1000 snapshot names in a row are taken"))
     }
 
     /// Writes the snapshot file to `w`.
@@ -222,6 +258,14 @@ impl Snapshot {
         let mut payload = Vec::new();
         self.header().encode(&mut payload);
         wire::put_frame(&mut meta, wire::kind::HEADER, &payload);
+        payload.clear();
+        self.trigger.encode(&mut payload);
+        wire::put_frame(&mut meta, wire::kind::TRIGGER, &payload);
+        if let Some(c) = &self.calibration {
+            payload.clear();
+            c.encode(&mut payload);
+            wire::put_frame(&mut meta, wire::kind::CLOCK, &payload);
+        }
         for (index, sig) in enc.sigs.iter().enumerate() {
             payload.clear();
             CallsiteInfo::encode_static(&mut payload, index as u32, sig.cs, Some(&sig.types));
@@ -232,7 +276,7 @@ impl Snapshot {
             t.encode(&mut payload);
             wire::put_frame(&mut meta, wire::kind::THREAD, &payload);
         }
-        let meta_frames = 1 + enc.sigs.len() as u64 + thread_infos.len() as u64;
+        let meta_frames = 2 + self.calibration.is_some() as u64 + enc.sigs.len() as u64 + thread_infos.len() as u64;
         frames += 2 * meta_frames;
         let mut end = Vec::new();
         payload.clear();

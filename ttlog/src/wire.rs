@@ -19,16 +19,18 @@
 //!
 //!  frame:
 //!    sync    4 bytes  F5 54 4C 46 ("\xF5TLF"), lets a reader resynchronise
-//!    kind    u8       HEADER, CALLSITE, THREAD, EVENTS, END
+//!    kind    u8       HEADER, CALLSITE, THREAD, EVENTS, END, ... (see `kind`)
 //!    len     u32 LE   payload bytes (at most MAX_FRAME)
 //!    crc     u32 LE   CRC-32 (IEEE) of kind, the 4 len bytes, and the payload
 //!    payload len bytes
 //! ```
 //!
-//! Frames appear in the order HEADER, CALLSITE*, THREAD*, EVENTS*, then the same
-//! HEADER, CALLSITE* and THREAD* frames again, then END. A crash snapshot has
-//! HEADER, CALLSITE_STATIC*, then per thread a THREAD frame and its RING
-//! frames, then HEADER and CALLSITE_STATIC* again, then END. Events carry no type or
+//! Frames appear in the order HEADER, TRIGGER, CLOCK, CALLSITE*, THREAD*,
+//! EVENTS*, then the same HEADER, TRIGGER, CLOCK, CALLSITE* and THREAD* frames
+//! again, then END (CLOCK is missing when the process logged nothing). A
+//! snapshot written by a signal handler has HEADER, TRIGGER, CLOCK,
+//! CALLSITE_STATIC*, then per thread a THREAD frame and its RING frames, then
+//! HEADER, TRIGGER, CLOCK and CALLSITE_STATIC* again, then END. Events carry no type or
 //! length bytes, so an event whose callsite is lost cannot be skipped; the
 //! second copy of the metadata (a few hundred bytes per callsite, nothing per
 //! event) means that damage to one copy costs no events. A reader keeps the
@@ -85,7 +87,24 @@
 //!            then whole little-endian u64 words: ring blocks as `record`
 //!            lays them out; a thread's ring may span several RING frames
 //!            (crash snapshots)
+//!  TRIGGER   signal: varint (0: none), si_code: zigzag varint,
+//!            si_addr: varint (the faulting address of SIGSEGV, SIGBUS,
+//!            SIGILL, SIGFPE; 0 otherwise), sender pid: varint (a signal sent
+//!            by a process; 0 otherwise), tid: varint, thread: str (the
+//!            crashing, panicking or asking thread; for a signal sent by a
+//!            process, the thread that received it), panic file: str,
+//!            panic line: varint, panic column: varint ("" and 0 unless a
+//!            panic), skipped: varint (automatic snapshots the storm limit
+//!            skipped since the previous one written)
+//!  CLOCK     clock: u8 (Clock), anchor: ClockPoint (the process's first
+//!            event), point: ClockPoint (taken at its first snapshot, at
+//!            least 10 ms after the anchor): the process's one calibration,
+//!            the same in every snapshot of it, so an event has one time in
+//!            all of them. A reader prefers it to the header's points.
 //! ```
+//!
+//! TRIGGER and CLOCK go with the header, in both copies of the metadata, in
+//! files of ttlog 0.1 and later; a reader of an older file finds neither.
 //!
 //! The CALLSITE frame carries the *concrete* argument types: one callsite whose
 //! arguments had different types (a generic function) gets one frame per
@@ -156,6 +175,12 @@ pub mod kind {
     pub const CALLSITE_STATIC: u8 = 6;
     /// Ring blocks of one thread, as they are in memory (crash snapshots).
     pub const RING: u8 = 7;
+    /// What made the snapshot: signal, thread, fault address, panic location,
+    /// snapshots skipped before it.
+    pub const TRIGGER: u8 = 8;
+    /// The process's clock calibration: the same in every snapshot of the
+    /// process.
+    pub const CLOCK: u8 = 9;
 }
 
 /// The type byte of an argument in a CALLSITE_STATIC frame: its types travel
@@ -237,6 +262,37 @@ mod tests {
         let mut b = Vec::new();
         put_varint(&mut b, 1 << 40);
         assert!(Reader::new(&b, 0).count(1).is_err());
+    }
+
+    #[test]
+    fn trigger_and_calibration_round_trip() {
+        let t = Trigger {
+            signal: 11,
+            code: -6,
+            addr: 0xdead_beef,
+            sender_pid: 77,
+            tid: 1234,
+            thread: "crasher".into(),
+            panic_file: "src/main.rs".into(),
+            panic_line: 9,
+            panic_column: 5,
+            skipped: 199,
+        };
+        let mut b = Vec::new();
+        t.encode(&mut b);
+        assert_eq!(Trigger::decode(&mut Reader::new(&b, 0)).unwrap(), t);
+        assert!(Trigger::decode(&mut Reader::new(&b[..b.len() - 1], 0)).is_err());
+        let c = Calibration {
+            clock: Clock::Tsc,
+            anchor: ClockPoint { ticks: 1_000, mono_ns: 500, real_ns: 0 },
+            point: ClockPoint { ticks: 3_000, mono_ns: 1_500, real_ns: 1_000_000 },
+        };
+        let mut b = Vec::new();
+        c.encode(&mut b);
+        assert_eq!(Calibration::decode(&mut Reader::new(&b, 0)).unwrap(), c);
+        // Two ticks per nanosecond, from the point's wall-clock time.
+        assert_eq!(c.unix_nanos(5_000), Some(1_001_000));
+        assert_eq!(Calibration { clock: Clock::None, ..c }.unix_nanos(5_000), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! a buffer.
 
 pub mod args;
+mod fork;
 pub mod record_writer;
 
 use args::Args;
@@ -494,6 +495,7 @@ fn cold_prepare(w: &Writer, level: Level) -> bool {
                 w.count_dropped();
                 return false;
             }
+            fork::register();
             let clock = crate::clock::init();
             let cfg = crate::settings::current();
             let (tid, name) = thread_identity();
@@ -527,20 +529,54 @@ fn cold_prepare(w: &Writer, level: Level) -> bool {
     }
 }
 
+/// Records one event of the calling thread, also when the thread is in the
+/// middle of writing another (a panic hook that runs inside a `Display` impl
+/// of a log call's argument): the event then goes into a ring of its own,
+/// claimed for it and retired at once, listed under the thread's id and name
+/// as an exited thread. The arguments must be raw (no user code runs).
+pub(crate) fn write_beside<A: Args>(cs: &'static Callsite, args: A) {
+    let w = writer();
+    if w.state.get() != BUSY {
+        write_event(cs, args);
+        return;
+    }
+    let clock = crate::clock::init();
+    let cfg = crate::settings::current();
+    let (tid, name) = thread_identity();
+    let (slot, ring, _) = registry::claim(crate::buffer::MIN_CAPACITY, cfg.memory_budget, tid, &name);
+    let cur = crate::buffer::Cursor::new();
+    cur.restart(8);
+    let written = ring.and_then(|ring| {
+        let tags = args.tags();
+        let tags = tags.as_ref();
+        let bound = args::str_bound(tags.len());
+        let len = record_len(&args, tags, bound);
+        let (ring, res) = ring.reserve(&cur, len, &mut |_| None);
+        let res = res?;
+        let n = put_record(&res, callsite_id(cs), crate::clock::read(clock), tags, |rw| args.encode(rw, bound))?;
+        ring.commit(&cur, res, n);
+        Some(())
+    });
+    if written.is_none() {
+        slot.count_dropped();
+    }
+    registry::retire(slot, cur.seq.get());
+}
+
 /// The OS thread id and the thread's name.
-fn thread_identity() -> (u64, String) {
+pub(crate) fn thread_identity() -> (u64, String) {
     let name = std::thread::current().name().unwrap_or("").to_owned();
     (os_thread_id(), name)
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn os_thread_id() -> u64 {
+pub(crate) fn os_thread_id() -> u64 {
     // SAFETY: `gettid` has no preconditions and cannot fail.
     (unsafe { libc::gettid() }) as u64
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn os_thread_id() -> u64 {
+pub(crate) fn os_thread_id() -> u64 {
     static NEXT: StdAtomicU64 = StdAtomicU64::new(1);
     thread_local!(static ID: u64 = NEXT.fetch_add(1, Ordering::Relaxed));
     ID.with(|id| *id)

@@ -1,7 +1,7 @@
 //! The frames that describe the events: the header, the callsites (with the
 //! static ones of crash snapshots), the threads, and the END frame.
 
-use crate::snapshot::{CallsiteInfo, End, Header, Problem, Snapshot, ThreadInfo};
+use crate::snapshot::{Calibration, CallsiteInfo, End, Header, Problem, Snapshot, ThreadInfo, Trigger};
 use std::collections::HashMap;
 use ttlog::wire::{self, Reader, WireError};
 
@@ -70,8 +70,27 @@ pub(super) fn read_frame(
                 Ok(())
             }
         }),
+        wire::kind::TRIGGER => {
+            Trigger::decode(&mut r).and_then(|t| same_or_first(&mut snap.trigger, t, base, "trigger"))
+        }
+        wire::kind::CLOCK => {
+            Calibration::decode(&mut r).and_then(|c| same_or_first(&mut snap.calibration, c, base, "clock calibration"))
+        }
         wire::kind::END => End::decode(&mut r).map(|e| snap.end = Some(e)),
         _ => Ok(()),
+    }
+}
+
+/// Keeps the first copy of a frame that the metadata has once (each copy
+/// must be the same).
+fn same_or_first<T: PartialEq>(slot: &mut Option<T>, item: T, offset: u64, what: &str) -> Result<(), WireError> {
+    match slot {
+        None => {
+            *slot = Some(item);
+            Ok(())
+        }
+        Some(first) if *first == item => Ok(()),
+        Some(_) => Err(WireError::malformed(offset, format!("second {what} differs from the first"))),
     }
 }
 

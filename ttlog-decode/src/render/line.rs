@@ -132,7 +132,8 @@ pub fn text_line(snap: &Snapshot, e: &Event) -> String {
     s
 }
 
-fn push_json_str(out: &mut String, s: &str) {
+/// Appends `s` as a JSON string, quoted and escaped.
+pub fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

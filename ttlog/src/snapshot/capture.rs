@@ -5,6 +5,7 @@ use super::{Snapshot, ThreadSnapshot};
 use crate::buffer::RingCopy;
 use crate::clock::ClockPoint;
 use crate::registry::{self, Captured};
+use crate::wire::{Calibration, Trigger};
 
 /// Copies every thread's buffer, including the buffers of exited threads that
 /// have not been reused yet. Threads keep logging meanwhile; each thread's copy
@@ -21,6 +22,12 @@ use crate::registry::{self, Captured};
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn snapshot(reason: &str) -> Snapshot {
+    let (tid, thread) = crate::write::thread_identity();
+    snapshot_for(reason, Trigger { tid, thread, ..Trigger::default() })
+}
+
+/// [`snapshot`], made by `trigger` (a signal, a panic: the crash paths).
+pub(crate) fn snapshot_for(reason: &str, trigger: Trigger) -> Snapshot {
     let clock = crate::clock::clock();
     let anchor = crate::clock::anchor();
     let mut threads = Vec::new();
@@ -53,6 +60,8 @@ pub fn snapshot(reason: &str) -> Snapshot {
         threads,
         evicted: registry::evicted_events(),
         late_dropped: registry::late_dropped(),
+        trigger,
+        calibration: crate::clock::calibration().map(|(clock, anchor, point)| Calibration { clock, anchor, point }),
     }
 }
 

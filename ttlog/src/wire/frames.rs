@@ -1,9 +1,9 @@
 //! The payload of each frame kind, as both sides see it: what the writer
 //! encodes and the reader decodes.
 
-use super::primitives::{Out, put_arg_str, put_str, put_varint, put_varint128, zigzag, zigzag128};
+use super::primitives::{Out, put_arg_str, put_point, put_str, put_varint, put_varint128, zigzag, zigzag128};
 use super::reader::{Reader, WireError};
-use super::write::{HeaderRef, ThreadCounts, ThreadFlags, encode_thread};
+use super::write::{HeaderRef, ThreadCounts, ThreadFlags, TriggerRef, encode_thread};
 use super::{
     COUNT_ARG, COUNT_IMPLIED, COUNT_LITERAL, PIECE_ARG, PIECE_LIT, SPEC_ALTERNATE, SPEC_ZERO, THREAD_EXITED,
     THREAD_NOT_COPIED, UNTYPED,
@@ -64,7 +64,45 @@ impl Header {
     }
 
     /// Nanoseconds since the Unix epoch for an event clock reading, if the clock
-    /// tells time.
+    /// tells time, from the header's own two points (files without a CLOCK
+    /// frame; see [`Calibration`]).
+    pub fn unix_nanos(&self, ticks: u64) -> Option<i128> {
+        Calibration { clock: self.clock, anchor: self.anchor, point: self.taken }.unix_nanos(ticks)
+    }
+}
+
+/// The CLOCK frame: the process's calibration, computed once (at its first
+/// snapshot) and written into every snapshot of the process, so that an event
+/// decodes to the same wall-clock time in each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Calibration {
+    /// The event clock.
+    pub clock: Clock,
+    /// The point taken at the process's first event.
+    pub anchor: ClockPoint,
+    /// The point taken at its first snapshot.
+    pub point: ClockPoint,
+}
+
+impl Calibration {
+    /// Encodes the payload.
+    pub fn encode(&self, out: &mut impl Out) {
+        out.put(&[self.clock as u8]);
+        put_point(out, &self.anchor);
+        put_point(out, &self.point);
+    }
+
+    /// Decodes the payload.
+    pub fn decode(r: &mut Reader<'_>) -> Result<Calibration, WireError> {
+        let at = r.offset();
+        let v = r.u8()?;
+        let clock = Clock::from_u8(v).ok_or_else(|| WireError::malformed(at, format!("unknown clock {v}")))?;
+        Ok(Calibration { clock, anchor: r.point()?, point: r.point()? })
+    }
+
+    /// Nanoseconds since the Unix epoch for an event clock reading, if the
+    /// clock tells time: the wall-clock time of `point`, plus the ticks since
+    /// it at the rate measured between the two points.
     pub fn unix_nanos(&self, ticks: u64) -> Option<i128> {
         match self.clock {
             Clock::None => None,
@@ -72,18 +110,88 @@ impl Header {
                 // Differences of u64 readings, as i64: exact for spans under
                 // 292 years. 64-bit arithmetic only: the decoder does this for
                 // every line.
-                let dt = self.taken.ticks.wrapping_sub(self.anchor.ticks) as i64;
-                let dm = self.taken.mono_ns.wrapping_sub(self.anchor.mono_ns) as i64;
-                let since = ticks.wrapping_sub(self.taken.ticks) as i64;
-                let ns = if dt > 0 && dm > 0 {
+                let dt = self.point.ticks.wrapping_sub(self.anchor.ticks) as i64;
+                let dm = self.point.mono_ns.wrapping_sub(self.anchor.mono_ns) as i64;
+                let since = ticks.wrapping_sub(self.point.ticks) as i64;
+                let ns = if dt > 0 && dm > 0 && dt != dm {
                     // ns = since * dm / dt, in floating point: both spans fit an f64
                     // with sub-nanosecond error for any realistic process life.
                     (since as f64 * (dm as f64 / dt as f64)).round() as i64
                 } else {
                     since
                 };
-                Some(self.taken.real_ns as i128 + ns as i128)
+                Some(self.point.real_ns as i128 + ns as i128)
             }
+        }
+    }
+}
+
+/// The TRIGGER frame: what made the snapshot, and where.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trigger {
+    /// The signal (0: none: a panic, an exit, or a snapshot the program asked for).
+    pub signal: u32,
+    /// The signal's `si_code` (`SEGV_MAPERR`, `SI_USER`, ...).
+    pub code: i32,
+    /// The faulting address of `SIGSEGV`, `SIGBUS`, `SIGILL` or `SIGFPE`.
+    pub addr: u64,
+    /// The process that sent the signal (`kill`), 0 if none.
+    pub sender_pid: u32,
+    /// OS thread id of the crashing, panicking or asking thread (for a
+    /// signal sent by a process: the thread that received it).
+    pub tid: u64,
+    /// That thread's name ("" when unnamed).
+    pub thread: String,
+    /// The panic's source file ("" unless a panic).
+    pub panic_file: String,
+    /// The panic's line.
+    pub panic_line: u32,
+    /// The panic's column.
+    pub panic_column: u32,
+    /// Automatic snapshots skipped by the storm limit since the previous
+    /// one was written.
+    pub skipped: u64,
+}
+
+impl Trigger {
+    /// Encodes the payload.
+    pub fn encode(&self, out: &mut impl Out) {
+        TriggerRef::from(self).encode(out);
+    }
+
+    /// Decodes the payload.
+    pub fn decode(r: &mut Reader<'_>) -> Result<Trigger, WireError> {
+        let signal = r.varint_u32()?;
+        let code = r.varint()?;
+        let code = i32::try_from(super::unzigzag(code)).map_err(|_| WireError::malformed(r.offset(), "bad si_code"))?;
+        Ok(Trigger {
+            signal,
+            code,
+            addr: r.varint()?,
+            sender_pid: r.varint_u32()?,
+            tid: r.varint()?,
+            thread: r.str()?.to_owned(),
+            panic_file: r.str()?.to_owned(),
+            panic_line: r.varint_u32()?,
+            panic_column: r.varint_u32()?,
+            skipped: r.varint()?,
+        })
+    }
+}
+
+impl<'a> From<&'a Trigger> for TriggerRef<'a> {
+    fn from(t: &'a Trigger) -> TriggerRef<'a> {
+        TriggerRef {
+            signal: t.signal,
+            code: t.code,
+            addr: t.addr,
+            sender_pid: t.sender_pid,
+            tid: t.tid,
+            thread: &t.thread,
+            panic_file: &t.panic_file,
+            panic_line: t.panic_line,
+            panic_column: t.panic_column,
+            skipped: t.skipped,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! that needs almost no stack, and the borrowed forms of payloads (for the
 //! fatal-signal path, which must not allocate).
 
-use super::primitives::{Out, put_point, put_str, put_varint};
+use super::primitives::{Out, put_point, put_str, put_varint, zigzag};
 use super::{THREAD_EXITED, THREAD_NOT_COPIED};
 use crate::clock::{Clock, ClockPoint};
 
@@ -168,4 +168,35 @@ pub(crate) fn encode_thread(out: &mut impl Out, index: u32, tid: u64, name: &str
     put_varint(out, n.overwritten);
     put_varint(out, n.dropped);
     put_varint(out, n.evicted);
+}
+
+/// The fields of a TRIGGER frame, borrowed (the crash path has no `String`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct TriggerRef<'a> {
+    pub(crate) signal: u32,
+    pub(crate) code: i32,
+    pub(crate) addr: u64,
+    pub(crate) sender_pid: u32,
+    pub(crate) tid: u64,
+    pub(crate) thread: &'a str,
+    pub(crate) panic_file: &'a str,
+    pub(crate) panic_line: u32,
+    pub(crate) panic_column: u32,
+    pub(crate) skipped: u64,
+}
+
+impl TriggerRef<'_> {
+    /// Encodes the payload.
+    pub(crate) fn encode(&self, out: &mut impl Out) {
+        put_varint(out, self.signal as u64);
+        put_varint(out, zigzag(self.code as i64));
+        put_varint(out, self.addr);
+        put_varint(out, self.sender_pid as u64);
+        put_varint(out, self.tid);
+        put_str(out, self.thread);
+        put_str(out, self.panic_file);
+        put_varint(out, self.panic_line as u64);
+        put_varint(out, self.panic_column as u64);
+        put_varint(out, self.skipped);
+    }
 }
