@@ -585,13 +585,13 @@ fn every_function_shape_records_its_arguments() {
     let entries: Vec<(&str, Vec<(String, String)>)> =
         evs.iter().filter(|e| e.kind == CallsiteKind::Enter).map(|e| (e.message.as_str(), e.fields.clone())).collect();
     let f = |pairs: &[(&str, &str)]| pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
-    assert_eq!(entries[0], ("instrumented::get", f(&[("self", "Counter { n: 1 }")])));
-    assert_eq!(entries[1], ("instrumented::bump", f(&[("self", "Counter { n: 1 }")])));
-    assert_eq!(entries[2], ("instrumented::with_mut", f(&[("self", "Counter { n: 2 }"), ("by", "3")])));
-    assert_eq!(entries[3], ("instrumented::boxed", f(&[("self", "Counter { n: 9 }")])));
-    assert_eq!(entries[4], ("instrumented::into_n", f(&[("self", "Counter { n: 5 }")])));
-    assert_eq!(entries[5], ("instrumented::describe", f(&[("self", "Square(2.0)")])));
-    assert_eq!(entries[6], ("instrumented::area", f(&[("self", "Square(2.0)")])));
+    assert_eq!(entries[0], ("instrumented::Counter::get", f(&[("self", "Counter { n: 1 }")])));
+    assert_eq!(entries[1], ("instrumented::Counter::bump", f(&[("self", "Counter { n: 1 }")])));
+    assert_eq!(entries[2], ("instrumented::Counter::with_mut", f(&[("self", "Counter { n: 2 }"), ("by", "3")])));
+    assert_eq!(entries[3], ("instrumented::Counter::boxed", f(&[("self", "Counter { n: 9 }")])));
+    assert_eq!(entries[4], ("instrumented::Counter::into_n", f(&[("self", "Counter { n: 5 }")])));
+    assert_eq!(entries[5], ("instrumented::Shape::describe", f(&[("self", "Square(2.0)")])));
+    assert_eq!(entries[6], ("<instrumented::Square as instrumented::Shape>::area", f(&[("self", "Square(2.0)")])));
     assert_eq!(entries[7], ("instrumented::generic", f(&[("items", "[1, 2]"), ("extra", "\"x\"")])));
     assert_eq!(entries[8], ("instrumented::generic", f(&[("items", "[\"s\"]"), ("extra", "0.5")])));
     assert_eq!(entries[9], ("instrumented::opaque", f(&[("n", "4")])));
@@ -731,8 +731,8 @@ fn async_entry_is_at_first_poll_and_elapsed_spans_the_awaits() {
             (Enter, 0, "instrumented::slow_double"),
             (Event, 1, "woke up"),
             (Exit, 0, "instrumented::slow_double"),
-            (Enter, 0, "instrumented::work"),
-            (Exit, 0, "instrumented::work"),
+            (Enter, 0, "instrumented::Worker::work"),
+            (Exit, 0, "instrumented::Worker::work"),
         ]
     );
     let (enter, exit) = (&evs[1], &evs[3]);
@@ -742,7 +742,7 @@ fn async_entry_is_at_first_poll_and_elapsed_spans_the_awaits() {
     assert_eq!(exit.call().outcome, Some(Outcome::Returned));
     let ns = exit.call().elapsed_ns.unwrap();
     assert!(ns >= 24_000_000, "the elapsed time spans the await: {ns}");
-    let (enter, exit) = one_call(&evs[4..], "instrumented::work");
+    let (enter, exit) = one_call(&evs[4..], "instrumented::Worker::work");
     assert_eq!(enter.fields, [("self".to_owned(), "worker#3".to_owned()), ("ms".to_owned(), "2".to_owned())]);
     assert_eq!(exit.field("ret"), Some("3"));
 }

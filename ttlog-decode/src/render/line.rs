@@ -16,11 +16,12 @@
 
 use super::digits::{Digits, push_ascii};
 use super::message::{write_arg, write_fields, write_message};
+use super::spec::render_value;
 use super::time::{rfc3339, write_rfc3339};
 use crate::snapshot::{Call, CallsiteInfo, Event, Snapshot};
 use crate::value::Value;
 use std::fmt::Write;
-use ttlog::callsite::{ArgRole, CallsiteKind, Outcome};
+use ttlog::callsite::{ArgRole, CallsiteKind, Outcome, Spec};
 
 /// Appends the event's text line (without a newline).
 pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
@@ -151,7 +152,8 @@ fn push_json_str(out: &mut String, s: &str) {
 }
 
 /// Appends a field's value as JSON: numbers and booleans as themselves, floats
-/// that JSON cannot hold (NaN, infinities) and text as strings.
+/// that JSON cannot hold (NaN, infinities), characters and text as strings
+/// (`rendered`: the text).
 fn push_json_value(out: &mut String, value: &Value<'_>, rendered: impl FnOnce() -> String) {
     match value {
         Value::U8(v) => push_display(out, v),
@@ -236,18 +238,18 @@ pub fn write_json_line(out: &mut String, snap: &Snapshot, e: &Event) {
             out.push_str("null");
             continue;
         };
-        let is_debug = a.specs.first().is_some_and(|s| s.ty != ttlog::callsite::FmtType::Display);
-        if is_debug {
+        // A value recorded raw keeps its type, whatever spec the message or
+        // the field renders it with: numbers and booleans as themselves,
+        // strings and characters as their text. A value formatted at the
+        // call is the text it was formatted to.
+        push_json_value(out, &v, || {
             let mut s = String::new();
-            write_arg(&mut s, cs, snap.args(e), i, 0);
-            push_json_str(out, &s);
-        } else {
-            push_json_value(out, &v, || {
-                let mut s = String::new();
-                write_arg(&mut s, cs, snap.args(e), i, 0);
-                s
-            });
-        }
+            match v {
+                Value::Formatted(_) => write_arg(&mut s, cs, snap.args(e), i, 0),
+                _ => render_value(&mut s, &v, &Spec::DISPLAY, None, None),
+            }
+            s
+        });
     }
     out.push('}');
     out.push_str(match cs.kind {

@@ -61,6 +61,7 @@ fn site<'a>(plan: &'a Plan, level: &Ident, kind: &str) -> Site<'a> {
         kind: quote!(#p::CallsiteKind::#kind),
         name: quote!(__TTLOG_NAME),
         target: plan.target.clone(),
+        path: if plan.resolve_path { quote!(#p::Some(__ttlog_path)) } else { quote!(#p::None) },
     }
 }
 
@@ -75,7 +76,9 @@ pub(crate) fn expand(func: &Func, plan: &Plan) -> TokenStream {
 
     let mut entry_args = vec![call_id_arg()];
     for f in &plan.fields {
-        entry_args.push(RecArg::unreferenced(f.expr.clone(), f.span, f.name.clone(), ArgRole::Field, spec(f.debug)));
+        let mut arg = RecArg::unreferenced(f.expr.clone(), f.span, f.name.clone(), ArgRole::Field, spec(f.debug));
+        arg.type_name_fallback = f.param;
+        entry_args.push(arg);
     }
     let entry = record(&site(plan, &plan.level, "Enter"), &Resolved { args: entry_args, pieces: pieces() });
     let exit_resolved = Resolved { args: vec![call_id_arg(), outcome_arg(quote!(0u8))], pieces: pieces() };
@@ -89,8 +92,18 @@ pub(crate) fn expand(func: &Func, plan: &Plan) -> TokenStream {
     let lvl = quote!(#p::Level::#level);
     let name = &plan.name;
     let level_paths = plan.level_paths.iter().map(|path| quote!(const _: #p::Level = #path;));
+    // An item of the body: its type name is the function's path as the
+    // compiler names it, with the `impl` the function is in.
+    let path_fn = plan.resolve_path.then(|| {
+        quote! {
+            fn __ttlog_path() -> &'static #p::str {
+                #p::enclosing_path(#p::type_name_of_val(&__ttlog_path))
+            }
+        }
+    });
     let prologue = quote! {
         #(#level_paths)*
+        #path_fn
         const __TTLOG_NAME: &#p::str = #name;
         #exit_static
         let __ttlog_id: #p::u64 = if #p::static_enabled(#lvl) && #p::enabled(#lvl) {

@@ -67,13 +67,16 @@ pub(crate) struct RecArg {
     pub(crate) specs: Vec<SpecOut>,
     /// Whether the argument is referred to at all.
     used: bool,
+    /// A `#[ttlog]` parameter: recorded as its type's name when its type is
+    /// neither raw nor `Debug`.
+    pub(crate) type_name_fallback: bool,
 }
 
 impl RecArg {
     /// An argument that no format string refers to (the arguments and fields of
     /// `#[ttlog]`'s entry and exit events), rendered with `spec`.
     pub(crate) fn unreferenced(expr: TokenStream, span: Span, name: String, role: ArgRole, spec: SpecOut) -> RecArg {
-        RecArg { expr, span, name, role, specs: vec![spec], used: true }
+        RecArg { expr, span, name, role, specs: vec![spec], used: true, type_name_fallback: false }
     }
 
     /// Whether the value must be formatted at the call whatever its type
@@ -206,6 +209,7 @@ impl Resolver<'_> {
             role: ArgRole::Named,
             specs: Vec::new(),
             used: false,
+            type_name_fallback: false,
         });
         self.args.len() - 1
     }
@@ -243,6 +247,7 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
             role: ArgRole::Positional,
             specs: Vec::new(),
             used: false,
+            type_name_fallback: false,
         });
     }
     for n in &input.named {
@@ -253,6 +258,7 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
             role: ArgRole::Named,
             specs: Vec::new(),
             used: false,
+            type_name_fallback: false,
         });
     }
     let implicit_needed = parsed

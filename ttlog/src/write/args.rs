@@ -746,3 +746,82 @@ impl<'a, T: ?Sized> ViaFmt<'a, T> for Probe<'a, T> {
         FmtPlain { value: self.0, fmt: <T as fmt::Debug>::fmt }
     }
 }
+
+// A parameter of a `#[ttlog]` function is recorded whatever its type, by
+// autoref specialisation on `(&&Probe(&value)).__ttlog_param()`: method
+// lookup tries the receiver `&&Probe<T>` first ([`ParamRaw`], when `T` is
+// raw), then `&Probe<T>` ([`ParamDebug`], when `T` is `Debug`), then
+// `Probe<T>` ([`ParamName`], any type). The choice is made at compile time,
+// from what is known of `T` where the function is written: a generic
+// parameter without a `Debug` bound is recorded by its name.
+
+/// A `#[ttlog]` parameter of a raw type: recorded raw.
+pub trait ParamRaw<'a, T: Raw + ?Sized + 'a> {
+    /// Records the parameter raw.
+    fn __ttlog_param(self) -> T::Value<'a>;
+}
+
+impl<'a, T: Raw + ?Sized> ParamRaw<'a, T> for &&Probe<'a, T> {
+    #[inline(always)]
+    fn __ttlog_param(self) -> T::Value<'a> {
+        self.0.raw_value()
+    }
+}
+
+/// A `#[ttlog]` parameter of a `Debug` type: formatted at the call.
+pub trait ParamDebug<'a, T: ?Sized> {
+    /// Records the parameter formatted with `Debug`.
+    fn __ttlog_param(self) -> FmtPlain<'a, T>;
+}
+
+impl<'a, T: fmt::Debug + ?Sized> ParamDebug<'a, T> for &Probe<'a, T> {
+    #[inline(always)]
+    fn __ttlog_param(self) -> FmtPlain<'a, T> {
+        FmtPlain { value: self.0, fmt: <T as fmt::Debug>::fmt }
+    }
+}
+
+/// A `#[ttlog]` parameter of any other type: recorded as its type's name.
+pub trait ParamName<'a, T: ?Sized> {
+    /// Records the parameter's type name.
+    fn __ttlog_param(self) -> TypeName;
+}
+
+impl<'a, T: ?Sized> ParamName<'a, T> for Probe<'a, T> {
+    #[inline(always)]
+    fn __ttlog_param(self) -> TypeName {
+        TypeName(core::any::type_name::<T>())
+    }
+}
+
+/// A value recorded as the name of its type, `<app::Db>`, without the
+/// references around it (`&self` shows as the type of `self`'s referent).
+#[derive(Clone, Copy, Debug)]
+pub struct TypeName(&'static str);
+
+impl TypeName {
+    /// The name, references stripped: `&mut &app::Db` is `app::Db`.
+    fn referent(self) -> &'static str {
+        let mut name = self.0;
+        while let Some(rest) = name.strip_prefix('&') {
+            name = rest.strip_prefix("mut ").unwrap_or(rest);
+        }
+        name
+    }
+}
+
+impl EncodeArg for TypeName {
+    #[inline(always)]
+    fn size(&self, _: usize) -> usize {
+        1
+    }
+    #[inline]
+    fn encode(&self, w: &mut RecordWriter, bound: usize) {
+        let name = self.referent();
+        format_slot(w, bound.max(1), |sink| {
+            fmt::Write::write_str(sink, "<")?;
+            fmt::Write::write_str(sink, name)?;
+            fmt::Write::write_str(sink, ">")
+        });
+    }
+}
