@@ -23,7 +23,7 @@ fn debug_fn(a: u32) -> u32 {
 /// one. Prints how many argument expressions ran before the enabled one.
 fn child() {
     ttlog::debug!("first {}", counted());
-    ttlog::trace!("fields after", n = counted());
+    ttlog::trace!(n = counted(), "fields first");
     ttlog::event!(ttlog::Level::DEBUG, "event {:?}", counted());
     debug_fn(7);
     let disabled = EVALUATED.load(Ordering::Relaxed);

@@ -36,13 +36,13 @@ fn plain(line: &str) -> String {
 }
 
 /// A type without `Debug`.
-pub struct Db {
-    pub rows: u32,
+struct Db {
+    rows: u32,
 }
 
 impl Db {
     #[ttlog]
-    pub fn load(&self, id: u64) -> u32 {
+    fn load(&self, id: u64) -> u32 {
         self.rows + id as u32
     }
 }
@@ -80,7 +80,7 @@ fn arguments_that_are_not_debug_are_recorded_by_their_type_name() {
     assert_eq!(lines[6], "instrumented_names: → instrumented_names::generic value=<alloc::vec::Vec<u8>> shown=8");
 }
 
-pub trait Greet {
+trait Greet {
     fn greet(&self, n: u8) -> u8;
     #[ttlog]
     fn default_greet(&self) -> u8 {
@@ -95,7 +95,7 @@ impl Greet for Db {
     }
 }
 
-pub struct Wrapper<T>(T);
+struct Wrapper<T>(T);
 
 impl<T> Wrapper<T> {
     #[ttlog(skip(self))]
@@ -157,4 +157,31 @@ fn methods_are_named_with_their_type() {
         text.starts_with("instrumented_names: → <instrumented_names::Db as instrumented_names::Greet>::greet"),
         "{text}"
     );
+}
+
+#[test]
+fn tracing_syntax_fields_before_the_message() {
+    let evs = run("tracing-syntax", || {
+        let user = "ana";
+        let attempt = 3u8;
+        let db = Some(2u8);
+        ttlog::info!(user = user, "login");
+        ttlog::warn!(target: "audit", user, ?db, %attempt, "retry {}", attempt + 1);
+        ttlog::debug!(code = 7u16, ok = true);
+        ttlog::info!(shard = 2u8, "late {}", 1u8, extra = ?db);
+    });
+    let lines: Vec<&str> = evs.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        lines,
+        [
+            "instrumented_names: login user=ana",
+            "audit: retry 4 user=ana db=Some(2) attempt=3",
+            "instrumented_names: code=7 ok=true",
+            "instrumented_names: late 1 extra=Some(2) shard=2",
+        ]
+    );
+    let fields = &evs[1].1["fields"];
+    assert_eq!(fields["user"], "ana");
+    assert_eq!(fields["attempt"], 3);
+    assert_eq!(evs[2].1["fields"]["ok"], true);
 }

@@ -83,11 +83,18 @@ pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
         (CallsiteKind::Exit, _) => out.push_str("← "),
         (CallsiteKind::Event, _) => {}
     }
+    let before = out.len();
     write_message(out, cs, snap.args(e));
+    let no_message = out.len() == before;
     if let (CallsiteKind::Exit, Some(call)) = (cs.kind, &e.call) {
         write_exit(out, cs, call);
     }
+    let at = out.len();
     write_fields(out, cs, snap.args(e));
+    if no_message && out.len() > at {
+        // Fields alone (`info!(code = 7)`): no space before the first.
+        out.remove(at);
+    }
 }
 
 /// Indentation stops growing here: a thread with this many calls open is

@@ -121,12 +121,27 @@ fn returns_result(output: &ReturnType) -> bool {
     }
 }
 
+/// The name under which the crate being compiled depends on `ttlog`, as its
+/// Cargo.toml gives it (`tt = { package = "ttlog", .. }` is `tt`); `ttlog`
+/// when it has no such dependency (it may reach ttlog through another crate,
+/// which then needs `crate = path`) or is ttlog itself (its own tests and
+/// examples reach it as `ttlog`).
+fn runtime_crate() -> Ident {
+    match proc_macro_crate::crate_name("ttlog") {
+        Ok(proc_macro_crate::FoundCrate::Name(name)) => Ident::new(&name, Span::call_site()),
+        Ok(proc_macro_crate::FoundCrate::Itself) | Err(_) => Ident::new("ttlog", Span::call_site()),
+    }
+}
+
 /// Checks `options` against `func`; every problem is reported.
 pub(crate) fn check(func: &Func, options: &Options) -> syn::Result<Plan> {
     let mut errors = super::args::Errors::default();
     let p = match &options.krate {
         Some(path) => quote::quote!(#path::__private),
-        None => quote::quote!(::ttlog::__private),
+        None => {
+            let krate = runtime_crate();
+            quote::quote!(::#krate::__private)
+        }
     };
 
     let mut params = Vec::new();

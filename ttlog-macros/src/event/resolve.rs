@@ -354,6 +354,16 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
             }
         }
     }
+    // Fields before the message, as tracing writes them: fields whatever the
+    // message says.
+    for n in &input.leading {
+        let mut spec = SpecOut::display();
+        if n.sigil == Sigil::Debug {
+            spec.ty = FmtType::Debug;
+        }
+        let (expr, span) = (n.expr.to_token_stream(), n.expr.span());
+        r.args.push(RecArg::unreferenced(expr, span, n.name.to_string(), ArgRole::Field, spec));
+    }
     if let Some(e) = r.errors {
         return Err(e);
     }
