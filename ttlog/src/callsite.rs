@@ -101,6 +101,12 @@ ttlog_spec::wire_enum! {
         Enter = 1,
         /// Exit from a function instrumented with `#[ttlog]`.
         Exit = 2,
+        /// A poll of an instrumented `async fn` returned `Pending`: the call
+        /// leaves the thread (it stays open, and resumes on some thread).
+        Suspend = 3,
+        /// A later poll of an instrumented `async fn` began: the call is
+        /// open on this thread again, until it suspends or exits.
+        Resume = 4,
     }
     /// The kind with the given wire value.
     pub const fn from_u8(v: u8) -> Option<Self>;

@@ -5,7 +5,7 @@ pub use crate::callsite::{
     Align, ArgMeta, ArgRole, Callsite, CallsiteKind, Count, FmtType, Outcome, Piece, Registration, Sign, Spec,
     enclosing_path,
 };
-pub use crate::instrument::{AsResult, FnExit, FnFuture, call_once};
+pub use crate::instrument::{AsResult, FnExit, FnFuture, Moves, call_once};
 pub use crate::level::Level;
 pub use crate::write::args::{
     EncodeArg, FmtArg, FmtSink, MAX_ARGS, ParamDebug, ParamName, ParamRaw, Probe, ViaFmt, ViaRaw, str_bound,

@@ -129,9 +129,12 @@ pub(crate) fn expand(func: &Func, plan: &Plan) -> TokenStream {
         let fake_return = fake_return(p, &func.sig.output);
         let exit_mut = if records_value { quote!(mut) } else { quote!() };
         let run = if is_async {
+            let moves = moves_statics(plan);
             quote! {
+                #moves
                 let (__ttlog_r, #exit_mut __ttlog_exit) = #p::FnFuture::<_, { #p::static_enabled(#lvl) }>::new(
                     #p::FnExit::new(&__TTLOG_EXIT, __ttlog_id),
+                    &__TTLOG_MOVES,
                     async move { #fake_return #body },
                 )
                 .await;
@@ -169,6 +172,22 @@ pub(crate) fn expand(func: &Func, plan: &Plan) -> TokenStream {
     block.set_span(func.brace_span);
     block.to_tokens(&mut out);
     out
+}
+
+/// The callsites of an `async fn`'s suspend and resume events (the call id
+/// only), and the `Moves` that holds them.
+fn moves_statics(plan: &Plan) -> TokenStream {
+    let p = &plan.p;
+    let resolved = || Resolved { args: vec![call_id_arg()], pieces: pieces() };
+    let suspend_ident = Ident::new("__TTLOG_SUSPEND", Span::call_site());
+    let resume_ident = Ident::new("__TTLOG_RESUME", Span::call_site());
+    let suspend = callsite_static(&site(plan, &plan.level, "Suspend"), &suspend_ident, &resolved());
+    let resume = callsite_static(&site(plan, &plan.level, "Resume"), &resume_ident, &resolved());
+    quote! {
+        #suspend
+        #resume
+        static __TTLOG_MOVES: #p::Moves = #p::Moves { suspend: &#suspend_ident, resume: &#resume_ident };
+    }
 }
 
 /// Records the exit event with the returned value, where `ret` or `err` asks
