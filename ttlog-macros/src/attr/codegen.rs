@@ -198,11 +198,9 @@ fn record_value(plan: &Plan) -> TokenStream {
         let level = &v.level;
         let lvl = quote!(#p::Level::#level);
         let outcome = Ident::new(outcome, Span::call_site());
-        let args = vec![
-            call_id_arg(),
-            outcome_arg(quote!(#p::Outcome::#outcome as #p::u8)),
-            RecArg::unreferenced(value, v.kw.span(), name.to_owned(), ArgRole::Field, spec(v.debug)),
-        ];
+        let mut recorded = RecArg::unreferenced(value, v.kw.span(), name.to_owned(), ArgRole::Field, spec(v.debug));
+        recorded.option_value = true;
+        let args = vec![call_id_arg(), outcome_arg(quote!(#p::Outcome::#outcome as #p::u8)), recorded];
         let rec = record(&site(plan, level, "Exit"), &Resolved { args, pieces: pieces() });
         quote! {
             if #p::static_enabled(#lvl) && #p::enabled(#lvl) {

@@ -270,6 +270,13 @@ fn probe(p: &TokenStream, i: usize, a: &RecArg, all: &[RecArg], value: &Ident) -
         quote_spanned! {span=>
             let #value = (&&#p::Probe(#bind)).#method();
         }
+    } else if let (true, Some(plain)) = (a.option_value, plain_method(a)) {
+        // `ret` or `err`: the same choice, with errors that name the option.
+        let method = if plain == "__ttlog_debug" { "__ttlog_value_debug" } else { "__ttlog_value_display" };
+        let method = Ident::new(method, span);
+        quote_spanned! {span=>
+            let #value = (&#p::Probe(#bind)).#method();
+        }
     } else if let Some(method) = plain_method(a) {
         // One plain `{}` or `{:?}` (or only a width or precision): no closure,
         // code shared by type. The call carries the argument's span, so that a

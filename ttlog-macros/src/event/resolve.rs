@@ -70,13 +70,16 @@ pub(crate) struct RecArg {
     /// A `#[ttlog]` parameter: recorded as its type's name when its type is
     /// neither raw nor `Debug`.
     pub(crate) type_name_fallback: bool,
+    /// The value of `#[ttlog]`'s `ret` or `err`: a missing trait is an error
+    /// that names the option.
+    pub(crate) option_value: bool,
 }
 
 impl RecArg {
     /// An argument that no format string refers to (the arguments and fields of
     /// `#[ttlog]`'s entry and exit events), rendered with `spec`.
     pub(crate) fn unreferenced(expr: TokenStream, span: Span, name: String, role: ArgRole, spec: SpecOut) -> RecArg {
-        RecArg { expr, span, name, role, specs: vec![spec], used: true, type_name_fallback: false }
+        RecArg { expr, span, name, role, specs: vec![spec], used: true, type_name_fallback: false, option_value: false }
     }
 
     /// Whether the value must be formatted at the call whatever its type
@@ -210,6 +213,7 @@ impl Resolver<'_> {
             specs: Vec::new(),
             used: false,
             type_name_fallback: false,
+            option_value: false,
         });
         self.args.len() - 1
     }
@@ -248,6 +252,7 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
             specs: Vec::new(),
             used: false,
             type_name_fallback: false,
+            option_value: false,
         });
     }
     for n in &input.named {
@@ -259,6 +264,7 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
             specs: Vec::new(),
             used: false,
             type_name_fallback: false,
+            option_value: false,
         });
     }
     let implicit_needed = parsed

@@ -681,6 +681,12 @@ pub trait ViaRaw<'a, T: Raw + ?Sized + 'a> {
 
     /// Records the argument of a plain `{:?}` raw (every raw type is `Debug`).
     fn __ttlog_debug(self) -> T::Value<'a>;
+
+    /// Records the value of `#[ttlog]`'s `ret` or `err` raw, in `Display` mode.
+    fn __ttlog_value_display(self) -> T::Value<'a>;
+
+    /// Records the value of `#[ttlog]`'s `ret` or `err` raw, in `Debug` mode.
+    fn __ttlog_value_debug(self) -> T::Value<'a>;
 }
 
 impl<'a, T: Raw + ?Sized> ViaRaw<'a, T> for &Probe<'a, T> {
@@ -701,6 +707,16 @@ impl<'a, T: Raw + ?Sized> ViaRaw<'a, T> for &Probe<'a, T> {
     fn __ttlog_debug(self) -> T::Value<'a> {
         self.0.raw_value()
     }
+
+    #[inline(always)]
+    fn __ttlog_value_display(self) -> T::Value<'a> {
+        self.0.raw_value()
+    }
+
+    #[inline(always)]
+    fn __ttlog_value_debug(self) -> T::Value<'a> {
+        self.0.raw_value()
+    }
 }
 
 /// Chosen for every other argument: formatted at the call with `f`.
@@ -719,7 +735,39 @@ pub trait ViaFmt<'a, T: ?Sized> {
     fn __ttlog_debug(self) -> FmtPlain<'a, T>
     where
         T: fmt::Debug;
+
+    /// Records the value of `#[ttlog]`'s `ret` or `err` with `Display`.
+    fn __ttlog_value_display(self) -> FmtPlain<'a, T>
+    where
+        T: ValueDisplay;
+
+    /// Records the value of `#[ttlog]`'s `ret` or `err` with `Debug`.
+    fn __ttlog_value_debug(self) -> FmtPlain<'a, T>
+    where
+        T: ValueDebug;
 }
+
+/// `Display`, as `#[ttlog]`'s `ret(Display)` and `err` need it: the same
+/// trait, with an error that names the option.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` doesn't implement `std::fmt::Display`, which this `#[ttlog]` option records the value with",
+    label = "`ret(Display)` and `err` record the value with `Display`",
+    note = "use `ret` or `err(Debug)` for a value that is `Debug`, or leave the option out"
+)]
+pub trait ValueDisplay: fmt::Display {}
+
+impl<T: fmt::Display + ?Sized> ValueDisplay for T {}
+
+/// `Debug`, as `#[ttlog]`'s `ret` and `err(Debug)` need it: the same trait,
+/// with an error that names the option.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` doesn't implement `std::fmt::Debug`, which this `#[ttlog]` option records the value with",
+    label = "`ret` and `err(Debug)` record the value with `Debug`",
+    note = "use `ret(Display)` or `err` for a value that is `Display`, or leave the option out"
+)]
+pub trait ValueDebug: fmt::Debug {}
+
+impl<T: fmt::Debug + ?Sized> ValueDebug for T {}
 
 impl<'a, T: ?Sized> ViaFmt<'a, T> for Probe<'a, T> {
     #[inline(always)]
@@ -742,6 +790,22 @@ impl<'a, T: ?Sized> ViaFmt<'a, T> for Probe<'a, T> {
     fn __ttlog_debug(self) -> FmtPlain<'a, T>
     where
         T: fmt::Debug,
+    {
+        FmtPlain { value: self.0, fmt: <T as fmt::Debug>::fmt }
+    }
+
+    #[inline(always)]
+    fn __ttlog_value_display(self) -> FmtPlain<'a, T>
+    where
+        T: ValueDisplay,
+    {
+        FmtPlain { value: self.0, fmt: <T as fmt::Display>::fmt }
+    }
+
+    #[inline(always)]
+    fn __ttlog_value_debug(self) -> FmtPlain<'a, T>
+    where
+        T: ValueDebug,
     {
         FmtPlain { value: self.0, fmt: <T as fmt::Debug>::fmt }
     }
