@@ -49,6 +49,9 @@ fn messages(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     g.bench_function("ttlog_attr_empty_fn", |b| b.iter(benches::instrument::instrumented));
     g.bench_function("bare_empty_fn", |b| b.iter(benches::instrument::bare));
+    g.bench_function("ttlog_attr_args_ret_fn", |b| {
+        b.iter(|| benches::instrument::instrumented_args(black_box(42), black_box("/index.html")))
+    });
     g.finish();
 
     black_box(floor::digest());

@@ -33,3 +33,18 @@ pub fn run_bare(n: u64) {
         bare();
     }
 }
+
+/// An instrumented function with two raw arguments and its returned value
+/// recorded: the entry event carries `id` and `path`, the exit event `ret`.
+#[ttlog(ret)]
+#[inline(never)]
+pub fn instrumented_args(id: u64, path: &str) -> usize {
+    black_box(path.len() + id as usize)
+}
+
+/// Calls [`instrumented_args`] `n` times.
+pub fn run_instrumented_args(n: u64) {
+    for i in 0..n {
+        black_box(instrumented_args(black_box(i), black_box("/index.html")));
+    }
+}

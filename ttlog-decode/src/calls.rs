@@ -13,6 +13,12 @@
 //! (the call was still running) stays open; a second entry with the same id
 //! replaces the first; an exit on another thread than its entry (an `async fn`
 //! that moved) closes the call where it was opened.
+//!
+//! An `async fn`'s call is open on a thread only while its future is polled:
+//! a suspend event (the poll returned `Pending`) closes it on its thread, with
+//! what was opened inside it, and keeps it open for its elapsed time; a resume
+//! event (a later poll began) opens it on the resuming thread. Events logged
+//! between polls, by other tasks on the thread, are not nested under it.
 
 use crate::snapshot::{CallsiteInfo, Snapshot};
 use crate::value::{Args, Value};
@@ -122,6 +128,42 @@ pub fn pair(snap: &mut Snapshot) {
                 stack.entries.push((id, entries));
                 stack.open += 1;
             }
+            CallsiteKind::Suspend => {
+                // The call leaves the thread where it is open, and stays open.
+                let id = call_id(cs, values.args(e.args.range())).unwrap_or(0);
+                if let Some(entry) = open.get(&id).filter(|_| id != 0).map(|o| (o.thread, o.seq, o.on_stack)) {
+                    let (thread, seq, on_stack) = entry;
+                    let probe = Open { thread, ticks: 0, seq, on_stack };
+                    close(&mut stacks, &mut open, id, &probe, thread == e.thread);
+                    if let Some(o) = open.get_mut(&id) {
+                        o.on_stack = false;
+                    }
+                }
+                e.depth = depth(&stacks, e.thread);
+                e.call = Some(Call { id, kind: cs.kind, outcome: None, unknown_outcome: None, elapsed_ns: None });
+            }
+            CallsiteKind::Resume => {
+                // The call is open on this thread again, its entry's time kept.
+                let id = call_id(cs, values.args(e.args.range())).unwrap_or(0);
+                e.depth = depth(&stacks, e.thread);
+                e.call = Some(Call { id, kind: cs.kind, outcome: None, unknown_outcome: None, elapsed_ns: None });
+                if let Some(o) = open.get_mut(&id).filter(|_| id != 0) {
+                    if o.on_stack {
+                        // Resumed without a suspend seen (it was lost): it
+                        // leaves where it was first.
+                        let probe = Open { thread: o.thread, ticks: 0, seq: o.seq, on_stack: true };
+                        close(&mut stacks, &mut open, id, &probe, false);
+                    }
+                    entries += 1;
+                    let o = open.get_mut(&id).expect("looked up above");
+                    o.thread = e.thread;
+                    o.seq = entries;
+                    o.on_stack = true;
+                    let stack = stacks.entry(e.thread).or_default();
+                    stack.entries.push((id, entries));
+                    stack.open += 1;
+                }
+            }
             CallsiteKind::Exit => {
                 let args = values.args(e.args.range());
                 let id = call_id(cs, args).unwrap_or(0);
@@ -193,6 +235,8 @@ mod tests {
     const EVENT: u32 = 2;
     /// An entry whose call id is a string.
     const ENTER_BAD_ID: u32 = 3;
+    const SUSPEND: u32 = 4;
+    const RESUME: u32 = 5;
     /// A callsite index with no callsite.
     const MISSING: u32 = 9;
 
@@ -220,6 +264,8 @@ mod tests {
             ),
             callsite(EVENT, CallsiteKind::Event, vec![]),
             callsite(ENTER_BAD_ID, CallsiteKind::Enter, vec![arg("id", ArgRole::CallId, ArgType::Str)]),
+            callsite(SUSPEND, CallsiteKind::Suspend, vec![arg("id", ArgRole::CallId, ArgType::U64)]),
+            callsite(RESUME, CallsiteKind::Resume, vec![arg("id", ArgRole::CallId, ArgType::U64)]),
         ];
         let point = |ticks| ClockPoint { ticks, mono_ns: ticks, real_ns: 1_000_000 + ticks };
         let header = Some(Header {
@@ -276,6 +322,23 @@ mod tests {
                         out.push((depth(&stacks, e.thread), call));
                     }
                 }
+                CallsiteKind::Suspend => {
+                    // Off the stack it is on, with what it opened; still open.
+                    if let Some(&(thread, _)) = open.get(&id).filter(|_| id != 0) {
+                        close(&mut stacks, thread, id, thread == e.thread);
+                    }
+                    let call = Some(Call { id, kind: cs.kind, outcome: None, unknown_outcome: None, elapsed_ns: None });
+                    out.push((depth(&stacks, e.thread), call));
+                }
+                CallsiteKind::Resume => {
+                    let call = Some(Call { id, kind: cs.kind, outcome: None, unknown_outcome: None, elapsed_ns: None });
+                    out.push((depth(&stacks, e.thread), call));
+                    if let Some(entry) = open.get_mut(&id).filter(|_| id != 0) {
+                        close(&mut stacks, entry.0, id, false);
+                        entry.0 = e.thread;
+                        stacks.entry(e.thread).or_default().push(id);
+                    }
+                }
                 CallsiteKind::Exit => {
                     let byte = outcome_byte(cs, args);
                     let outcome = byte.and_then(Outcome::from_u8);
@@ -294,7 +357,8 @@ mod tests {
         out
     }
 
-    /// Random sequences of entries, exits and events on a few threads, with
+    /// Random sequences of entries, exits, suspends, resumes and events on a
+    /// few threads, with
     /// few ids (so that they repeat), id 0, exits before entries, exits on
     /// other threads, callsites that are missing: the same depths and calls
     /// as the reference.
@@ -311,10 +375,12 @@ mod tests {
                 ticks += rng.below(3);
                 let thread = rng.below(threads as u64) as u32;
                 let id = rng.below(ids);
-                match rng.below(10) {
+                match rng.below(14) {
                     0..=3 => snap.push_event(ticks, thread, ENTER, [Value::U64(id)]),
                     4..=7 => snap.push_event(ticks, thread, EXIT, [Value::U64(id), Value::U8(rng.below(6) as u8)]),
                     8 => snap.push_event(ticks, thread, if rng.one_in(2) { EVENT } else { MISSING }, []),
+                    10 | 11 => snap.push_event(ticks, thread, SUSPEND, [Value::U64(id)]),
+                    12 | 13 => snap.push_event(ticks, thread, RESUME, [Value::U64(id)]),
                     _ => snap.push_event(ticks, thread, ENTER_BAD_ID, [Value::Str(crate::Text::whole("x"))]),
                 }
             }

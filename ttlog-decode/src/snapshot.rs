@@ -53,7 +53,7 @@ pub struct Event {
 pub struct Call {
     /// The call id, 0 when the event does not carry one.
     pub id: u64,
-    /// [`CallsiteKind::Enter`] or [`CallsiteKind::Exit`].
+    /// [`CallsiteKind::Enter`], [`CallsiteKind::Exit`], [`CallsiteKind::Suspend`] or [`CallsiteKind::Resume`].
     pub kind: CallsiteKind,
     /// For an exit: how the call ended, if the event says so.
     pub outcome: Option<Outcome>,

@@ -110,6 +110,7 @@ static VALUE: Callsite = Callsite {
     target: "bounds",
     file: "tests/bounds.rs",
     line: 1,
+    path: None,
     pieces: &[Piece::Lit("value "), Piece::Arg { arg: 0, slot: 0 }],
     args: &[ArgMeta { name: "v", role: ArgRole::Positional, specs: &[Spec::DISPLAY] }],
 };

@@ -159,9 +159,9 @@ fn nested_calls_pair_and_nest() {
     assert_eq!(depths(&snap), [0, 1, 1, 2, 1, 0, 0]);
     let lines = render_all(&snap);
     assert!(lines[3].ends_with("[t0 100]     app: event"), "{}", lines[3]);
-    assert!(lines[4].contains("[t0 100]   app: ← app::work elapsed="), "{}", lines[4]);
+    assert!(lines[4].contains("[t0 100]   app: ← app::work #0.2 elapsed="), "{}", lines[4]);
     assert!(lines[4].ends_with(" ret=7"), "{}", lines[4]);
-    assert!(lines[0].ends_with("app: → app::work n=1"), "{}", lines[0]);
+    assert!(lines[0].ends_with("app: → app::work #0.1 n=1"), "{}", lines[0]);
     // Ticks are calibrated: the outer call took longer than the inner one.
     let (inner, outer) = (elapsed(&snap, 4).unwrap(), elapsed(&snap, 5).unwrap());
     assert!(outer > inner, "{outer} {inner}");
@@ -187,7 +187,7 @@ fn unmatched_entries_and_exits() {
     assert!(elapsed(&snap, 6).is_some());
     assert_eq!(elapsed(&snap, 7), None);
     let lines = render_all(&snap);
-    assert!(lines[0].ends_with("← app::work elapsed=?"), "{}", lines[0]);
+    assert!(lines[0].ends_with("← app::work #0.77 elapsed=?"), "{}", lines[0]);
     assert!(lines[4].ends_with(" panicked"), "{}", lines[4]);
     assert!(lines[9].contains("[t0 100]   app: event"), "{}", lines[9]);
 }
@@ -248,7 +248,7 @@ fn malformed_ids_and_outcomes_render() {
     assert!(call.elapsed_ns.is_some());
     let lines = render_all(&snap);
     assert!(lines[5].ends_with(" outcome=200"), "{}", lines[5]);
-    assert!(lines[7].contains("← app::work elapsed="), "{}", lines[7]);
+    assert!(lines[7].contains("← app::work #0.10 elapsed="), "{}", lines[7]);
     let json: serde_json::Value = serde_json::from_str(&json_line(&snap, &snap.events[5])).unwrap();
     assert_eq!(json["outcome"], 200);
     assert_eq!(json["kind"], "exit");
@@ -409,11 +409,19 @@ fn an_async_call_that_moves_between_threads_pairs_across_them() {
     assert_eq!(second, Poll::Ready(2));
     let snap = ttlog_decode::from_bytes(&ttlog::snapshot("migrates").to_bytes()).unwrap();
     let (a, b) = (thread_events(&snap, "poll-1"), thread_events(&snap, "poll-2"));
-    assert_eq!((a.len(), b.len()), (1, 2), "{a:?} {b:?}");
-    let (entry, exit) = (a[0].call.unwrap(), b[1].call.unwrap());
+    // The entry and the suspend of the first poll on one thread; the resume,
+    // the event and the exit of the second on the other, the event nested
+    // under the call that logged it.
+    assert_eq!((a.len(), b.len()), (2, 3), "{a:?} {b:?}");
+    let kinds = |evs: &[&ttlog_decode::Event]| evs.iter().map(|e| e.call.map(|c| c.kind)).collect::<Vec<_>>();
+    use ttlog::callsite::CallsiteKind::{Enter, Exit, Resume, Suspend};
+    assert_eq!(kinds(&a), [Some(Enter), Some(Suspend)]);
+    assert_eq!(kinds(&b), [Some(Resume), None, Some(Exit)]);
+    let (entry, exit) = (a[0].call.unwrap(), b[2].call.unwrap());
     assert_eq!(entry.id, exit.id);
     assert!(exit.elapsed_ns.is_some());
-    assert_eq!(b.iter().map(|e| e.depth).collect::<Vec<_>>(), [0, 0]);
+    assert_eq!(a.iter().map(|e| e.depth).collect::<Vec<_>>(), [0, 0]);
+    assert_eq!(b.iter().map(|e| e.depth).collect::<Vec<_>>(), [0, 1, 0]);
     render_all(&snap);
 }
 

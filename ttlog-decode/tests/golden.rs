@@ -52,6 +52,14 @@ fn normalise(text: &str) -> String {
         l = replace_number_after(&l, "\"thread_id\":", "<tid>");
         l = replace_number_after(&l, "\"call_id\":", "<id>");
         l = replace_number_after(&l, "\"elapsed_ns\":", "<ns>");
+        // A call id in text, ` #3.17`: the thread's number and the call's.
+        if let Some(i) = l.find(" #") {
+            let start = i + 2;
+            let end = start + l[start..].bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
+            if end > start {
+                l.replace_range(start..end, "<id>");
+            }
+        }
         if let Some(i) = l.find(" elapsed=") {
             let start = i + " elapsed=".len();
             let end = l[start..].find(' ').map_or(l.len(), |n| start + n);

@@ -27,6 +27,7 @@ static VALUE: Callsite = Callsite {
     target: "ring",
     file: "tests/ring.rs",
     line: 1,
+    path: None,
     pieces: &[Piece::Lit("value "), Piece::Arg { arg: 0, slot: 0 }],
     args: ONE_ARG,
 };
@@ -38,6 +39,7 @@ static PAIR: Callsite = Callsite {
     target: "ring",
     file: "tests/ring.rs",
     line: 2,
+    path: None,
     pieces: &[Piece::Lit("pair "), Piece::Arg { arg: 0, slot: 0 }, Piece::Lit(" "), Piece::Arg { arg: 1, slot: 0 }],
     args: &[
         ArgMeta { name: "a", role: ArgRole::Positional, specs: &[Spec::DISPLAY] },
@@ -52,6 +54,7 @@ static TEXT: Callsite = Callsite {
     target: "ring",
     file: "tests/ring.rs",
     line: 3,
+    path: None,
     pieces: &[Piece::Lit("text "), Piece::Arg { arg: 0, slot: 0 }],
     args: ONE_ARG,
 };
@@ -64,6 +67,7 @@ static SEVEN: Callsite = Callsite {
     target: "ring",
     file: "tests/ring.rs",
     line: 4,
+    path: None,
     pieces: &[Piece::Lit("seven "), Piece::Arg { arg: 6, slot: 0 }],
     args: &[
         ArgMeta { name: "a", role: ArgRole::Positional, specs: &[Spec::DISPLAY] },
@@ -388,6 +392,7 @@ fn typed_copies_of_a_large_callsite_are_bounded() {
         target,
         file: "tests/ring.rs",
         line: 5,
+        path: None,
         pieces: &[Piece::Lit("big "), Piece::Arg { arg: 0, slot: 0 }],
         args: ARGS,
     }));

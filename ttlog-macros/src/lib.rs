@@ -14,8 +14,7 @@ pub fn event(input: TokenStream) -> TokenStream {
     event::expand(input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
 }
 
-/// Implementation of `#[ttlog]`; see the `ttlog` crate.
-#[doc(hidden)]
+// Documented where `ttlog` re-exports it (`#[doc(inline)]`).
 #[proc_macro_attribute]
 pub fn ttlog(args: TokenStream, item: TokenStream) -> TokenStream {
     attr::expand(args.into(), item.into()).into()

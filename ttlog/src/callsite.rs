@@ -33,6 +33,39 @@ pub struct Callsite {
     pub pieces: &'static [Piece],
     /// The recorded arguments, in recording order.
     pub args: &'static [ArgMeta],
+    /// For a `#[ttlog]` function without a `name` option: gives the function's
+    /// path as the compiler names it, `app::Db::load` for a method and
+    /// `<app::Db as app::Greet>::greet` for a trait impl's, which a macro
+    /// cannot know. Called on the cold path only, when a snapshot writes the
+    /// callsite: its result replaces `name` and the message. `None` for events.
+    pub path: Option<fn() -> &'static str>,
+}
+
+impl Callsite {
+    /// The name as snapshots record it: [`Callsite::path`]'s result where
+    /// there is one, else [`Callsite::name`].
+    pub fn resolved_name(&self) -> &'static str {
+        match self.path {
+            Some(path) => path(),
+            None => self.name,
+        }
+    }
+}
+
+/// The path of the function that holds the item whose type name is
+/// `type_name`: that name without its last segment, nor the `{{closure}}`
+/// that an `async fn`'s body is (what `#[ttlog]`'s [`Callsite::path`] gives,
+/// from a function item declared in the body).
+#[doc(hidden)]
+pub fn enclosing_path(type_name: &'static str) -> &'static str {
+    let mut path = match type_name.rfind("::") {
+        Some(at) => &type_name[..at],
+        None => type_name,
+    };
+    while let Some(outer) = path.strip_suffix("::{{closure}}") {
+        path = outer;
+    }
+    path
 }
 
 /// The callsite's numeric id, as records carry it: the low 32 bits of its
@@ -116,6 +149,12 @@ ttlog_spec::wire_enum! {
         Enter = 1,
         /// Exit from a function instrumented with `#[ttlog]`.
         Exit = 2,
+        /// A poll of an instrumented `async fn` returned `Pending`: the call
+        /// leaves the thread (it stays open, and resumes on some thread).
+        Suspend = 3,
+        /// A later poll of an instrumented `async fn` began: the call is
+        /// open on this thread again, until it suspends or exits.
+        Resume = 4,
     }
     /// The kind with the given wire value.
     pub const fn from_u8(v: u8) -> Option<Self>;
@@ -272,7 +311,22 @@ ttlog_spec::wire_enum! {
 
 #[cfg(test)]
 mod tests {
-    use super::ArgType;
+    use super::{ArgType, enclosing_path};
+
+    #[test]
+    fn the_enclosing_path_is_the_function_of_the_item() {
+        let cases = [
+            ("app::load::__ttlog_path", "app::load"),
+            ("app::Db::load::__ttlog_path", "app::Db::load"),
+            ("<app::Db as app::Greet>::greet::__ttlog_path", "<app::Db as app::Greet>::greet"),
+            ("app::fetch::{{closure}}::__ttlog_path", "app::fetch"),
+            ("app::main::{{closure}}::inner::__ttlog_path", "app::main::{{closure}}::inner"),
+            ("alone", "alone"),
+        ];
+        for (name, path) in cases {
+            assert_eq!(enclosing_path(name), path, "{name}");
+        }
+    }
 
     #[test]
     fn all_arg_types_are_in_tag_order() {

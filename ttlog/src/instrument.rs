@@ -12,7 +12,12 @@
 //!
 //! An `async fn`'s body runs inside a [`FnFuture`], which tells a completed
 //! call from one whose future was dropped before completion (cancelled) and from
-//! one whose poll panicked.
+//! one whose poll panicked. A call is open on a thread only while its future is
+//! polled there: a poll that returns `Pending` records a
+//! [`CallsiteKind::Suspend`](crate::callsite::CallsiteKind::Suspend) event, and
+//! the next poll, on whatever thread, a
+//! [`CallsiteKind::Resume`](crate::callsite::CallsiteKind::Resume) event, so that
+//! the decoder nests under the call only what its polls logged.
 
 use crate::callsite::{Callsite, Outcome};
 
@@ -131,16 +136,38 @@ pub fn call_once<R, F: FnOnce() -> R>(body: F) -> R {
 pub struct FnFuture<F, const ON: bool> {
     fut: F,
     exit: FnExit,
+    /// The callsites of the call's suspend and resume events.
+    moves: &'static Moves,
+    /// Whether a poll returned `Pending`: the next one resumes the call.
+    suspended: bool,
+}
+
+/// The callsites of an instrumented `async fn`'s suspend and resume events,
+/// which record the call id only.
+#[derive(Debug)]
+pub struct Moves {
+    /// [`CallsiteKind::Suspend`](crate::callsite::CallsiteKind::Suspend).
+    pub suspend: &'static Callsite,
+    /// [`CallsiteKind::Resume`](crate::callsite::CallsiteKind::Resume).
+    pub resume: &'static Callsite,
 }
 
 impl<F: Future, const ON: bool> FnFuture<F, ON> {
-    /// Runs `fut` as the body of the call that `exit` guards.
+    /// Runs `fut` as the body of the call that `exit` guards, polled first
+    /// right after the entry event, on the same thread.
     #[inline(always)]
-    pub fn new(mut exit: FnExit, fut: F) -> Self {
+    pub fn new(mut exit: FnExit, moves: &'static Moves, fut: F) -> Self {
         exit.outcome = Outcome::Cancelled;
         exit.unwinding_means_panic = false;
-        FnFuture { fut, exit }
+        FnFuture { fut, exit, moves, suspended: false }
     }
+}
+
+/// Records a suspend or resume event of call `id`.
+#[cold]
+#[inline(never)]
+fn record_move(cs: &'static Callsite, id: u64) {
+    crate::write::write_event(cs, (id,));
 }
 
 impl<F, const ON: bool> fmt::Debug for FnFuture<F, ON> {
@@ -164,11 +191,19 @@ impl<F: Future, const ON: bool> Future for FnFuture<F, ON> {
         if ON {
             // Stays so if the poll unwinds.
             this.exit.outcome = Outcome::Panicked;
+            if this.suspended && this.exit.id != 0 {
+                this.suspended = false;
+                record_move(this.moves.resume, this.exit.id);
+            }
         }
         match fut.poll(cx) {
             Poll::Pending => {
                 if ON {
                     this.exit.outcome = Outcome::Cancelled;
+                    if this.exit.id != 0 {
+                        this.suspended = true;
+                        record_move(this.moves.suspend, this.exit.id);
+                    }
                 }
                 Poll::Pending
             }

@@ -4,8 +4,9 @@
 //! An event macro first compares its level with [`STATIC_MAX_LEVEL`], a constant,
 //! so a level compiled out costs nothing; then with the runtime maximum, one relaxed
 //! load. The runtime maximum starts from the `TTLOG_LEVEL` environment variable
-//! (read once, on first use) and can be changed at any time with
-//! [`set_max_level`].
+//! (read once, when the program starts; where the platform has no initialisers,
+//! by the first event, before that event's arguments are evaluated) and can be
+//! changed at any time with [`set_max_level`].
 
 use core::str::FromStr;
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -113,18 +114,73 @@ const fn static_max_level() -> LevelFilter {
 /// otherwise.
 pub const DEFAULT_MAX_LEVEL: LevelFilter = LevelFilter::Info;
 
-/// `UNSET` lets every level through to the cold path, which reads `TTLOG_LEVEL`
-/// once and then decides; after that the value is a `LevelFilter`.
-const UNSET: u8 = u8::MAX;
+/// The runtime maximum, stored as the filter's value plus one, so that the
+/// one compare of [`enabled`] lets an event through exactly when its level is
+/// at most the filter. `UNSET` (0) lets no level through.
+///
+/// `TTLOG_LEVEL` is read before `main`, by an initialiser the loader runs
+/// ([`READ_LEVEL_AT_START`]), where the platform has them (every platform
+/// `inventory` supports, which the callsites need anyway): the level is set
+/// before any thread can log, and an event logged before it (by another
+/// initialiser) is disabled, its arguments not evaluated. Elsewhere every
+/// event takes [`enabled_cold`] while the level is unset, which reads
+/// `TTLOG_LEVEL` before the event's arguments are evaluated.
+const UNSET: u8 = 0;
 static MAX_LEVEL: AtomicU8 = AtomicU8::new(UNSET);
 
-/// Whether an event at `level` passes the runtime filter: one relaxed load.
-///
-/// Before the filter has been initialised this returns `true`, and the event's
-/// cold path (which reads `TTLOG_LEVEL`) asks again.
+/// Whether this platform runs [`READ_LEVEL_AT_START`].
+const READ_AT_START: bool = cfg!(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "illumos",
+    target_vendor = "apple",
+    windows
+));
+
+/// Reads `TTLOG_LEVEL` when the program starts, before `main`.
+#[cfg_attr(
+    any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly",
+        target_os = "illumos"
+    ),
+    unsafe(link_section = ".init_array")
+)]
+#[cfg_attr(target_vendor = "apple", unsafe(link_section = "__DATA,__mod_init_func"))]
+#[cfg_attr(windows, unsafe(link_section = ".CRT$XCU"))]
+#[used]
+static READ_LEVEL_AT_START: extern "C" fn() = {
+    // The loader calls it once, with no arguments, before `main`; it only
+    // reads an environment variable and stores an atomic, which needs nothing
+    // that is set up later.
+    extern "C" fn read_level() {
+        init_max_level();
+    }
+    read_level
+};
+
+/// Whether an event at `level` passes the runtime filter: one relaxed load and
+/// a compare.
 #[inline(always)]
 pub fn enabled(level: Level) -> bool {
-    level as u8 <= MAX_LEVEL.load(Ordering::Relaxed)
+    let max = MAX_LEVEL.load(Ordering::Relaxed);
+    if (level as u8) < max { true } else { !READ_AT_START && max == UNSET && enabled_cold(level) }
+}
+
+/// [`enabled`] before the runtime filter is set, where it is not set at
+/// start-up: reads `TTLOG_LEVEL`.
+#[cold]
+#[inline(never)]
+fn enabled_cold(level: Level) -> bool {
+    level as u8 <= init_max_level()
 }
 
 /// The current runtime maximum level.
@@ -136,17 +192,18 @@ pub fn max_level() -> LevelFilter {
 /// every thread. Overrides `TTLOG_LEVEL`.
 pub fn set_max_level(filter: LevelFilter) {
     init_max_level();
-    MAX_LEVEL.store(filter as u8, Ordering::Relaxed);
+    MAX_LEVEL.store(filter as u8 + 1, Ordering::Relaxed);
 }
 
-/// Reads `TTLOG_LEVEL` the first time it is called and returns the filter.
+/// Reads `TTLOG_LEVEL` the first time it is called and returns the filter's
+/// value.
 ///
 /// An unparsable `TTLOG_LEVEL` is reported once on stderr and ignored.
 #[cold]
 pub(crate) fn init_max_level() -> u8 {
     let current = MAX_LEVEL.load(Ordering::Relaxed);
     if current != UNSET {
-        return current;
+        return current - 1;
     }
     let from_env = match std::env::var("TTLOG_LEVEL") {
         Ok(v) => match v.parse::<LevelFilter>() {
@@ -160,9 +217,9 @@ pub(crate) fn init_max_level() -> u8 {
     };
     // Another thread may have initialised it meanwhile, or `set_max_level` run:
     // keep theirs.
-    match MAX_LEVEL.compare_exchange(UNSET, from_env as u8, Ordering::Relaxed, Ordering::Relaxed) {
+    match MAX_LEVEL.compare_exchange(UNSET, from_env as u8 + 1, Ordering::Relaxed, Ordering::Relaxed) {
         Ok(_) => from_env as u8,
-        Err(v) => v,
+        Err(v) => v - 1,
     }
 }
 

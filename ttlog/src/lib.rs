@@ -53,6 +53,40 @@
 //! [`Builder::buffer_size`]) that overwrites its oldest events. A snapshot
 //! reports, per thread, how many events were overwritten before it copied the
 //! ring. All rings together stay within a memory budget ([`Builder::memory_budget`]).
+//!
+//! # Instrumented functions
+//!
+//! [`#[ttlog]`](macro@ttlog) on a function records an event when it is entered,
+//! with its arguments, and one when it exits, with how it ended; the decoder
+//! pairs them by call id, prints the time between them and indents what the
+//! call logged in between.
+//!
+//! # Crash capture
+//!
+//! Three captures, each opt-in on the [`Builder`] ([`Builder::crash_capture`]
+//! for all three), write snapshots to [`snapshot_dir`] in files named
+//! `PROGRAM-PID-REASON-YYYYMMDDTHHMMSSZ.ttlog`:
+//!
+//! - [`Builder::capture_panics`]: a panic in any thread is recorded as an
+//!   ERROR event in that thread's ring, a snapshot is written, then the panic
+//!   hook installed before runs.
+//! - [`Builder::snapshot_on_signal`]: a signal (`kill -USR2 PID`) makes a
+//!   thread started at installation write an ordinary snapshot, while the
+//!   process goes on.
+//! - [`Builder::capture_fatal_signals`]: on one of the [`FATAL_SIGNALS`]
+//!   (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`, `SIGABRT`) a handler that does
+//!   async-signal-safe work only, on a stack of its own, writes what the rings
+//!   hold, then lets the signal end the process as it would have (core dump
+//!   included). Everything it needs is made at installation: the file's
+//!   directory, the metadata of every callsite registered by then (every
+//!   callsite of the program and of the libraries it links statically), a
+//!   copy buffer. Such a snapshot holds every thread's ring as it was (the
+//!   blocks copied with the same consistency check as any snapshot, not
+//!   re-encoded), the threads' names and ids, and the clock calibration; the
+//!   decoder reads it as any other snapshot.
+//!
+//! A snapshot that cannot be written is reported on stderr; it never takes the
+//! process down.
 #![warn(missing_docs)]
 
 mod buffer;
@@ -106,37 +140,71 @@ pub use write::args::{Raw, STR_MAX};
 ///
 /// ```text
 /// $ ttlog-decode app.ttlog
-/// ..T12:00:00.000001000Z  INFO [main 4711] app: → app::handle id=42 path="/index.html"
+/// ..T12:00:00.000001000Z  INFO [main 4711] app: → app::handle #1.1 id=42 path="/index.html"
 /// ..T12:00:00.000001200Z  INFO [main 4711]   app: looking up /index.html
-/// ..T12:00:00.000001500Z  INFO [main 4711] app: ← app::handle elapsed=0.500µs
+/// ..T12:00:00.000001500Z  INFO [main 4711] app: ← app::handle #1.1 elapsed=0.500µs
 /// ```
 ///
-/// The entry event is at INFO, named `module::function`, with every argument
-/// as a field rendered with `Debug` (recorded raw when its type allows, as the
-/// event macros do; formatted at the call otherwise, so an argument whose type
-/// is not `Debug` must be skipped). Parameters given by pattern record each
+/// The entry event is at INFO, with every argument as a field. The events are
+/// named by the function's path as the compiler names it: `app::handle` for a
+/// free function, `app::Db::load` for a method, `<app::Db as app::Store>::get`
+/// for a method of a trait impl (resolved once, when a snapshot first writes
+/// the callsite). After the name comes the call id, `#1.1` (the thread's number
+/// and the call's), which matches an exit with its entry.
+///
+/// An argument is recorded raw when its type allows (integers, floats, `bool`,
+/// `char`, strings, as the event macros do), formatted at the call with
+/// `Debug` when its type is `Debug`, and otherwise as its type's name,
+/// `self=<app::Db>`: a type without `Debug`, an `impl Iterator`, a closure, a
+/// generic parameter without a `Debug` bound. The choice is made at compile
+/// time, with no cost at the call. Parameters given by pattern record each
 /// binding: `(a, b): (u32, u32)` gives `a` and `b`; `self` is a field too.
 /// The exit event comes on every way out: the end of the body, `return`, `?`,
 /// and a panic unwinding (shown as `panicked`). The elapsed time is computed by
 /// the decoder from the two events' timestamps.
+///
+/// ```
+/// use ttlog::ttlog;
+///
+/// struct Db {
+///     rows: u32,
+/// } // no `Debug`
+///
+/// impl Db {
+///     #[ttlog]
+///     fn load(&self, id: u32, filter: impl Fn(u32) -> bool) -> u32 {
+///         // → app::Db::load #1.1 self=<app::Db> id=7 filter=<app::main::{{closure}}>
+///         if filter(id) { self.rows } else { 0 }
+///     }
+/// }
+/// # Db { rows: 3 }.load(7, |id| id > 1);
+/// ```
 ///
 /// # Options
 ///
 /// | option | effect |
 /// | --- | --- |
 /// | `level = "debug"`, `level = Level::DEBUG` | the level of the entry and exit events (default INFO) |
-/// | `name = "..."` | the events' name instead of `module::function` |
+/// | `name = "..."` | the events' name instead of the function's path |
 /// | `target = "..."` | the target instead of the module path |
 /// | `skip(a, self)`, `skip_all` | arguments not to record |
 /// | `fields(key = expr, key = ?expr, key = %expr)` | more fields on the entry event, evaluated at entry (`?` renders with `Debug`, `%` or nothing with `Display`) |
 /// | `ret`, `ret(Display)`, `ret(level = "warn")` | record the returned value (`Debug` by default) on the exit event; for a function that returns a `Result`, only an `Ok` value |
 /// | `err`, `err(Debug)`, `err(level = "warn")` | for a function that returns a `Result`, record an `Err` (`Display` by default) on an exit event at ERROR |
-/// | `crate = path` | the path to `ttlog`, when the dependency has another name (`crate = my_ttlog`) |
+/// | `crate = path` | the path to `ttlog`, when the attribute cannot find it itself (see below) |
+///
+/// The attribute finds `ttlog` under the name the crate's Cargo.toml gives it,
+/// so a renamed dependency (`tt = { package = "ttlog", .. }`) needs no option;
+/// `crate = path` (or `crate = "path"`) is for a crate that reaches ttlog
+/// through another crate's re-export (`crate = my_logging::ttlog`).
 ///
 /// A function counts as returning a `Result` with `err`, or when its return
 /// type is written `Result<..>` (`io::Result<T>` too). Its exit shows
 /// `ret=<the Ok value>` or `err=<the error>`; with `ret` alone, an `Err` is
-/// shown as `returned Err`.
+/// shown as `returned Err`. The values of `ret`, `err` and `fields` need the
+/// trait they are rendered with (`Debug`, `Display`): a type without it is a
+/// compile error that points at the option (`ret`, `err`) or at the field's
+/// value.
 ///
 /// ```
 /// use ttlog::ttlog;
@@ -156,7 +224,12 @@ pub use write::args::{Raw, STR_MAX};
 /// On an `async fn`, the entry event is recorded when the future is first
 /// polled and the exit when it completes, so the elapsed time spans its
 /// `.await`s; a future dropped before it completes exits as `cancelled`, one
-/// whose poll panicked as `panicked`. The future stays `Send` when it was.
+/// whose poll panicked as `panicked`. The call is open on a thread only while
+/// its future is polled there: a poll that returns `Pending` records
+/// `← name #id pending`, the next poll (on whatever thread the executor
+/// chooses) `→ name #id resumed`. What a task logs nests under its own call,
+/// and tasks that share a thread do not nest in one another. The future stays
+/// `Send` when it was.
 ///
 /// ```
 /// use ttlog::ttlog;
@@ -171,9 +244,10 @@ pub use write::args::{Raw, STR_MAX};
 /// # Cost
 ///
 /// When the level is enabled: the entry event (a level check, a per-call id
-/// from thread-local state, the record), and the exit event. When the level is
-/// disabled at run time, one relaxed load; when it is compiled out (the
-/// `max_level_*` features), nothing.
+/// from thread-local state, the record), and the exit event; for an `async fn`,
+/// a suspend and a resume event for each poll that returns `Pending`. When the
+/// level is disabled at run time, one relaxed load; when it is compiled out
+/// (the `max_level_*` features), nothing.
 ///
 /// # Where it can be used
 ///
@@ -192,6 +266,7 @@ pub use write::args::{Raw, STR_MAX};
 /// With `ret` or `err`, the body runs in a closure (so that the value can be
 /// recorded on every way out), which only `#[track_caller]` can tell: a panic
 /// inside reports the function's own location rather than its caller's.
+#[doc(inline)]
 pub use ttlog_macros::ttlog;
 
 /// Records an event at a level given as the first argument.
@@ -235,11 +310,19 @@ macro_rules! warn {
 /// `Debug`, `name = %expr` with `Display`). An optional `target: "name",` first
 /// replaces the module path.
 ///
+/// tracing's syntax works too, so that code moves between the two by changing
+/// the path: fields before the message (`user = id`, `?value`, `%value`, or a
+/// variable's name alone for a field of that name), and fields with no message
+/// at all. Fields before the message are fields only: the message does not see
+/// them.
+///
 /// ```
 /// let user = "ana";
 /// let bytes = 1_500_000u64;
 /// ttlog::info!("{user} uploaded {:>10} bytes", bytes, shard = 7u16);
 /// ttlog::info!(target: "audit", "login by {}", user);
+/// ttlog::info!(user, bytes = %bytes, "uploaded"); // uploaded user=ana bytes=1500000
+/// ttlog::debug!(code = 7u16, ok = true); // code=7 ok=true
 /// ```
 ///
 /// A format string that `format!` would reject is a compile error:

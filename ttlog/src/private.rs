@@ -3,12 +3,17 @@
 
 pub use crate::callsite::{
     Align, ArgMeta, ArgRole, Callsite, CallsiteKind, Count, FmtType, Outcome, Piece, Registration, Sign, Spec,
+    enclosing_path,
 };
-pub use crate::instrument::{AsResult, FnExit, FnFuture, call_once};
+pub use crate::instrument::{AsResult, FnExit, FnFuture, Moves, call_once};
 pub use crate::level::Level;
-pub use crate::write::args::{EncodeArg, FmtArg, FmtSink, MAX_ARGS, Probe, ViaFmt, ViaRaw, str_bound};
+pub use crate::write::args::{
+    EncodeArg, FmtArg, FmtSink, MAX_ARGS, ParamDebug, ParamName, ParamRaw, Probe, ViaFmt, ViaRaw, str_bound,
+};
 pub use crate::write::{RecordWriter, call_id, raw_reserve_commit, write, write_event};
+pub use core::any::type_name_of_val;
 pub use core::fmt::{Result as FmtResult, Write as FmtWrite};
+pub use core::option::Option::{None, Some};
 pub use core::primitive::{str, u8, u64, usize};
 pub use core::result::Result::{Err, Ok};
 pub use core::{concat, file, format_args, line, module_path, unreachable};

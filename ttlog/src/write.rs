@@ -170,6 +170,7 @@ static RAW_CALLSITE: Callsite = Callsite {
     line: line!(),
     pieces: &[crate::callsite::Piece::Lit("raw record")],
     args: &[],
+    path: None,
 };
 
 inventory::submit! { crate::callsite::Registration(&RAW_CALLSITE) }

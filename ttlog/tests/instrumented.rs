@@ -134,14 +134,19 @@ fn entry_has_the_arguments_and_exit_the_elapsed_time() {
         [("id", "42"), ("name", "\"ana\""), ("tags", "Some(3)"), ("at", "Point { x: 1, y: -2 }")]
             .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
+    // The call id after the name: the thread's number and the call's.
+    let id = enter.call().id;
+    let shown = format!("#{}.{}", id >> 32, id & 0xFFFF_FFFF);
     assert_eq!(
         enter.line,
-        "INFO [t-args] instrumented: → instrumented::describe id=42 name=\"ana\" tags=Some(3) at=Point { x: 1, y: -2 }"
+        "INFO [t-args] instrumented: → instrumented::describe #ID id=42 name=\"ana\" tags=Some(3) at=Point { x: 1, y: -2 }"
             .replace("[t-args]", &thread_tag(&enter.line))
+            .replace("#ID", &shown)
     );
     assert_eq!(exit.call().outcome, Some(Outcome::Returned));
     assert!(exit.fields.is_empty());
-    assert!(exit.line.contains("instrumented: ← instrumented::describe elapsed="), "{}", exit.line);
+    let exit_prefix = format!("instrumented: ← instrumented::describe {shown} elapsed=");
+    assert!(exit.line.contains(&exit_prefix), "{}", exit.line);
     assert!(!exit.line.contains("elapsed=?"), "{}", exit.line);
 }
 
@@ -421,7 +426,8 @@ fn events_inside_a_call_are_nested_under_it() {
     assert!(outer_ns >= evs[4].call().elapsed_ns.unwrap() + evs[7].call().elapsed_ns.unwrap());
     // Two spaces per open call, before the target.
     assert!(evs[3].line.contains("]     instrumented: inside 2"), "{}", evs[3].line);
-    assert!(evs[4].line.contains("]   instrumented: ← instrumented::inner elapsed="), "{}", evs[4].line);
+    assert!(evs[4].line.contains("]   instrumented: ← instrumented::inner #"), "{}", evs[4].line);
+    assert!(evs[4].line.contains(" elapsed="), "{}", evs[4].line);
     assert!(evs[10].line.contains("] instrumented: done"), "{}", evs[10].line);
 }
 
@@ -585,13 +591,13 @@ fn every_function_shape_records_its_arguments() {
     let entries: Vec<(&str, Vec<(String, String)>)> =
         evs.iter().filter(|e| e.kind == CallsiteKind::Enter).map(|e| (e.message.as_str(), e.fields.clone())).collect();
     let f = |pairs: &[(&str, &str)]| pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
-    assert_eq!(entries[0], ("instrumented::get", f(&[("self", "Counter { n: 1 }")])));
-    assert_eq!(entries[1], ("instrumented::bump", f(&[("self", "Counter { n: 1 }")])));
-    assert_eq!(entries[2], ("instrumented::with_mut", f(&[("self", "Counter { n: 2 }"), ("by", "3")])));
-    assert_eq!(entries[3], ("instrumented::boxed", f(&[("self", "Counter { n: 9 }")])));
-    assert_eq!(entries[4], ("instrumented::into_n", f(&[("self", "Counter { n: 5 }")])));
-    assert_eq!(entries[5], ("instrumented::describe", f(&[("self", "Square(2.0)")])));
-    assert_eq!(entries[6], ("instrumented::area", f(&[("self", "Square(2.0)")])));
+    assert_eq!(entries[0], ("instrumented::Counter::get", f(&[("self", "Counter { n: 1 }")])));
+    assert_eq!(entries[1], ("instrumented::Counter::bump", f(&[("self", "Counter { n: 1 }")])));
+    assert_eq!(entries[2], ("instrumented::Counter::with_mut", f(&[("self", "Counter { n: 2 }"), ("by", "3")])));
+    assert_eq!(entries[3], ("instrumented::Counter::boxed", f(&[("self", "Counter { n: 9 }")])));
+    assert_eq!(entries[4], ("instrumented::Counter::into_n", f(&[("self", "Counter { n: 5 }")])));
+    assert_eq!(entries[5], ("instrumented::Shape::describe", f(&[("self", "Square(2.0)")])));
+    assert_eq!(entries[6], ("<instrumented::Square as instrumented::Shape>::area", f(&[("self", "Square(2.0)")])));
     assert_eq!(entries[7], ("instrumented::generic", f(&[("items", "[1, 2]"), ("extra", "\"x\"")])));
     assert_eq!(entries[8], ("instrumented::generic", f(&[("items", "[\"s\"]"), ("extra", "0.5")])));
     assert_eq!(entries[9], ("instrumented::opaque", f(&[("n", "4")])));
@@ -723,26 +729,35 @@ fn async_entry_is_at_first_poll_and_elapsed_spans_the_awaits() {
         assert_eq!(block_on(assert_send(w.work(2))), 3);
     });
     let shape: Vec<(CallsiteKind, u32, &str)> = evs.iter().map(|e| (e.kind, e.depth, e.message.as_str())).collect();
-    use CallsiteKind::{Enter, Event, Exit};
+    use CallsiteKind::{Enter, Event, Exit, Resume, Suspend};
+    // Each `.await` on the timer: the poll returns `Pending` (suspend), the
+    // next one resumes the call.
     assert_eq!(
         shape,
         [
             (Event, 0, "created"),
             (Enter, 0, "instrumented::slow_double"),
+            (Suspend, 0, "instrumented::slow_double"),
+            (Resume, 0, "instrumented::slow_double"),
             (Event, 1, "woke up"),
             (Exit, 0, "instrumented::slow_double"),
-            (Enter, 0, "instrumented::work"),
-            (Exit, 0, "instrumented::work"),
+            (Enter, 0, "instrumented::Worker::work"),
+            (Suspend, 0, "instrumented::Worker::work"),
+            (Resume, 0, "instrumented::Worker::work"),
+            (Exit, 0, "instrumented::Worker::work"),
         ]
     );
-    let (enter, exit) = (&evs[1], &evs[3]);
+    assert!(evs[2].line.ends_with(" pending") && evs[3].line.ends_with(" resumed"), "{evs:#?}");
+    let (enter, exit) = (&evs[1], &evs[5]);
     assert_eq!(enter.field("x"), Some("21"));
     assert_eq!(enter.call().id, exit.call().id);
     assert_eq!(exit.field("ret"), Some("42"));
     assert_eq!(exit.call().outcome, Some(Outcome::Returned));
     let ns = exit.call().elapsed_ns.unwrap();
     assert!(ns >= 24_000_000, "the elapsed time spans the await: {ns}");
-    let (enter, exit) = one_call(&evs[4..], "instrumented::work");
+    let (enter, exit) = (&evs[6], &evs[9]);
+    assert_eq!(enter.call().id, exit.call().id);
+    assert!(exit.call().elapsed_ns.is_some());
     assert_eq!(enter.fields, [("self".to_owned(), "worker#3".to_owned()), ("ms".to_owned(), "2".to_owned())]);
     assert_eq!(exit.field("ret"), Some("3"));
 }
@@ -798,6 +813,7 @@ fn async_errors_cancellation_and_panics() {
     );
     assert_eq!(evs.iter().filter(|e| e.kind == CallsiteKind::Enter).count(), 6);
     let cancelled = evs.iter().find(|e| e.call.is_some_and(|c| c.outcome == Some(Outcome::Cancelled))).unwrap();
-    assert!(cancelled.line.contains("← instrumented::slow_double elapsed=") && cancelled.line.ends_with(" cancelled"));
+    assert!(cancelled.line.contains("← instrumented::slow_double #") && cancelled.line.ends_with(" cancelled"));
+    assert!(cancelled.line.contains(" elapsed="), "{}", cancelled.line);
     assert!(evs.iter().all(|e| e.depth == 0), "{evs:#?}");
 }

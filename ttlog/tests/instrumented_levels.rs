@@ -89,9 +89,10 @@ fn levels_decide_what_is_recorded() {
         "{}",
         evs[0].3
     );
-    assert!(evs[1].3.contains("→ instrumented_levels::debug_level a=2 n=1"), "{}", evs[1].3);
+    let id = |i: usize| format!("#{}.{}", evs[i].1 >> 32, evs[i].1 & 0xFFFF_FFFF);
+    assert!(evs[1].3.contains(&format!("→ instrumented_levels::debug_level {} a=2 n=1", id(1))), "{}", evs[1].3);
     assert_eq!(evs[1].1, evs[2].1);
-    assert!(evs[3].3.contains("→ instrumented_levels::turns_logging_off a=3"), "{}", evs[3].3);
+    assert!(evs[3].3.contains(&format!("→ instrumented_levels::turns_logging_off {} a=3", id(3))), "{}", evs[3].3);
     assert_eq!(evs[3].1, evs[4].1);
     // With logging off, the value is not recorded, but the guard still closes
     // the call.

@@ -28,6 +28,7 @@ static VALUE: Callsite = Callsite {
     target: "seeds",
     file: "src/seeds.rs",
     line: 1,
+    path: None,
     pieces: &[Piece::Lit("value "), Piece::Arg { arg: 0, slot: 0 }, Piece::Lit(" "), Piece::Arg { arg: 1, slot: 0 }],
     args: &[
         ArgMeta { name: "v", role: ArgRole::Positional, specs: &[Spec::DISPLAY] },

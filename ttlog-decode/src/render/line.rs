@@ -9,18 +9,24 @@
 //! a thread are indented by two spaces per call open on it:
 //!
 //! ```text
-//! ..Z  INFO [worker-1 4711] app::server: → app::server::handle id=42
+//! ..Z  INFO [worker-1 4711] app::server: → app::server::handle #1.7 id=42
 //! ..Z DEBUG [worker-1 4711]   app::db: query took 250 us
-//! ..Z  INFO [worker-1 4711] app::server: ← app::server::handle elapsed=1.250ms ret=5
+//! ..Z  INFO [worker-1 4711] app::server: ← app::server::handle #1.7 elapsed=1.250ms ret=5
 //! ```
+//!
+//! The call id after the name (`#1.7`) matches an exit with its entry. An
+//! `async fn`'s call is open on a thread only while its future is polled
+//! there: a poll that returned `Pending` shows as `← name #id pending`, and the
+//! next poll, on whatever thread, as `→ name #id resumed`.
 
 use super::digits::{Digits, push_ascii};
 use super::message::{write_arg, write_fields, write_message};
+use super::spec::render_value;
 use super::time::{rfc3339, write_rfc3339};
 use crate::snapshot::{Call, CallsiteInfo, Event, Snapshot};
 use crate::value::Value;
 use std::fmt::Write;
-use ttlog::callsite::{ArgRole, CallsiteKind, Outcome};
+use ttlog::callsite::{ArgRole, CallsiteKind, Outcome, Spec};
 
 /// Appends the event's text line (without a newline).
 pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
@@ -77,16 +83,40 @@ pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
     }
     out.push_str(&cs.target);
     out.push_str(": ");
-    match (cs.kind, &e.call) {
-        (CallsiteKind::Enter, _) => out.push_str("→ "),
-        (CallsiteKind::Exit, _) => out.push_str("← "),
-        (CallsiteKind::Event, _) => {}
+    match cs.kind {
+        CallsiteKind::Enter | CallsiteKind::Resume => out.push_str("→ "),
+        CallsiteKind::Exit | CallsiteKind::Suspend => out.push_str("← "),
+        CallsiteKind::Event => {}
     }
+    let before = out.len();
     write_message(out, cs, snap.args(e));
-    if let (CallsiteKind::Exit, Some(call)) = (cs.kind, &e.call) {
-        write_exit(out, cs, call);
+    let no_message = out.len() == before;
+    if let Some(call) = &e.call {
+        if call.id != 0 {
+            out.push(' ');
+            write_call_id(out, call.id);
+        }
+        match cs.kind {
+            CallsiteKind::Exit => write_exit(out, cs, call),
+            CallsiteKind::Suspend => out.push_str(" pending"),
+            CallsiteKind::Resume => out.push_str(" resumed"),
+            CallsiteKind::Enter | CallsiteKind::Event => {}
+        }
     }
+    let at = out.len();
     write_fields(out, cs, snap.args(e));
+    if no_message && out.len() > at {
+        // Fields alone (`info!(code = 7)`): no space before the first.
+        out.remove(at);
+    }
+}
+
+/// Appends a call id as text lines show it, `#3.17`: the number of the
+/// thread that made the call (in the order threads first logged) and the
+/// call's number on that thread, the two halves of the id that JSON gives
+/// whole.
+pub fn write_call_id(out: &mut String, id: u64) {
+    let _ = write!(out, "#{}.{}", id >> 32, id & 0xFFFF_FFFF);
 }
 
 /// Indentation stops growing here: a thread with this many calls open is
@@ -152,7 +182,8 @@ pub fn push_json_str(out: &mut String, s: &str) {
 }
 
 /// Appends a field's value as JSON: numbers and booleans as themselves, floats
-/// that JSON cannot hold (NaN, infinities) and text as strings.
+/// that JSON cannot hold (NaN, infinities), characters and text as strings
+/// (`rendered`: the text).
 fn push_json_value(out: &mut String, value: &Value<'_>, rendered: impl FnOnce() -> String) {
     match value {
         Value::U8(v) => push_display(out, v),
@@ -237,24 +268,26 @@ pub fn write_json_line(out: &mut String, snap: &Snapshot, e: &Event) {
             out.push_str("null");
             continue;
         };
-        let is_debug = a.specs.first().is_some_and(|s| s.ty != ttlog::callsite::FmtType::Display);
-        if is_debug {
+        // A value recorded raw keeps its type, whatever spec the message or
+        // the field renders it with: numbers and booleans as themselves,
+        // strings and characters as their text. A value formatted at the
+        // call is the text it was formatted to.
+        push_json_value(out, &v, || {
             let mut s = String::new();
-            write_arg(&mut s, cs, snap.args(e), i, 0);
-            push_json_str(out, &s);
-        } else {
-            push_json_value(out, &v, || {
-                let mut s = String::new();
-                write_arg(&mut s, cs, snap.args(e), i, 0);
-                s
-            });
-        }
+            match v {
+                Value::Formatted(_) => write_arg(&mut s, cs, snap.args(e), i, 0),
+                _ => render_value(&mut s, &v, &Spec::DISPLAY, None, None),
+            }
+            s
+        });
     }
     out.push('}');
     out.push_str(match cs.kind {
         CallsiteKind::Event => ",\"kind\":\"event\"",
         CallsiteKind::Enter => ",\"kind\":\"enter\"",
         CallsiteKind::Exit => ",\"kind\":\"exit\"",
+        CallsiteKind::Suspend => ",\"kind\":\"suspend\"",
+        CallsiteKind::Resume => ",\"kind\":\"resume\"",
     });
     let _ = write!(out, ",\"depth\":{}", e.depth);
     if let Some(call) = &e.call {

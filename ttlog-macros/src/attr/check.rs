@@ -22,6 +22,9 @@ pub(crate) struct Recorded {
     pub(crate) name: String,
     /// `Debug` for parameters; the sigil's choice for fields.
     pub(crate) debug: bool,
+    /// A parameter: a value whose type is not `Debug` is recorded as its
+    /// type's name rather than being an error.
+    pub(crate) param: bool,
 }
 
 /// `ret` or `err` after checking.
@@ -43,6 +46,9 @@ pub(crate) struct Plan {
     pub(crate) level_paths: Vec<syn::Path>,
     /// The name: a `&'static str` constant expression.
     pub(crate) name: TokenStream,
+    /// Whether the name is the function's path, resolved from a function item
+    /// declared in the body (no `name` option).
+    pub(crate) resolve_path: bool,
     /// The target: a `&'static str` constant expression.
     pub(crate) target: TokenStream,
     /// Parameters, then fields.
@@ -115,12 +121,27 @@ fn returns_result(output: &ReturnType) -> bool {
     }
 }
 
+/// The name under which the crate being compiled depends on `ttlog`, as its
+/// Cargo.toml gives it (`tt = { package = "ttlog", .. }` is `tt`); `ttlog`
+/// when it has no such dependency (it may reach ttlog through another crate,
+/// which then needs `crate = path`) or is ttlog itself (its own tests and
+/// examples reach it as `ttlog`).
+fn runtime_crate() -> Ident {
+    match proc_macro_crate::crate_name("ttlog") {
+        Ok(proc_macro_crate::FoundCrate::Name(name)) => Ident::new(&name, Span::call_site()),
+        Ok(proc_macro_crate::FoundCrate::Itself) | Err(_) => Ident::new("ttlog", Span::call_site()),
+    }
+}
+
 /// Checks `options` against `func`; every problem is reported.
 pub(crate) fn check(func: &Func, options: &Options) -> syn::Result<Plan> {
     let mut errors = super::args::Errors::default();
     let p = match &options.krate {
         Some(path) => quote::quote!(#path::__private),
-        None => quote::quote!(::ttlog::__private),
+        None => {
+            let krate = runtime_crate();
+            quote::quote!(::#krate::__private)
+        }
     };
 
     let mut params = Vec::new();
@@ -155,7 +176,7 @@ pub(crate) fn check(func: &Func, options: &Options) -> syn::Result<Plan> {
             if skipped.iter().any(|s| s.unraw() == param.name) {
                 continue;
             }
-            fields.push(Recorded { expr: param.ident, span: param.span, name: param.name, debug: true });
+            fields.push(Recorded { expr: param.ident, span: param.span, name: param.name, debug: true, param: true });
         }
     }
     let nparams = fields.len();
@@ -176,6 +197,7 @@ pub(crate) fn check(func: &Func, options: &Options) -> syn::Result<Plan> {
                 span: syn::spanned::Spanned::span(expr),
                 name: shown,
                 debug: *sigil == Sigil::Debug,
+                param: false,
             });
         }
     }
@@ -215,7 +237,8 @@ pub(crate) fn check(func: &Func, options: &Options) -> syn::Result<Plan> {
         None => quote::quote!(#p::module_path!()),
     };
     errors.finish()?;
-    Ok(Plan { p, level, level_paths, name, target, fields, ret, err, is_result })
+    let resolve_path = options.name.is_none();
+    Ok(Plan { p, level, level_paths, name, resolve_path, target, fields, ret, err, is_result })
 }
 
 #[cfg(test)]

@@ -61,6 +61,7 @@ fn site<'a>(plan: &'a Plan, level: &Ident, kind: &str) -> Site<'a> {
         kind: quote!(#p::CallsiteKind::#kind),
         name: quote!(__TTLOG_NAME),
         target: plan.target.clone(),
+        path: if plan.resolve_path { quote!(#p::Some(__ttlog_path)) } else { quote!(#p::None) },
     }
 }
 
@@ -75,7 +76,9 @@ pub(crate) fn expand(func: &Func, plan: &Plan) -> TokenStream {
 
     let mut entry_args = vec![call_id_arg()];
     for f in &plan.fields {
-        entry_args.push(RecArg::unreferenced(f.expr.clone(), f.span, f.name.clone(), ArgRole::Field, spec(f.debug)));
+        let mut arg = RecArg::unreferenced(f.expr.clone(), f.span, f.name.clone(), ArgRole::Field, spec(f.debug));
+        arg.type_name_fallback = f.param;
+        entry_args.push(arg);
     }
     let entry = record(&site(plan, &plan.level, "Enter"), &Resolved { args: entry_args, pieces: pieces() });
     let exit_resolved = Resolved { args: vec![call_id_arg(), outcome_arg(quote!(0u8))], pieces: pieces() };
@@ -89,8 +92,18 @@ pub(crate) fn expand(func: &Func, plan: &Plan) -> TokenStream {
     let lvl = quote!(#p::Level::#level);
     let name = &plan.name;
     let level_paths = plan.level_paths.iter().map(|path| quote!(const _: #p::Level = #path;));
+    // An item of the body: its type name is the function's path as the
+    // compiler names it, with the `impl` the function is in.
+    let path_fn = plan.resolve_path.then(|| {
+        quote! {
+            fn __ttlog_path() -> &'static #p::str {
+                #p::enclosing_path(#p::type_name_of_val(&__ttlog_path))
+            }
+        }
+    });
     let prologue = quote! {
         #(#level_paths)*
+        #path_fn
         const __TTLOG_NAME: &#p::str = #name;
         #exit_static
         let __ttlog_id: #p::u64 = if #p::static_enabled(#lvl) && #p::enabled(#lvl) {
@@ -116,9 +129,12 @@ pub(crate) fn expand(func: &Func, plan: &Plan) -> TokenStream {
         let fake_return = fake_return(p, &func.sig.output);
         let exit_mut = if records_value { quote!(mut) } else { quote!() };
         let run = if is_async {
+            let moves = moves_statics(plan);
             quote! {
+                #moves
                 let (__ttlog_r, #exit_mut __ttlog_exit) = #p::FnFuture::<_, { #p::static_enabled(#lvl) }>::new(
                     #p::FnExit::new(&__TTLOG_EXIT, __ttlog_id),
+                    &__TTLOG_MOVES,
                     async move { #fake_return #body },
                 )
                 .await;
@@ -158,6 +174,22 @@ pub(crate) fn expand(func: &Func, plan: &Plan) -> TokenStream {
     out
 }
 
+/// The callsites of an `async fn`'s suspend and resume events (the call id
+/// only), and the `Moves` that holds them.
+fn moves_statics(plan: &Plan) -> TokenStream {
+    let p = &plan.p;
+    let resolved = || Resolved { args: vec![call_id_arg()], pieces: pieces() };
+    let suspend_ident = Ident::new("__TTLOG_SUSPEND", Span::call_site());
+    let resume_ident = Ident::new("__TTLOG_RESUME", Span::call_site());
+    let suspend = callsite_static(&site(plan, &plan.level, "Suspend"), &suspend_ident, &resolved());
+    let resume = callsite_static(&site(plan, &plan.level, "Resume"), &resume_ident, &resolved());
+    quote! {
+        #suspend
+        #resume
+        static __TTLOG_MOVES: #p::Moves = #p::Moves { suspend: &#suspend_ident, resume: &#resume_ident };
+    }
+}
+
 /// Records the exit event with the returned value, where `ret` or `err` asks
 /// for it, and tells the guard; otherwise the guard records the plain exit.
 fn record_value(plan: &Plan) -> TokenStream {
@@ -166,11 +198,9 @@ fn record_value(plan: &Plan) -> TokenStream {
         let level = &v.level;
         let lvl = quote!(#p::Level::#level);
         let outcome = Ident::new(outcome, Span::call_site());
-        let args = vec![
-            call_id_arg(),
-            outcome_arg(quote!(#p::Outcome::#outcome as #p::u8)),
-            RecArg::unreferenced(value, v.kw.span(), name.to_owned(), ArgRole::Field, spec(v.debug)),
-        ];
+        let mut recorded = RecArg::unreferenced(value, v.kw.span(), name.to_owned(), ArgRole::Field, spec(v.debug));
+        recorded.option_value = true;
+        let args = vec![call_id_arg(), outcome_arg(quote!(#p::Outcome::#outcome as #p::u8)), recorded];
         let rec = record(&site(plan, level, "Exit"), &Resolved { args, pieces: pieces() });
         quote! {
             if #p::static_enabled(#lvl) && #p::enabled(#lvl) {

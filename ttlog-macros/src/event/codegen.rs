@@ -23,6 +23,9 @@ pub(crate) struct Site<'a> {
     pub(crate) name: TokenStream,
     /// A `&'static str` constant expression: the callsite's target.
     pub(crate) target: TokenStream,
+    /// An `Option<fn() -> &'static str>` constant expression: the callsite's
+    /// path, resolved when a snapshot writes it.
+    pub(crate) path: TokenStream,
 }
 
 /// The expansion of one event macro.
@@ -40,6 +43,7 @@ pub(crate) fn expand(input: &EventInput, resolved: &Resolved) -> TokenStream {
         kind: quote!(#p::CallsiteKind::Event),
         name: quote!(#p::module_path!()),
         target,
+        path: quote!(#p::None),
     };
     let record = record(&site, resolved);
     let check_level = input.level_path.as_ref().map(|path| quote!(let _: #p::Level = #path;));
@@ -88,7 +92,7 @@ pub(crate) fn record(site: &Site<'_>, resolved: &Resolved) -> TokenStream {
         match (#(&(#exprs),)*) {
             (#(#binds,)*) => {
                 #[allow(unused_imports)]
-                use #p::{ViaFmt as _, ViaRaw as _};
+                use #p::{ParamDebug as _, ParamName as _, ParamRaw as _, ViaFmt as _, ViaRaw as _};
                 #(#probes)*
                 #write
             }
@@ -104,7 +108,7 @@ fn arg_ident(i: usize, span: Span) -> Ident {
 
 /// `static #ident: Callsite` and its registration.
 pub(crate) fn callsite_static(site: &Site<'_>, ident: &Ident, resolved: &Resolved) -> TokenStream {
-    let Site { p, level, kind, name, target } = site;
+    let Site { p, level, kind, name, target, path } = site;
     let pieces = resolved.pieces.iter().map(|piece| match piece {
         PieceOut::Lit(s) => quote!(#p::Piece::Lit(#s)),
         PieceOut::Const(e) => quote!(#p::Piece::Lit(#e)),
@@ -130,6 +134,7 @@ pub(crate) fn callsite_static(site: &Site<'_>, ident: &Ident, resolved: &Resolve
             line: #p::line!(),
             pieces: &[#(#pieces),*],
             args: &[#(#args),*],
+            path: #path,
         };
         #p::inventory::submit! { #p::Registration(&#ident) }
     }
@@ -257,6 +262,20 @@ fn probe(p: &TokenStream, i: usize, a: &RecArg, all: &[RecArg], value: &Ident) -
     if a.force_fmt() {
         quote! {
             let #value = #p::FmtArg::new(#nslots, #closure);
+        }
+    } else if a.type_name_fallback {
+        // A `#[ttlog]` parameter, `{:?}`: raw, `Debug`, or its type's name,
+        // chosen by autoref specialisation at compile time.
+        let method = Ident::new("__ttlog_param", span);
+        quote_spanned! {span=>
+            let #value = (&&#p::Probe(#bind)).#method();
+        }
+    } else if let (true, Some(plain)) = (a.option_value, plain_method(a)) {
+        // `ret` or `err`: the same choice, with errors that name the option.
+        let method = if plain == "__ttlog_debug" { "__ttlog_value_debug" } else { "__ttlog_value_display" };
+        let method = Ident::new(method, span);
+        quote_spanned! {span=>
+            let #value = (&#p::Probe(#bind)).#method();
         }
     } else if let Some(method) = plain_method(a) {
         // One plain `{}` or `{:?}` (or only a width or precision): no closure,

@@ -25,8 +25,12 @@ pub(crate) struct EventInput {
     pub(crate) format: LitStr,
     /// Positional arguments, in order.
     pub(crate) positional: Vec<Expr>,
-    /// Named arguments and fields, in order.
+    /// Named arguments and fields after the format string, in order.
     pub(crate) named: Vec<NamedArg>,
+    /// Fields before the format string, as tracing writes them
+    /// (`info!(user = id, "login")`): always fields, never seen by the format
+    /// string.
+    pub(crate) leading: Vec<NamedArg>,
     /// Span of the whole macro input, for errors about missing pieces.
     pub(crate) call_span: Span,
 }
@@ -114,7 +118,26 @@ impl Parse for EventInput {
             None
         };
 
-        let format = parse_format_literal(input)?;
+        let mut leading: Vec<NamedArg> = Vec::new();
+        while !input.is_empty() && !input.peek(LitStr) {
+            misplaced_target(input)?;
+            let Some(field) = parse_leading_field(input)? else { break };
+            if let Some(prev) = leading.iter().find(|n| n.name == field.name) {
+                return Err(duplicate_name(&field.name, &prev.name));
+            }
+            leading.push(field);
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+
+        // Fields alone, as tracing allows: an empty message.
+        let format = if input.is_empty() && !leading.is_empty() {
+            LitStr::new("", Span::call_site())
+        } else {
+            parse_format_literal(input)?
+        };
 
         let mut positional = Vec::new();
         let mut named: Vec<NamedArg> = Vec::new();
@@ -123,15 +146,14 @@ impl Parse for EventInput {
             if input.is_empty() {
                 break;
             }
+            misplaced_target(input)?;
             if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
                 let name: Ident = input.parse()?;
                 input.parse::<Token![=]>()?;
                 let sigil = Sigil::parse_optional(input)?;
                 let expr: Expr = input.parse()?;
-                if let Some(prev) = named.iter().find(|n| n.name == name) {
-                    let mut e = syn::Error::new(name.span(), format!("duplicate argument named `{name}`"));
-                    e.combine(syn::Error::new(prev.name.span(), format!("`{name}` previously given here")));
-                    return Err(e);
+                if let Some(prev) = named.iter().chain(&leading).find(|n| n.name == name) {
+                    return Err(duplicate_name(&name, &prev.name));
                 }
                 named.push(NamedArg { name, sigil, expr });
             } else {
@@ -144,8 +166,63 @@ impl Parse for EventInput {
                 positional.push(expr);
             }
         }
-        Ok(EventInput { krate: krate.into(), level, level_path, target, format, positional, named, call_span })
+        Ok(EventInput { krate: krate.into(), level, level_path, target, format, positional, named, leading, call_span })
     }
+}
+
+/// "duplicate argument named `x`" at the second, "previously given here" at
+/// the first.
+fn duplicate_name(name: &Ident, prev: &Ident) -> syn::Error {
+    let mut e = syn::Error::new(name.span(), format!("duplicate argument named `{name}`"));
+    e.combine(syn::Error::new(prev.span(), format!("`{name}` previously given here")));
+    e
+}
+
+/// `target:` anywhere but first is an error that says where it goes.
+fn misplaced_target(input: ParseStream<'_>) -> syn::Result<()> {
+    if input.peek(Ident) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
+        let fork = input.fork();
+        let kw: Ident = fork.parse()?;
+        if kw == "target" {
+            return Err(syn::Error::new(
+                kw.span(),
+                "`target:` goes first, before the fields and the message: `info!(target: \"name\", ...)`",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A field before the format string, as tracing writes them: `name = expr`,
+/// `name = ?expr`, `name = %expr`, or the shorthands `name`, `?name` and
+/// `%name` for a variable of that name. `None` (nothing consumed) when what
+/// comes is none of these: the format string's error then says what was
+/// expected.
+fn parse_leading_field(input: ParseStream<'_>) -> syn::Result<Option<NamedArg>> {
+    if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+        let name: Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let sigil = Sigil::parse_optional(input)?;
+        let expr: Expr = input.parse()?;
+        return Ok(Some(NamedArg { name, sigil, expr }));
+    }
+    // A shorthand: an identifier alone, up to the next comma.
+    let fork = input.fork();
+    let sigil = Sigil::parse_optional(&fork)?;
+    let shorthand = fork.peek(Ident) && (fork.peek2(Token![,]) || peek2_is_end(&fork));
+    if !shorthand {
+        return Ok(None);
+    }
+    Sigil::parse_optional(input)?;
+    let name: Ident = input.parse()?;
+    let expr = Expr::Path(syn::ExprPath { attrs: Vec::new(), qself: None, path: name.clone().into() });
+    Ok(Some(NamedArg { name, sigil, expr }))
+}
+
+/// Whether the token after the next one is the end of the input.
+fn peek2_is_end(input: ParseStream<'_>) -> bool {
+    let fork = input.fork();
+    fork.parse::<TokenTree>().is_ok() && fork.is_empty()
 }
 
 /// The format string must be a string literal (possibly passed through a

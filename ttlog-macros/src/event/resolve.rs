@@ -67,13 +67,19 @@ pub(crate) struct RecArg {
     pub(crate) specs: Vec<SpecOut>,
     /// Whether the argument is referred to at all.
     used: bool,
+    /// A `#[ttlog]` parameter: recorded as its type's name when its type is
+    /// neither raw nor `Debug`.
+    pub(crate) type_name_fallback: bool,
+    /// The value of `#[ttlog]`'s `ret` or `err`: a missing trait is an error
+    /// that names the option.
+    pub(crate) option_value: bool,
 }
 
 impl RecArg {
     /// An argument that no format string refers to (the arguments and fields of
     /// `#[ttlog]`'s entry and exit events), rendered with `spec`.
     pub(crate) fn unreferenced(expr: TokenStream, span: Span, name: String, role: ArgRole, spec: SpecOut) -> RecArg {
-        RecArg { expr, span, name, role, specs: vec![spec], used: true }
+        RecArg { expr, span, name, role, specs: vec![spec], used: true, type_name_fallback: false, option_value: false }
     }
 
     /// Whether the value must be formatted at the call whatever its type
@@ -206,6 +212,8 @@ impl Resolver<'_> {
             role: ArgRole::Named,
             specs: Vec::new(),
             used: false,
+            type_name_fallback: false,
+            option_value: false,
         });
         self.args.len() - 1
     }
@@ -243,6 +251,8 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
             role: ArgRole::Positional,
             specs: Vec::new(),
             used: false,
+            type_name_fallback: false,
+            option_value: false,
         });
     }
     for n in &input.named {
@@ -253,6 +263,8 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
             role: ArgRole::Named,
             specs: Vec::new(),
             used: false,
+            type_name_fallback: false,
+            option_value: false,
         });
     }
     let implicit_needed = parsed
@@ -347,6 +359,16 @@ pub(crate) fn resolve(input: &EventInput) -> syn::Result<Resolved> {
                 a.specs.push(spec);
             }
         }
+    }
+    // Fields before the message, as tracing writes them: fields whatever the
+    // message says.
+    for n in &input.leading {
+        let mut spec = SpecOut::display();
+        if n.sigil == Sigil::Debug {
+            spec.ty = FmtType::Debug;
+        }
+        let (expr, span) = (n.expr.to_token_stream(), n.expr.span());
+        r.args.push(RecArg::unreferenced(expr, span, n.name.to_string(), ArgRole::Field, spec));
     }
     if let Some(e) = r.errors {
         return Err(e);

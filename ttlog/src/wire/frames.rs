@@ -254,7 +254,8 @@ impl CallsiteInfo {
     pub fn encode_static(out: &mut impl Out, index: u32, cs: &crate::callsite::Callsite, types: Option<&[ArgType]>) {
         put_varint(out, index as u64);
         out.put(&[cs.level as u8, cs.kind as u8]);
-        put_str(out, cs.name);
+        let name = cs.resolved_name();
+        put_str(out, name);
         put_str(out, cs.target);
         put_str(out, cs.file);
         put_varint(out, cs.line as u64);
@@ -268,8 +269,11 @@ impl CallsiteInfo {
                 put_spec(out, s);
             }
         }
-        put_varint(out, cs.pieces.len() as u64);
-        for p in cs.pieces {
+        // A `#[ttlog]` callsite's message is its name.
+        let named = [crate::callsite::Piece::Lit(name)];
+        let pieces = if cs.path.is_some() { &named[..] } else { cs.pieces };
+        put_varint(out, pieces.len() as u64);
+        for p in pieces {
             match p {
                 crate::callsite::Piece::Lit(s) => {
                     out.put(&[PIECE_LIT]);

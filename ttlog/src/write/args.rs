@@ -681,6 +681,12 @@ pub trait ViaRaw<'a, T: Raw + ?Sized + 'a> {
 
     /// Records the argument of a plain `{:?}` raw (every raw type is `Debug`).
     fn __ttlog_debug(self) -> T::Value<'a>;
+
+    /// Records the value of `#[ttlog]`'s `ret` or `err` raw, in `Display` mode.
+    fn __ttlog_value_display(self) -> T::Value<'a>;
+
+    /// Records the value of `#[ttlog]`'s `ret` or `err` raw, in `Debug` mode.
+    fn __ttlog_value_debug(self) -> T::Value<'a>;
 }
 
 impl<'a, T: Raw + ?Sized> ViaRaw<'a, T> for &Probe<'a, T> {
@@ -701,6 +707,16 @@ impl<'a, T: Raw + ?Sized> ViaRaw<'a, T> for &Probe<'a, T> {
     fn __ttlog_debug(self) -> T::Value<'a> {
         self.0.raw_value()
     }
+
+    #[inline(always)]
+    fn __ttlog_value_display(self) -> T::Value<'a> {
+        self.0.raw_value()
+    }
+
+    #[inline(always)]
+    fn __ttlog_value_debug(self) -> T::Value<'a> {
+        self.0.raw_value()
+    }
 }
 
 /// Chosen for every other argument: formatted at the call with `f`.
@@ -719,7 +735,39 @@ pub trait ViaFmt<'a, T: ?Sized> {
     fn __ttlog_debug(self) -> FmtPlain<'a, T>
     where
         T: fmt::Debug;
+
+    /// Records the value of `#[ttlog]`'s `ret` or `err` with `Display`.
+    fn __ttlog_value_display(self) -> FmtPlain<'a, T>
+    where
+        T: ValueDisplay;
+
+    /// Records the value of `#[ttlog]`'s `ret` or `err` with `Debug`.
+    fn __ttlog_value_debug(self) -> FmtPlain<'a, T>
+    where
+        T: ValueDebug;
 }
+
+/// `Display`, as `#[ttlog]`'s `ret(Display)` and `err` need it: the same
+/// trait, with an error that names the option.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` doesn't implement `std::fmt::Display`, which this `#[ttlog]` option records the value with",
+    label = "`ret(Display)` and `err` record the value with `Display`",
+    note = "use `ret` or `err(Debug)` for a value that is `Debug`, or leave the option out"
+)]
+pub trait ValueDisplay: fmt::Display {}
+
+impl<T: fmt::Display + ?Sized> ValueDisplay for T {}
+
+/// `Debug`, as `#[ttlog]`'s `ret` and `err(Debug)` need it: the same trait,
+/// with an error that names the option.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` doesn't implement `std::fmt::Debug`, which this `#[ttlog]` option records the value with",
+    label = "`ret` and `err(Debug)` record the value with `Debug`",
+    note = "use `ret(Display)` or `err` for a value that is `Display`, or leave the option out"
+)]
+pub trait ValueDebug: fmt::Debug {}
+
+impl<T: fmt::Debug + ?Sized> ValueDebug for T {}
 
 impl<'a, T: ?Sized> ViaFmt<'a, T> for Probe<'a, T> {
     #[inline(always)]
@@ -744,5 +792,100 @@ impl<'a, T: ?Sized> ViaFmt<'a, T> for Probe<'a, T> {
         T: fmt::Debug,
     {
         FmtPlain { value: self.0, fmt: <T as fmt::Debug>::fmt }
+    }
+
+    #[inline(always)]
+    fn __ttlog_value_display(self) -> FmtPlain<'a, T>
+    where
+        T: ValueDisplay,
+    {
+        FmtPlain { value: self.0, fmt: <T as fmt::Display>::fmt }
+    }
+
+    #[inline(always)]
+    fn __ttlog_value_debug(self) -> FmtPlain<'a, T>
+    where
+        T: ValueDebug,
+    {
+        FmtPlain { value: self.0, fmt: <T as fmt::Debug>::fmt }
+    }
+}
+
+// A parameter of a `#[ttlog]` function is recorded whatever its type, by
+// autoref specialisation on `(&&Probe(&value)).__ttlog_param()`: method
+// lookup tries the receiver `&&Probe<T>` first ([`ParamRaw`], when `T` is
+// raw), then `&Probe<T>` ([`ParamDebug`], when `T` is `Debug`), then
+// `Probe<T>` ([`ParamName`], any type). The choice is made at compile time,
+// from what is known of `T` where the function is written: a generic
+// parameter without a `Debug` bound is recorded by its name.
+
+/// A `#[ttlog]` parameter of a raw type: recorded raw.
+pub trait ParamRaw<'a, T: Raw + ?Sized + 'a> {
+    /// Records the parameter raw.
+    fn __ttlog_param(self) -> T::Value<'a>;
+}
+
+impl<'a, T: Raw + ?Sized> ParamRaw<'a, T> for &&Probe<'a, T> {
+    #[inline(always)]
+    fn __ttlog_param(self) -> T::Value<'a> {
+        self.0.raw_value()
+    }
+}
+
+/// A `#[ttlog]` parameter of a `Debug` type: formatted at the call.
+pub trait ParamDebug<'a, T: ?Sized> {
+    /// Records the parameter formatted with `Debug`.
+    fn __ttlog_param(self) -> FmtPlain<'a, T>;
+}
+
+impl<'a, T: fmt::Debug + ?Sized> ParamDebug<'a, T> for &Probe<'a, T> {
+    #[inline(always)]
+    fn __ttlog_param(self) -> FmtPlain<'a, T> {
+        FmtPlain { value: self.0, fmt: <T as fmt::Debug>::fmt }
+    }
+}
+
+/// A `#[ttlog]` parameter of any other type: recorded as its type's name.
+pub trait ParamName<'a, T: ?Sized> {
+    /// Records the parameter's type name.
+    fn __ttlog_param(self) -> TypeName;
+}
+
+impl<'a, T: ?Sized> ParamName<'a, T> for Probe<'a, T> {
+    #[inline(always)]
+    fn __ttlog_param(self) -> TypeName {
+        TypeName(core::any::type_name::<T>())
+    }
+}
+
+/// A value recorded as the name of its type, `<app::Db>`, without the
+/// references around it (`&self` shows as the type of `self`'s referent).
+#[derive(Clone, Copy, Debug)]
+pub struct TypeName(&'static str);
+
+impl TypeName {
+    /// The name, references stripped: `&mut &app::Db` is `app::Db`.
+    fn referent(self) -> &'static str {
+        let mut name = self.0;
+        while let Some(rest) = name.strip_prefix('&') {
+            name = rest.strip_prefix("mut ").unwrap_or(rest);
+        }
+        name
+    }
+}
+
+impl EncodeArg for TypeName {
+    #[inline(always)]
+    fn size(&self, _: usize) -> usize {
+        1
+    }
+    #[inline]
+    fn encode(&self, w: &mut RecordWriter, bound: usize) {
+        let name = self.referent();
+        format_slot(w, bound.max(1), |sink| {
+            fmt::Write::write_str(sink, "<")?;
+            fmt::Write::write_str(sink, name)?;
+            fmt::Write::write_str(sink, ">")
+        });
     }
 }

@@ -1,7 +1,8 @@
 //! `renamed_ttlog` is ttlog under another name (see this crate's Cargo.toml):
-//! the macros reach their runtime through `$crate`, not through the name
-//! `ttlog`, and `#[ttlog]`, which has no `$crate`, through its `crate = ...`
-//! option. Built and run by `cargo test --workspace`.
+//! the event macros reach their runtime through `$crate`, not through the name
+//! `ttlog`, and `#[ttlog]`, which has no `$crate`, through the name this
+//! crate's Cargo.toml gives the dependency, or its `crate = ...` option.
+//! Built and run by `cargo test --workspace`.
 use renamed_ttlog::{Level, ttlog};
 
 fn log() {
@@ -19,9 +20,22 @@ async fn instrumented_async(s: &str) -> Result<u32, std::num::ParseIntError> {
     s.parse()
 }
 
+/// No option: the attribute finds the name in Cargo.toml.
+#[ttlog]
+fn plain(a: u32) -> u32 {
+    a * 2
+}
+
+#[ttlog(ret)]
+async fn plain_async(a: u32) -> u32 {
+    a * 3
+}
+
 fn main() {
     log();
     instrumented(1);
+    plain(1);
+    drop(plain_async(1));
     drop(instrumented_async("1"));
     println!("{} events", renamed_ttlog::snapshot("renamed").event_count());
 }
@@ -30,5 +44,6 @@ fn main() {
 fn macros_work_through_a_renamed_dependency() {
     log();
     assert_eq!(instrumented(41), 42);
-    assert!(renamed_ttlog::snapshot("renamed").event_count() >= 4);
+    assert_eq!(plain(21), 42);
+    assert!(renamed_ttlog::snapshot("renamed").event_count() >= 6);
 }

@@ -50,6 +50,7 @@ pub fn run(o: &Options) -> Output {
     }
     w.push(Workload::timed("attr.ttlog_fn", benches::instrument::run_instrumented));
     w.push(Workload::timed("attr.bare_fn", benches::instrument::run_bare));
+    w.push(Workload::timed("attr.ttlog_args_fn", benches::instrument::run_instrumented_args));
     if o.peers {
         w.push(Workload::timed("clock.rdtsc", |n| {
             for _ in 0..n {
@@ -97,7 +98,7 @@ pub fn run(o: &Options) -> Output {
         if logger == "clock" {
             out.metric(format!("clock.{rest}"), s.median, "ns/read", Better::Neither, config);
         } else if logger == "attr" {
-            let better = if rest == "ttlog_fn" { Better::Lower } else { Better::Neither };
+            let better = if rest == "ttlog_fn" || rest == "ttlog_args_fn" { Better::Lower } else { Better::Neither };
             out.metric(format!("hot.{clock}.attr.{rest}"), s.median, "ns/call", better, config);
         } else {
             let better = if logger == "ttlog" { Better::Lower } else { Better::Neither };
@@ -128,7 +129,11 @@ pub fn run(o: &Options) -> Output {
         .map(|s| s.iterations)
         .sum::<u64>()
         // `#[ttlog]`: an entry and an exit event per call.
-        + 2 * summaries.iter().find(|s| s.key == "attr.ttlog_fn").map_or(0, |s| s.iterations);
+        + 2 * summaries
+            .iter()
+            .filter(|s| s.key == "attr.ttlog_fn" || s.key == "attr.ttlog_args_fn")
+            .map(|s| s.iterations)
+            .sum::<u64>();
     let tid = os_tid();
     let snap = ttlog::snapshot("hot path");
     let me = snap.threads().iter().find(|t| t.tid() == tid);

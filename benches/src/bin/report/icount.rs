@@ -63,6 +63,7 @@ workloads! {
     icount__log_string__staticString: N_PEER, log_log::static_string;
     icount__attr__ttlogEmptyFn: N_FAST, attr_instrumented;
     icount__attr__bareEmptyFn: N_FAST, attr_bare;
+    icount__attr__ttlogArgsFn: N_FAST, attr_args;
     icount__log_string__twoIntegers: N_PEER, log_log::two_integers;
     icount__tracing_fmt_sink__staticString: N_PEER, tracing_log::static_string;
     icount__tracing_fmt_sink__twoIntegers: N_PEER, tracing_log::two_integers;
@@ -76,6 +77,10 @@ fn attr_instrumented(_: &Inputs) {
 
 fn attr_bare(_: &Inputs) {
     benches::instrument::bare();
+}
+
+fn attr_args(_: &Inputs) {
+    black_box(benches::instrument::instrumented_args(black_box(42), black_box("/index.html")));
 }
 
 /// Snapshots taken (or decoded) per snapshot workload.
@@ -229,8 +234,11 @@ pub fn measure(exe: &Path, scratch: &Path) -> Output {
                 };
                 let mut parts = name.trim_start_matches("icount__").split("__");
                 let (logger, message) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-                let better =
-                    if logger == "ttlog" || message == "ttlogEmptyFn" { Better::Lower } else { Better::Neither };
+                let better = if logger == "ttlog" || message == "ttlogEmptyFn" || message == "ttlogArgsFn" {
+                    Better::Lower
+                } else {
+                    Better::Neither
+                };
                 let unit = if logger == "attr" { "instructions/call" } else { "instructions/event" };
                 out.metric(format!("icount.{logger}.{message}"), *incl as f64 / n as f64, unit, better, config.clone());
             }

@@ -275,9 +275,10 @@ impl Report {
             }
             let _ = writeln!(
                 s,
-                "\n`#[ttlog]` on an empty function: {} instructions per call, the bare function {}.",
+                "\n`#[ttlog]` on an empty function: {} instructions per call, the bare function {}; with two arguments and `ret`: {}.",
                 cell(o, "icount.attr.ttlogEmptyFn", 1),
                 cell(o, "icount.attr.bareEmptyFn", 1),
+                cell(o, "icount.attr.ttlogArgsFn", 1),
             );
             let _ = writeln!(
                 s,

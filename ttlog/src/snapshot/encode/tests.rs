@@ -51,6 +51,7 @@ fn callsite(nargs: usize, slots: &[usize]) -> &'static Callsite {
         target: "test",
         file: "encode.rs",
         line: 1,
+        path: None,
         pieces: &[],
         args: Box::leak(args.into_boxed_slice()),
     }))

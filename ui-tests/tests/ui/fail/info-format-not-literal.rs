@@ -1,4 +1,4 @@
 fn main() {
     let message = "started";
-    ttlog::info!(message);
+    ttlog::info!(message.trim());
 }

@@ -1,0 +1,3 @@
+fn main() {
+    ttlog::info!(user = 1, "login", user = 2);
+}

@@ -1,0 +1,3 @@
+fn main() {
+    ttlog::info!("login", target: "audit");
+}

@@ -1,0 +1,4 @@
+fn main() {
+    let user = "ana";
+    ttlog::info!(user = user, target: "audit", "login");
+}
