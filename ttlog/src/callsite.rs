@@ -53,9 +53,20 @@ pub struct Registration(pub &'static Callsite);
 
 inventory::collect!(Registration);
 
-/// Every callsite registered so far.
+/// Every callsite registered so far: the macros' statics, then those the
+/// bridges made at run time.
 pub(crate) fn registered() -> impl Iterator<Item = &'static Callsite> {
-    inventory::iter::<Registration>.into_iter().map(|r| r.0)
+    inventory::iter::<Registration>.into_iter().map(|r| r.0).chain(made_at_run_time())
+}
+
+#[cfg(any(feature = "log", feature = "tracing"))]
+fn made_at_run_time() -> impl Iterator<Item = &'static Callsite> {
+    crate::bridge::dynamic::registered()
+}
+
+#[cfg(not(any(feature = "log", feature = "tracing")))]
+fn made_at_run_time() -> impl Iterator<Item = &'static Callsite> {
+    core::iter::empty()
 }
 
 ttlog_spec::wire_enum! {

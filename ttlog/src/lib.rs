@@ -55,6 +55,8 @@
 //! ring. All rings together stay within a memory budget ([`Builder::memory_budget`]).
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "log", feature = "tracing"))]
+pub mod bridge;
 mod buffer;
 pub mod callsite;
 pub mod clock;

@@ -577,6 +577,14 @@ pub struct FmtPlain<'a, T: ?Sized> {
     fmt: fn(&T, &mut fmt::Formatter<'_>) -> fmt::Result,
 }
 
+impl<'a, T: ?Sized> FmtPlain<'a, T> {
+    /// `value`, formatted at the call with `fmt`.
+    #[cfg(any(feature = "log", feature = "tracing"))]
+    pub(crate) fn new(value: &'a T, fmt: fn(&T, &mut fmt::Formatter<'_>) -> fmt::Result) -> Self {
+        FmtPlain { value, fmt }
+    }
+}
+
 impl<T: ?Sized> fmt::Debug for FmtPlain<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("FmtPlain")
