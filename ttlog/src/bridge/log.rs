@@ -11,7 +11,8 @@
 //! callsite made the first time the call is met, see [`crate::bridge`]). A
 //! message without arguments (`Arguments::as_str` is `Some`) becomes the
 //! callsite's text and costs no bytes in the event; otherwise the message is
-//! formatted once, straight into the ring, with no allocation. With the
+//! formatted once, into a per-thread buffer that is reused (no allocation
+//! once it has grown to the longest message), and copied into the ring. With the
 //! `log-kv` feature the record's key-values are recorded as fields, typed:
 //! integers, floats, booleans and strings raw, anything else formatted.
 //!
@@ -20,7 +21,7 @@
 //! one load and a compare, arguments unevaluated.
 
 use super::dynamic::{Key, intern};
-use super::value::{Val, record};
+use super::value::{Val, record, with_scratch};
 use crate::callsite::{ArgMeta, ArgRole, Callsite, CallsiteKind, Piece, Spec};
 use crate::level::{Level, LevelFilter};
 use core::fmt;
@@ -117,12 +118,35 @@ impl log::Log for Logger {
 fn log_with<const N: usize, const M: usize>(r: &log::Record<'_>, lvl: Level) {
     let message = r.args().as_str();
     let formatted = crate::write::args::FmtPlain::new(r.args(), arguments);
-    with_fields::<N>(r, |fields| {
+    // A message with arguments is formatted into this thread's scratch text,
+    // then copied into the ring as a string: faster than formatting into the
+    // ring piece by piece, since every store into a ring is an atomic word.
+    if message.is_some() {
+        return with_fields::<N>(r, |fields| record_with::<M>(r, lvl, message, "", &formatted, fields));
+    }
+    with_scratch(|text| {
+        let _ = fmt::Write::write_fmt(text, *r.args());
+        let text: &str = text;
+        with_fields::<N>(r, |fields| record_with::<M>(r, lvl, message, text, &formatted, fields))
+    });
+}
+
+/// Records `r` (see [`log_with`]): `text` is its message, formatted, when
+/// `message` (the message without arguments) is `None`.
+fn record_with<const M: usize>(
+    r: &log::Record<'_>,
+    lvl: Level,
+    message: Option<&'static str>,
+    text: &str,
+    formatted: &dyn fmt::Display,
+    fields: &[(&str, Val<'_>)],
+) {
+    {
         let mut names = [("message", ArgRole::Positional); M];
         let mut vals = [Val::U64(0); M];
         let mut n = 0;
         if message.is_none() {
-            vals[0] = Val::Display(&formatted);
+            vals[0] = Val::Str(text);
             n = 1;
         }
         for (key, val) in fields {
@@ -145,11 +169,10 @@ fn log_with<const N: usize, const M: usize>(r: &log::Record<'_>, lvl: Level) {
             None => {
                 let line = r.line().unwrap_or(0) as u64;
                 let file = r.file().unwrap_or("");
-                let text: &dyn fmt::Display = &formatted;
-                record(&OVERFLOW, &[Val::Display(text), Val::Str(r.target()), Val::Str(file), Val::U64(line)]);
+                record(&OVERFLOW, &[Val::Display(formatted), Val::Str(r.target()), Val::Str(file), Val::U64(line)]);
             }
         }
-    });
+    }
 }
 
 /// How many key-values `r` has.

@@ -19,7 +19,7 @@
 //! (an `async` task polled again) is one call per entry.
 
 use super::dynamic::{Key, intern};
-use super::value::{Val, record};
+use super::value::{Val, record, with_scratch};
 use crate::callsite::{ArgRole, Callsite, CallsiteKind, Outcome};
 use crate::level::{Level, LevelFilter};
 use core::cell::RefCell;
@@ -62,8 +62,6 @@ static SITES: Mutex<Option<Sites>> = Mutex::new(None);
 
 std::thread_local! {
     static CACHE: RefCell<Sites> = RefCell::new(Sites::default());
-    /// Text of the current event's string fields, reused.
-    static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
     /// The spans this thread is in, innermost last, with their call ids.
     static ENTERED: RefCell<Vec<(u64, u64)>> = const { RefCell::new(Vec::new()) };
 }
@@ -213,22 +211,6 @@ impl<const N: usize> Visit for Collect<'_, N> {
         self.text(field, |t| {
             let _ = write!(t, "{value:?}");
         });
-    }
-}
-
-/// Runs `f` with this thread's scratch text (or a new one, when an event is
-/// recorded from inside another's `Debug` impl).
-fn with_scratch<R>(f: impl FnOnce(&mut String) -> R) -> R {
-    let mut f = Some(f);
-    let r = SCRATCH.try_with(|s| {
-        s.try_borrow_mut().ok().map(|mut s| {
-            s.clear();
-            (f.take().expect("called once"))(&mut s)
-        })
-    });
-    match r {
-        Ok(Some(r)) => r,
-        _ => (f.take().expect("not called"))(&mut String::new()),
     }
 }
 

@@ -108,3 +108,24 @@ pub(crate) fn record(cs: &'static Callsite, vals: &[Val<'_>]) {
         },
     );
 }
+
+std::thread_local! {
+    /// Text a bridge formats before it records it, reused.
+    static SCRATCH: core::cell::RefCell<String> = const { core::cell::RefCell::new(String::new()) };
+}
+
+/// Runs `f` with this thread's scratch text, emptied (or with a new one, when
+/// an event is recorded from inside the formatting of another).
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut String) -> R) -> R {
+    let mut f = Some(f);
+    let r = SCRATCH.try_with(|s| {
+        s.try_borrow_mut().ok().map(|mut s| {
+            s.clear();
+            (f.take().expect("called once"))(&mut s)
+        })
+    });
+    match r {
+        Ok(Some(r)) => r,
+        _ => (f.take().expect("not called"))(&mut String::new()),
+    }
+}
