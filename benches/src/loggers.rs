@@ -27,15 +27,37 @@ pub enum Logger {
     TracingAppenderFile,
     /// `log` with [`peers::StringLogger`].
     LogString,
+    /// `log` through ttlog's bridge (`ttlog::bridge::log`).
+    LogBridge,
+    /// `tracing` with ttlog's layer (`ttlog::bridge::tracing::layer()`).
+    TracingLayer,
 }
 
 impl Logger {
     /// Every logger, ttlog first.
-    pub const ALL: [Logger; 5] =
-        [Logger::Ttlog, Logger::Floor, Logger::TracingFmtSink, Logger::TracingAppenderFile, Logger::LogString];
+    pub const ALL: [Logger; 7] = [
+        Logger::Ttlog,
+        Logger::Floor,
+        Logger::TracingFmtSink,
+        Logger::TracingAppenderFile,
+        Logger::LogString,
+        Logger::LogBridge,
+        Logger::TracingLayer,
+    ];
 
-    /// The peers: the loggers measured only where [`Loggers::with_peers`] set them up.
-    pub const PEERS: [Logger; 3] = [Logger::TracingFmtSink, Logger::TracingAppenderFile, Logger::LogString];
+    /// The peers: the loggers measured only where [`Loggers::with_peers`] set
+    /// them up (ttlog's bridges among them: they need `log`'s logger and a
+    /// tracing dispatch).
+    pub const PEERS: [Logger; 5] = [
+        Logger::TracingFmtSink,
+        Logger::TracingAppenderFile,
+        Logger::LogString,
+        Logger::LogBridge,
+        Logger::TracingLayer,
+    ];
+
+    /// The loggers whose events go into ttlog's rings.
+    pub const INTO_TTLOG: [Logger; 3] = [Logger::Ttlog, Logger::LogBridge, Logger::TracingLayer];
 
     /// The name in the report's keys and in criterion's bench ids.
     pub const fn key(self) -> &'static str {
@@ -45,6 +67,8 @@ impl Logger {
             Logger::TracingFmtSink => "tracing_fmt_sink",
             Logger::TracingAppenderFile => "tracing_appender_file",
             Logger::LogString => "log_string",
+            Logger::LogBridge => "log_bridge",
+            Logger::TracingLayer => "tracing_layer",
         }
     }
 
@@ -60,6 +84,7 @@ impl Logger {
 struct Tracing {
     sink: Dispatch,
     appender: peers::TracingAppender,
+    layer: Dispatch,
 }
 
 /// The loggers set up in this process: ttlog and the floor always, the peers
@@ -79,8 +104,11 @@ impl Loggers {
     /// `log`'s logger, and starts the appender's writer on `appender_file`.
     pub fn with_peers(appender_file: &Path) -> io::Result<Loggers> {
         peers::install_log();
-        let tracing =
-            Tracing { sink: peers::tracing_fmt_sink(), appender: peers::TracingAppender::new(appender_file)? };
+        let tracing = Tracing {
+            sink: peers::tracing_fmt_sink(),
+            appender: peers::TracingAppender::new(appender_file)?,
+            layer: peers::tracing_ttlog_layer(),
+        };
         Ok(Loggers { tracing: Some(tracing) })
     }
 
@@ -116,6 +144,17 @@ impl Loggers {
                 floor::messages::run(m, n, inputs);
             }),
             Logger::LogString => time(&mut || log_log::run(m, n, inputs)),
+            Logger::LogBridge => {
+                self.tracing.as_ref()?;
+                peers::log_to_ttlog(true);
+                let d = time(&mut || log_log::run(m, n, inputs));
+                peers::log_to_ttlog(false);
+                d
+            }
+            Logger::TracingLayer => {
+                let t = self.tracing.as_ref()?;
+                tracing::dispatcher::with_default(&t.layer, || time(&mut || tracing_log::run(m, n, inputs)))
+            }
             Logger::TracingFmtSink => {
                 let t = self.tracing.as_ref()?;
                 tracing::dispatcher::with_default(&t.sink, || time(&mut || tracing_log::run(m, n, inputs)))

@@ -6,7 +6,10 @@
 //!   the calling thread and hands the line to a background thread that writes the
 //!   file (lossy when its queue of 128,000 lines is full, the default);
 //! - `log` with [`StringLogger`], which formats level, target and message into a
-//!   thread-local `String`.
+//!   thread-local `String`;
+//! - ttlog's own bridges, for users who keep their `log` and `tracing` calls:
+//!   `log` through `ttlog::bridge::log` ([`log_to_ttlog`]) and `tracing` with
+//!   `ttlog::bridge::tracing::layer()` ([`tracing_ttlog_layer`]).
 //!
 //! The two tracing set-ups are [`Dispatch`]es that the benchmarks install on the
 //! measuring thread with [`tracing::dispatcher::with_default`], so that both
@@ -17,6 +20,7 @@ use std::fmt::Write as _;
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Dispatch;
 use tracing_appender::non_blocking::{ErrorCounter, WorkerGuard};
 
@@ -53,13 +57,48 @@ pub fn last_log_line() -> String {
     LINE.with(|l| l.borrow().clone())
 }
 
-/// Installs [`StringLogger`] as the global `log` logger at level INFO. Only the
+/// Where [`PeerLogger`] sends records: to [`StringLogger`], or (when set) to
+/// ttlog's bridge.
+static TO_TTLOG: AtomicBool = AtomicBool::new(false);
+
+/// `log`'s logger in the benchmarks: [`StringLogger`] (the `log` peer), or
+/// ttlog's bridge (`ttlog::bridge::log::Logger`) while [`log_to_ttlog`] says
+/// so. A process has one `log` logger, and the report measures both.
+#[derive(Debug)]
+pub struct PeerLogger;
+
+impl log::Log for PeerLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::max_level()
+    }
+
+    #[inline]
+    fn log(&self, record: &log::Record<'_>) {
+        if TO_TTLOG.load(Ordering::Relaxed) { ttlog::bridge::log::Logger.log(record) } else { StringLogger.log(record) }
+    }
+
+    fn flush(&self) {}
+}
+
+/// Sends `log` records to ttlog's bridge (`true`) or to [`StringLogger`].
+pub fn log_to_ttlog(on: bool) {
+    TO_TTLOG.store(on, Ordering::Relaxed);
+}
+
+/// Installs [`PeerLogger`] as the global `log` logger at level INFO. Only the
 /// first call in a process installs it; later calls change nothing.
 pub fn install_log() {
-    static LOGGER: StringLogger = StringLogger;
+    static LOGGER: PeerLogger = PeerLogger;
     if log::set_logger(&LOGGER).is_ok() {
         log::set_max_level(log::LevelFilter::Info);
     }
+}
+
+/// `tracing` with ttlog's layer (`ttlog::bridge::tracing::layer()`) on
+/// tracing-subscriber's registry.
+pub fn tracing_ttlog_layer() -> Dispatch {
+    use tracing_subscriber::layer::SubscriberExt;
+    Dispatch::new(tracing_subscriber::registry().with(ttlog::bridge::tracing::layer()))
 }
 
 /// `tracing`'s fmt subscriber at level INFO writing to `io::sink()`.

@@ -29,6 +29,10 @@ pub fn job(logger: Logger, per_thread: u64) -> Option<Job> {
         Logger::Floor => Some(Arc::new(move |_| {
             floor::messages::run(MESSAGE, per_thread, black_box(&Inputs::NANOLOG));
         })),
-        Logger::TracingFmtSink | Logger::TracingAppenderFile | Logger::LogString => None,
+        Logger::TracingFmtSink
+        | Logger::TracingAppenderFile
+        | Logger::LogString
+        | Logger::LogBridge
+        | Logger::TracingLayer => None,
     }
 }

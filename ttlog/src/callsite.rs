@@ -86,9 +86,21 @@ pub struct Registration(pub &'static Callsite);
 
 inventory::collect!(Registration);
 
-/// Every callsite registered so far.
+/// Every callsite registered so far: the macros' statics, then those the
+/// bridges made at run time.
 pub(crate) fn registered() -> impl Iterator<Item = &'static Callsite> {
-    inventory::iter::<Registration>.into_iter().map(|r| r.0).chain(runtime())
+    inventory::iter::<Registration>.into_iter().map(|r| r.0).chain(runtime()).chain(made_at_run_time())
+}
+
+/// The callsites the bridges made (`ttlog::bridge`).
+#[cfg(any(feature = "log", feature = "tracing"))]
+fn made_at_run_time() -> impl Iterator<Item = &'static Callsite> {
+    crate::bridge::dynamic::registered()
+}
+
+#[cfg(not(any(feature = "log", feature = "tracing")))]
+fn made_at_run_time() -> impl Iterator<Item = &'static Callsite> {
+    core::iter::empty()
 }
 
 /// A callsite made at run time (the panic hook's: one per panic location),

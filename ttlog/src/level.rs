@@ -193,6 +193,8 @@ pub fn max_level() -> LevelFilter {
 pub fn set_max_level(filter: LevelFilter) {
     init_max_level();
     MAX_LEVEL.store(filter as u8 + 1, Ordering::Relaxed);
+    #[cfg(feature = "log")]
+    crate::bridge::log::follow(filter);
 }
 
 /// Reads `TTLOG_LEVEL` the first time it is called and returns the filter's

@@ -89,6 +89,8 @@
 //! process down.
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "log", feature = "tracing"))]
+pub mod bridge;
 mod buffer;
 pub mod callsite;
 pub mod clock;

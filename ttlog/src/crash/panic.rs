@@ -53,6 +53,7 @@ fn panic_callsite(file: &str, line: u32) -> &'static Callsite {
         line,
         pieces: &PIECES,
         args: &ARGS,
+        path: None,
     })
 }
 

@@ -560,7 +560,7 @@ where
 /// Formats one slot of an argument into the record, cut after `left` bytes.
 #[inline]
 fn format_slot(w: &mut RecordWriter, left: usize, f: impl FnOnce(&mut FmtSink<'_>) -> fmt::Result) {
-    let mut sink = FmtSink { w, left, cut: 0 };
+    let mut sink = FmtSink { w, left, cut: 0, buf: [0; SINK_BUF], len: 0 };
     // A `Display` impl that fails leaves what it wrote; `format!` would panic
     // here instead.
     let _ = f(&mut sink);
@@ -575,6 +575,14 @@ fn format_slot(w: &mut RecordWriter, left: usize, f: impl FnOnce(&mut FmtSink<'_
 pub struct FmtPlain<'a, T: ?Sized> {
     value: &'a T,
     fmt: fn(&T, &mut fmt::Formatter<'_>) -> fmt::Result,
+}
+
+impl<'a, T: ?Sized> FmtPlain<'a, T> {
+    /// `value`, formatted at the call with `fmt`.
+    #[cfg(any(feature = "log", feature = "tracing"))]
+    pub(crate) fn new(value: &'a T, fmt: fn(&T, &mut fmt::Formatter<'_>) -> fmt::Result) -> Self {
+        FmtPlain { value, fmt }
+    }
 }
 
 impl<T: ?Sized> fmt::Debug for FmtPlain<'_, T> {
@@ -601,12 +609,22 @@ impl<T: ?Sized> EncodeArg for FmtPlain<'_, T> {
     }
 }
 
-/// Where a value formatted at the call goes: straight into the record, cut (on a
-/// char boundary) after the argument's bound.
+/// Bytes a [`FmtSink`] gathers before it appends them to the record.
+const SINK_BUF: usize = 32;
+
+/// Where a value formatted at the call goes: into the record, cut (on a char
+/// boundary) after the argument's bound. Formatting writes many small pieces
+/// (a literal, the digits of a number, a separator); they are gathered in a
+/// small buffer and appended to the record a buffer at a time.
 pub struct FmtSink<'w> {
     w: &'w mut RecordWriter,
+    /// Bytes the argument may still take, the cut marker's 5 included.
     left: usize,
+    /// Bytes cut so far (0: none).
     cut: u64,
+    buf: [u8; SINK_BUF],
+    /// Bytes in `buf`.
+    len: usize,
 }
 
 impl fmt::Debug for FmtSink<'_> {
@@ -616,7 +634,34 @@ impl fmt::Debug for FmtSink<'_> {
 }
 
 impl FmtSink<'_> {
-    fn finish(self) {
+    /// Appends what `buf` holds to the record.
+    #[inline]
+    fn flush(&mut self) {
+        if self.len > 0 {
+            self.w.put_bounded(&self.buf[..self.len]);
+            self.len = 0;
+        }
+    }
+
+    /// Appends `b`: to the buffer when it fits there, else to the record.
+    #[inline]
+    fn put(&mut self, b: &[u8]) {
+        if let Some(dst) = self.buf.get_mut(self.len..self.len + b.len()) {
+            dst.copy_from_slice(b);
+            self.len += b.len();
+        } else {
+            self.flush();
+            if b.len() < SINK_BUF {
+                self.buf[..b.len()].copy_from_slice(b);
+                self.len = b.len();
+            } else {
+                self.w.put_bounded(b);
+            }
+        }
+    }
+
+    fn finish(mut self) {
+        self.flush();
         if self.cut == 0 {
             self.w.put_bounded(&[0xFF]);
         } else {
@@ -636,10 +681,10 @@ impl fmt::Write for FmtSink<'_> {
         // Keep room for the cut marker and count.
         if s.len() + 5 <= self.left {
             self.left -= s.len();
-            self.w.put_bounded(s.as_bytes());
+            self.put(s.as_bytes());
         } else {
             let n = floor_boundary(s, self.left.saturating_sub(5).min(s.len()));
-            self.w.put_bounded(&s.as_bytes()[..n]);
+            self.put(&s.as_bytes()[..n]);
             self.left -= n;
             self.cut = (s.len() - n) as u64;
         }

@@ -119,11 +119,18 @@ impl RecordWriter {
     #[inline(always)]
     pub fn put_le(&mut self, v: u128, n: usize) {
         if n > 8 {
-            self.put_le(v as u64 as u128, 8);
-            self.put_le(v >> 64, n.min(16) - 8);
-            return;
+            self.put_word_le(v as u64, 8);
+            self.put_word_le((v >> 64) as u64, n.min(16) - 8);
+        } else {
+            self.put_word_le(v as u64, n);
         }
-        let v = v as u64;
+    }
+
+    /// Appends the low `n` bytes (up to 8) of `v`, little-endian: not
+    /// recursive, so that it inlines into loops.
+    #[inline(always)]
+    fn put_word_le(&mut self, v: u64, n: usize) {
+        let n = n.min(8);
         let v = if n == 8 { v } else { v & ((1u64 << (8 * n)) - 1) };
         let wide = ((v as u128) << self.bits) | self.acc as u128;
         let bits = self.bits + 8 * n as u32;
@@ -299,11 +306,11 @@ impl RecordWriter {
     pub fn put_bytes(&mut self, bytes: &[u8]) {
         let mut rest = bytes;
         while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
-            self.put_le(u64::from_le_bytes(*chunk) as u128, 8);
+            self.put_word_le(u64::from_le_bytes(*chunk), 8);
             rest = tail;
         }
         if !rest.is_empty() {
-            self.put_le(load_short(rest) as u128, rest.len());
+            self.put_word_le(load_short(rest), rest.len());
         }
     }
 

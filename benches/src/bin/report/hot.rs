@@ -125,7 +125,10 @@ pub fn run(o: &Options) -> Output {
     // all of them (recorded + overwritten).
     let logged: u64 = 1 + summaries
         .iter()
-        .filter(|s| s.key.starts_with("ttlog.") && s.key != format!("ttlog.{}", Message::Disabled))
+        .filter(|s| {
+            Logger::INTO_TTLOG.iter().any(|l| s.key.starts_with(&format!("{}.", l.key())))
+                && !s.key.ends_with(&format!(".{}", Message::Disabled))
+        })
         .map(|s| s.iterations)
         .sum::<u64>()
         // `#[ttlog]`: an entry and an exit event per call.

@@ -33,6 +33,10 @@ macro_rules! workloads {
             #[inline(never)]
             #[allow(non_snake_case)]
             fn $name(n: u64, inputs: &Inputs) {
+                // Its own name, once a call: no two workloads have the same
+                // body (which the compiler would merge into one symbol, with
+                // the other's name).
+                black_box(stringify!($name));
                 for _ in 0..n {
                     $f(black_box(inputs));
                 }
@@ -69,6 +73,10 @@ workloads! {
     icount__tracing_fmt_sink__twoIntegers: N_PEER, tracing_log::two_integers;
     icount__tracing_appender_file__staticString: N_PEER, tracing_appender_log::static_string;
     icount__tracing_appender_file__twoIntegers: N_PEER, tracing_appender_log::two_integers;
+    icount__log_bridge__staticString: N_FAST, log_log::static_string;
+    icount__log_bridge__twoIntegers: N_FAST, log_log::two_integers;
+    icount__tracing_layer__staticString: N_FAST, tracing_log::static_string;
+    icount__tracing_layer__twoIntegers: N_FAST, tracing_log::two_integers;
 }
 
 fn attr_instrumented(_: &Inputs) {
@@ -147,6 +155,7 @@ pub fn job(scratch: &Path, what: &str) -> Value {
     peers::install_log();
     let sink = peers::tracing_fmt_sink();
     let appender = peers::TracingAppender::new(&scratch.join("icount-appender.log")).expect("open the appender's file");
+    let layer = peers::tracing_ttlog_layer();
     // Warm-up outside the measured functions: the thread's ring, the floor's
     // ring, tracing's callsite registration (the callsites are the statics in
     // these functions, shared with the measured copies).
@@ -161,6 +170,15 @@ pub fn job(scratch: &Path, what: &str) -> Value {
         tracing_appender_log::static_string(&inputs);
         tracing_appender_log::two_integers(&inputs);
     });
+    // The bridges make their callsites on first use.
+    peers::log_to_ttlog(true);
+    log_log::static_string(&inputs);
+    log_log::two_integers(&inputs);
+    peers::log_to_ttlog(false);
+    tracing::dispatcher::with_default(&layer, || {
+        tracing_log::static_string(&inputs);
+        tracing_log::two_integers(&inputs);
+    });
     for &(name, n, f) in WORKLOADS {
         if what != "all" && what != name {
             continue;
@@ -169,6 +187,12 @@ pub fn job(scratch: &Path, what: &str) -> Value {
             tracing::dispatcher::with_default(&sink, || f(n, &inputs));
         } else if name.contains("__tracing_appender_file__") {
             tracing::dispatcher::with_default(&appender.dispatch, || f(n, &inputs));
+        } else if name.contains("__tracing_layer__") {
+            tracing::dispatcher::with_default(&layer, || f(n, &inputs));
+        } else if name.contains("__log_bridge__") {
+            peers::log_to_ttlog(true);
+            f(n, &inputs);
+            peers::log_to_ttlog(false);
         } else {
             f(n, &inputs);
         }

@@ -179,16 +179,18 @@ impl Report {
         let _ = writeln!(s, "### Ratios, measured side by side (clock `{clock}`)\n");
         let _ = writeln!(
             s,
-            "| message | ttlog / floor | tracing fmt / ttlog | tracing appender / ttlog | log / ttlog |\n| --- | ---: | ---: | ---: | ---: |"
+            "| message | ttlog / floor | tracing fmt / ttlog | tracing appender / ttlog | log / ttlog | log → ttlog bridge / ttlog | tracing → ttlog layer / ttlog |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
         );
         for msg in Message::ALL {
             let _ = writeln!(
                 s,
-                "| {msg} | {} | {} | {} | {} |",
+                "| {msg} | {} | {} | {} | {} | {} | {} |",
                 cell(o, &format!("hot.{clock}.ttlog_over_floor.{msg}"), 2),
                 cell(o, &format!("ratio.tracing_fmt_sink_over_ttlog.{msg}"), 1),
                 cell(o, &format!("ratio.tracing_appender_file_over_ttlog.{msg}"), 1),
                 cell(o, &format!("ratio.log_string_over_ttlog.{msg}"), 1),
+                cell(o, &format!("ratio.log_bridge_over_ttlog.{msg}"), 1),
+                cell(o, &format!("ratio.tracing_layer_over_ttlog.{msg}"), 1),
             );
         }
         s.push('\n');
@@ -254,7 +256,7 @@ impl Report {
             let _ = writeln!(s, "## Instructions per event (callgrind)\n");
             let _ = writeln!(
                 s,
-                "| message | ttlog | floor | ttlog / floor | tracing fmt | tracing appender | log |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+                "| message | ttlog | floor | ttlog / floor | tracing fmt | tracing appender | log | log → ttlog bridge | tracing → ttlog layer |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
             );
             for msg in Message::ALL {
                 let t = o.value(&format!("icount.ttlog.{msg}"));
@@ -265,12 +267,14 @@ impl Report {
                 };
                 let _ = writeln!(
                     s,
-                    "| {msg} | {} | {} | {ratio} | {} | {} | {} |",
+                    "| {msg} | {} | {} | {ratio} | {} | {} | {} | {} | {} |",
                     cell(o, &format!("icount.ttlog.{msg}"), 1),
                     cell(o, &format!("icount.floor.{msg}"), 1),
                     cell(o, &format!("icount.tracing_fmt_sink.{msg}"), 0),
                     cell(o, &format!("icount.tracing_appender_file.{msg}"), 0),
                     cell(o, &format!("icount.log_string.{msg}"), 0),
+                    cell(o, &format!("icount.log_bridge.{msg}"), 0),
+                    cell(o, &format!("icount.tracing_layer.{msg}"), 0),
                 );
             }
             let _ = writeln!(
@@ -365,11 +369,13 @@ impl Report {
 }
 
 /// The loggers after ttlog in the hot-path table: (column label, key).
-const LOGGERS_AFTER_TTLOG: [(&str, &str); 4] = [
+const LOGGERS_AFTER_TTLOG: [(&str, &str); 6] = [
     ("floor", "floor"),
     ("tracing fmt → sink", "tracing_fmt_sink"),
     ("tracing appender → file", "tracing_appender_file"),
     ("log → String", "log_string"),
+    ("log → ttlog bridge", "log_bridge"),
+    ("tracing → ttlog layer", "tracing_layer"),
 ];
 
 fn str_of<'a>(v: &'a Value, k: &str) -> &'a str {
