@@ -1,116 +1,12 @@
-//! `ttlog-decode FILE... [--json]`: prints the events of ttlog snapshots.
+//! `ttlog-decode`: prints, counts and summarises the events of ttlog
+//! snapshots (see `ttlog-decode --help` and the `cli` module).
 //!
-//! Exit status: 0 when every file was read whole; 1 when a file could not be
-//! read as a snapshot, or was damaged (its intact events are still printed, and
-//! what was skipped is reported on stderr); 2 for bad command-line arguments.
+//! Exit status: 0 success; 1 when a file could not be read as a snapshot, or
+//! was damaged (its intact events are still used, and what was skipped is
+//! reported on stderr); 2 for bad command-line arguments.
 
-use clap::Parser;
-use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
-use std::process::ExitCode;
-use ttlog_decode::render::line::{write_json_line, write_text_line};
+mod cli;
 
-/// Prints the events of ttlog snapshot files as text (default) or JSON lines,
-/// all threads merged in time order.
-#[derive(Parser, Debug)]
-#[command(name = "ttlog-decode", version, about)]
-struct Args {
-    /// Snapshot files to decode.
-    #[arg(required = true, value_name = "FILE")]
-    files: Vec<PathBuf>,
-
-    /// One JSON object per event and line.
-    #[arg(long)]
-    json: bool,
-
-    /// Print, before the events, the snapshot's header and each thread's
-    /// counts of recorded, overwritten, evicted and dropped events.
-    #[arg(long, short = 's')]
-    summary: bool,
-}
-
-fn main() -> ExitCode {
-    let args = Args::parse();
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut ok = true;
-    for path in &args.files {
-        let shown = path.display();
-        let snap = match ttlog_decode::read_file(path) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("ttlog-decode: {shown}: {e}");
-                ok = false;
-                continue;
-            }
-        };
-        if args.summary && write_summary(&mut out, &snap).is_err() {
-            return ExitCode::from(1);
-        }
-        let mut line = String::with_capacity(256);
-        for e in &snap.events {
-            line.clear();
-            if args.json {
-                write_json_line(&mut line, &snap, e);
-            } else {
-                write_text_line(&mut line, &snap, e);
-            }
-            line.push('\n');
-            if out.write_all(line.as_bytes()).is_err() {
-                // The reader went away (a closed pipe): stop quietly.
-                return if ok { ExitCode::SUCCESS } else { ExitCode::from(1) };
-            }
-        }
-        if out.flush().is_err() {
-            return ExitCode::from(1);
-        }
-        for p in &snap.problems {
-            eprintln!("ttlog-decode: {shown}: {p}");
-        }
-        if !snap.problems.is_empty() {
-            let lost = snap.problems.iter().fold(0u64, |n, p| n.saturating_add(p.lost_events));
-            eprintln!(
-                "ttlog-decode: {shown}: damaged snapshot: {} events decoded, {lost} known lost, {} problem(s)",
-                snap.events.len(),
-                snap.problems.len()
-            );
-            ok = false;
-        }
-    }
-    if out.flush().is_err() {
-        return ExitCode::from(1);
-    }
-    if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
-}
-
-fn write_summary(out: &mut impl Write, snap: &ttlog_decode::Snapshot) -> io::Result<()> {
-    if let Some(h) = &snap.header {
-        writeln!(
-            out,
-            "# snapshot of {} (pid {}) on {}, reason: {}, ttlog {}, clock {:?}",
-            h.program, h.pid, h.host, h.reason, h.ttlog_version, h.clock
-        )?;
-        if h.evicted > 0 || h.late_dropped > 0 {
-            writeln!(
-                out,
-                "# {} events of exited threads no longer listed (their blocks reused), {} dropped by ending threads",
-                h.evicted, h.late_dropped
-            )?;
-        }
-    }
-    for t in snap.threads.iter().flatten() {
-        writeln!(
-            out,
-            "# thread {:>7} {:<20} recorded {:>9}  overwritten {:>9}  evicted {:>9}  dropped {:>6}{}{}",
-            t.tid,
-            if t.name.is_empty() { "-" } else { &t.name },
-            t.recorded,
-            t.overwritten,
-            t.evicted,
-            t.dropped,
-            if t.exited { "  (exited)" } else { "" },
-            if t.copied { "" } else { "  (ring not copied: its other counts are unknown)" }
-        )?;
-    }
-    Ok(())
+fn main() -> std::process::ExitCode {
+    cli::main()
 }

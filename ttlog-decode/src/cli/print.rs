@@ -1,0 +1,189 @@
+//! `print`: the events as text lines or JSON Lines.
+
+use super::args::{Color, PrintArgs};
+use super::{Outcome, push_text, select, text, write_line};
+use std::io::{self, IsTerminal, Write};
+use ttlog_decode::Snapshot;
+use ttlog_decode::merge::Process;
+use ttlog_decode::render::line::{write_json_line_at, write_text_line_at};
+
+/// Whether to colour, for `--color` and the environment.
+fn colour(choice: Color) -> bool {
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// The SGR sequence that colours a level's name.
+fn level_colour(level: &str) -> Option<&'static str> {
+    Some(match level {
+        "ERROR" => "\x1b[1;31m",
+        "WARN" => "\x1b[33m",
+        "INFO" => "\x1b[32m",
+        "DEBUG" => "\x1b[34m",
+        "TRACE" => "\x1b[35m",
+        _ => return None,
+    })
+}
+
+/// Colours the level of a text line: the field of six characters after the
+/// time, which has no spaces, and before ` [`.
+fn colour_level(line: &mut String) {
+    let Some(t) = line.find(' ') else { return };
+    let Some(field) = line.get(t..t + 6) else { return };
+    if !line[t + 6..].starts_with(" [") {
+        return;
+    }
+    let name = field.trim_start();
+    let Some(sgr) = level_colour(name) else { return };
+    let at = t + 6 - name.len();
+    line.insert_str(t + 6, "\x1b[0m");
+    line.insert_str(at, sgr);
+}
+
+/// The mark of a process's lines, `program[pid]` (with `@host` when the
+/// processes are on several hosts).
+fn process_mark(p: &Process, hosts: bool) -> String {
+    let program = if p.program.is_empty() { "?" } else { &p.program };
+    if hosts { format!("{program}[{}]@{}", p.pid, p.host) } else { format!("{program}[{}]", p.pid) }
+}
+
+pub(crate) fn run(a: &PrintArgs, out: &mut impl Write) -> io::Result<Outcome> {
+    let (filter, bare) = match select::filter_of(&a.filters) {
+        Ok(f) => f,
+        Err(why) => return Ok(Outcome::Usage(why)),
+    };
+    if let Some(name) = bare {
+        return Ok(Outcome::Usage(format!("`--field {name}`: expected `KEY=VALUE` (a bare name is for `agg`)")));
+    }
+    let inputs = super::input::read_all(&a.input.files);
+    if a.summary {
+        for (name, snap) in inputs.names.iter().zip(&inputs.snaps) {
+            if a.json {
+                write_summary_json(out, name, snap)?;
+            } else {
+                write_summary(out, snap, a.raw)?;
+            }
+        }
+    }
+    let sel = select::select(&inputs.snaps, &a.filters, &filter);
+    let processes = &sel.merged.processes;
+    let marks: Option<Vec<String>> = (processes.len() > 1).then(|| {
+        let hosts = processes.iter().any(|p| p.host != processes[0].host);
+        processes
+            .iter()
+            .map(|p| if a.json { json_process(p) } else { text(&process_mark(p, hosts), a.raw).into_owned() + " " })
+            .collect()
+    });
+    let colour = !a.json && colour(a.color);
+    let mut line = String::with_capacity(256);
+    let mut shown = String::with_capacity(256);
+    for item in &sel.kept {
+        let snap = &inputs.snaps[item.file as usize];
+        let e = &snap.events[item.event as usize];
+        let mark = marks.as_ref().map(|m| m[sel.merged.process_of[item.file as usize] as usize].as_str());
+        line.clear();
+        if a.json {
+            write_json_line_at(&mut line, snap, e, item.time);
+            if let (Some(mark), Some(rest)) = (mark, line.strip_prefix('{')) {
+                shown.clear();
+                shown.push_str("{\"process\":");
+                shown.push_str(mark);
+                shown.push(',');
+                shown.push_str(rest);
+                write_line(out, &shown)?;
+            } else {
+                write_line(out, &line)?;
+            }
+            continue;
+        }
+        write_text_line_at(&mut line, snap, e, item.time);
+        shown.clear();
+        if let Some(mark) = mark {
+            shown.push_str(mark);
+        }
+        let at = shown.len();
+        push_text(&mut shown, &line, a.raw);
+        if colour {
+            let mut rest = shown.split_off(at);
+            colour_level(&mut rest);
+            shown.push_str(&rest);
+        }
+        write_line(out, &shown)?;
+    }
+    out.flush()?;
+    if sel.merged.copies > 0 {
+        eprintln!("ttlog-decode: {} events of the same process in more than one file shown once", sel.merged.copies);
+    }
+    Ok(if inputs.ok { Outcome::Done } else { Outcome::BadInput })
+}
+
+fn json_process(p: &Process) -> String {
+    serde_json::json!({ "program": p.program, "pid": p.pid, "host": p.host }).to_string()
+}
+
+/// The `--summary` lines of a snapshot.
+pub(crate) fn write_summary(out: &mut impl Write, snap: &Snapshot, raw: bool) -> io::Result<()> {
+    if let Some(h) = &snap.header {
+        writeln!(
+            out,
+            "# snapshot of {} (pid {}) on {}, reason: {}, ttlog {}, clock {:?}",
+            text(&h.program, raw),
+            h.pid,
+            text(&h.host, raw),
+            text(&h.reason, raw),
+            text(&h.ttlog_version, raw),
+            h.clock
+        )?;
+        if h.evicted > 0 || h.late_dropped > 0 {
+            writeln!(
+                out,
+                "# {} events of exited threads no longer listed (their blocks reused), {} dropped by ending threads",
+                h.evicted, h.late_dropped
+            )?;
+        }
+    }
+    for t in snap.threads.iter().flatten() {
+        writeln!(
+            out,
+            "# thread {:>7} {:<20} recorded {:>9}  overwritten {:>9}  evicted {:>9}  dropped {:>6}{}{}",
+            t.tid,
+            if t.name.is_empty() { "-".into() } else { text(&t.name, raw) },
+            t.recorded,
+            t.overwritten,
+            t.evicted,
+            t.dropped,
+            if t.exited { "  (exited)" } else { "" },
+            if t.copied { "" } else { "  (ring not copied: its other counts are unknown)" }
+        )?;
+    }
+    Ok(())
+}
+
+/// The `--summary --json` objects of a snapshot: one of kind "snapshot",
+/// one of kind "thread" for each thread.
+pub(crate) fn write_summary_json(out: &mut impl Write, name: &str, snap: &Snapshot) -> io::Result<()> {
+    let header = snap.header.as_ref().map(|h| {
+        serde_json::json!({
+            "program": h.program, "pid": h.pid, "host": h.host, "reason": h.reason,
+            "ttlog_version": h.ttlog_version, "clock": format!("{:?}", h.clock),
+            "evicted": h.evicted, "late_dropped": h.late_dropped,
+        })
+    });
+    let o = serde_json::json!({
+        "kind": "snapshot", "file": name, "header": header, "events": snap.events.len(),
+        "problems": snap.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+    });
+    write_line(out, &o.to_string())?;
+    for t in snap.threads.iter().flatten() {
+        let o = serde_json::json!({
+            "kind": "thread", "file": name, "tid": t.tid, "name": t.name, "exited": t.exited,
+            "recorded": t.recorded, "overwritten": t.overwritten, "evicted": t.evicted,
+            "dropped": t.dropped, "copied": t.copied,
+        });
+        write_line(out, &o.to_string())?;
+    }
+    Ok(())
+}
