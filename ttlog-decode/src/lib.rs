@@ -31,7 +31,8 @@
 //! For analysis without text: [`filter`] chooses events by level, thread,
 //! target, callsite, field and time; [`merge`] puts the events of several
 //! snapshots in one time order, each event of one process once; [`stats`]
-//! counts events and [`agg`] summarises a numeric argument.
+//! counts events and [`agg`] summarises a numeric argument. [`stream`] reads
+//! a file of any size a frame at a time, with bounded memory.
 #![warn(missing_docs)]
 
 mod decode;
@@ -46,6 +47,7 @@ pub mod merge;
 pub mod render;
 pub mod snapshot;
 pub mod stats;
+pub mod stream;
 pub mod value;
 
 #[cfg(test)]
