@@ -4,7 +4,7 @@
 //! marker, length, checksum), keeps the metadata (header, callsites,
 //! threads) and notes where each thread's event frames are, without keeping
 //! them. Then each thread's events are decoded a frame at a time and the
-//! threads merged by timestamp. What it holds at once: the metadata, 24 bytes
+//! threads merged by timestamp. What it holds at once: the metadata, 16 bytes
 //! for each event frame of the file, and for each thread one decoded EVENTS
 //! frame (the writer closes them at 8 KiB), or, in a crash snapshot, the
 //! thread's ring (its RING frames, which hold the ring's blocks in any order,

@@ -57,13 +57,18 @@ pub(crate) fn run(a: &AggArgs, out: &mut impl Write) -> io::Result<Outcome> {
     };
     let summary = Summary::of(values);
     if a.json {
-        let o = match summary {
+        let mut o = match summary {
             Some(s) => serde_json::json!({
-                "kind": "agg", "argument": what, "count": s.count, "min": s.min, "mean": s.mean,
+                "kind": "agg", "count": s.count, "min": s.min, "mean": s.mean,
                 "p50": s.p50, "p90": s.p90, "p99": s.p99, "max": s.max, "not_numbers": not_numbers,
             }),
-            None => serde_json::json!({ "kind": "agg", "argument": what, "count": 0, "not_numbers": not_numbers }),
+            None => serde_json::json!({ "kind": "agg", "count": 0, "not_numbers": not_numbers }),
         };
+        match (&a.arg, &field) {
+            (Some(n), _) => o["arg"] = (*n).into(),
+            (None, Some(name)) => o["field"] = name.as_str().into(),
+            _ => {}
+        }
         write_line(out, &o.to_string())?;
     } else {
         match summary {
