@@ -345,6 +345,17 @@ fn agg_summarises_one_argument() {
 }
 
 #[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let f = files();
+    // Nine files: long work, which shows a bar only on a terminal.
+    let mut args = vec!["stats"];
+    args.extend(std::iter::repeat_n(p(&f.first), 9));
+    let out = run(&args, &[], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn exit_statuses() {
     let f = files();
     let missing = f.dir.join("missing.ttlog");
