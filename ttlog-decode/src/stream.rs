@@ -4,11 +4,11 @@
 //! marker, length, checksum), keeps the metadata (header, callsites,
 //! threads) and notes where each thread's event frames are, without keeping
 //! them. Then each thread's events are decoded a frame at a time and the
-//! threads merged by timestamp. What it holds at once: the metadata, 16 bytes
-//! for each event frame of the file, and for each thread one decoded EVENTS
-//! frame (the writer closes them at 8 KiB), or, in a crash snapshot, the
-//! thread's ring (its RING frames, which hold the ring's blocks in any order,
-//! are decoded together and sorted). [`read_file`](crate::read_file) keeps
+//! threads merged by timestamp. What it holds at once: the metadata (once),
+//! 16 bytes for each event frame of the file, and for each thread one decoded
+//! EVENTS frame (the writer closes them at 8 KiB), or, in a crash snapshot,
+//! the thread's ring (its RING frames, which hold the ring's blocks in any
+//! order, are decoded together and sorted). [`read_file`](crate::read_file) keeps
 //! everything and is simpler for files that fit in memory; both give the same
 //! events in the same order for an intact file.
 //!
@@ -33,8 +33,10 @@
 use crate::error::Error;
 use crate::read::stream::{Decoder, Meta, Scan, read_up_to, thread_of};
 use crate::snapshot::{Event, Problem, Snapshot};
+use crate::value::Store;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -50,14 +52,16 @@ struct FrameRef {
 }
 
 /// One thread's events: its frames, and those of them decoded now.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Cursor {
     frames: Vec<FrameRef>,
     /// The next frame to decode.
     next: usize,
-    /// The metadata and the decoded events (in time order).
-    snap: Snapshot,
-    /// The next event of `snap` to yield.
+    /// The decoded events, in time order, and their arguments (which are
+    /// swapped into the stream's snapshot to read them).
+    events: Vec<Event>,
+    values: Store,
+    /// The next of `events` to yield.
     pos: usize,
 }
 
@@ -66,7 +70,8 @@ struct Cursor {
 #[derive(Debug)]
 pub struct Stream<R> {
     input: R,
-    /// The metadata, and no events.
+    /// The metadata, and no events; it holds the arguments of the cursor
+    /// whose event was yielded last.
     meta: Snapshot,
     decoder: Decoder,
     cursors: Vec<Cursor>,
@@ -97,7 +102,9 @@ impl<R: Read + Seek> Stream<R> {
         let got = read_up_to(&mut input, &mut preamble).map_err(Error::Io)?;
         crate::read::check_preamble(&preamble[..got])?;
         let mut meta = Meta::default();
-        let mut by_thread: Vec<(u32, Vec<FrameRef>)> = Vec::new();
+        // By thread index, in the order of their first frames.
+        let mut by_thread: Vec<Vec<FrameRef>> = Vec::new();
+        let mut thread_at: HashMap<u32, usize> = HashMap::new();
         let mut problems = Vec::new();
         let mut scan = Scan::new(len);
         let mut buf = Vec::new();
@@ -123,10 +130,11 @@ impl<R: Read + Seek> Stream<R> {
                 wire::kind::EVENTS | wire::kind::RING => {
                     let thread = thread_of(&buf).unwrap_or(u32::MAX);
                     let r = FrameRef { offset: base, len: buf.len() as u32, kind: frame.kind };
-                    match by_thread.iter_mut().find(|(t, _)| *t == thread) {
-                        Some((_, frames)) => frames.push(r),
-                        None => by_thread.push((thread, vec![r])),
-                    }
+                    let at = *thread_at.entry(thread).or_insert_with(|| {
+                        by_thread.push(Vec::new());
+                        by_thread.len() - 1
+                    });
+                    by_thread[at].push(r);
                 }
                 kind => {
                     if let Err(e) = meta.read(max_items, kind, base, &buf) {
@@ -142,7 +150,7 @@ impl<R: Read + Seek> Stream<R> {
                 }
             }
         }
-        let (mut meta, decoder) = meta.decoder();
+        let (mut meta, decoder) = meta.decoder(len);
         problems.append(&mut meta.problems);
         if meta.header.is_none() {
             problems.push(Problem {
@@ -152,8 +160,7 @@ impl<R: Read + Seek> Stream<R> {
                 lost_events: 0,
             });
         }
-        let cursors =
-            by_thread.into_iter().map(|(_, frames)| Cursor { frames, next: 0, snap: meta.clone(), pos: 0 }).collect();
+        let cursors = by_thread.into_iter().map(|frames| Cursor { frames, ..Cursor::default() }).collect();
         let mut stream = Stream {
             input,
             meta,
@@ -188,7 +195,9 @@ impl<R: Read + Seek> Stream<R> {
     #[allow(clippy::should_implement_trait)] // It lends: each event borrows the stream.
     pub fn next_event(&mut self) -> Option<(&Snapshot, &Event)> {
         if let Some(c) = self.last.take() {
-            self.cursors[c as usize].pos += 1;
+            let cursor = &mut self.cursors[c as usize];
+            std::mem::swap(&mut self.meta.values, &mut cursor.values);
+            cursor.pos += 1;
             if let Err(e) = self.refill(c) {
                 self.problems.push(Problem {
                     offset: 0,
@@ -204,8 +213,9 @@ impl<R: Read + Seek> Stream<R> {
         };
         self.last = Some(c);
         self.decoded += 1;
-        let cursor = &self.cursors[c as usize];
-        Some((&cursor.snap, &cursor.snap.events[cursor.pos]))
+        let cursor = &mut self.cursors[c as usize];
+        std::mem::swap(&mut self.meta.values, &mut cursor.values);
+        Some((&self.meta, &cursor.events[cursor.pos]))
     }
 
     /// Puts cursor `c`'s next event among the heads, decoding its next
@@ -213,11 +223,12 @@ impl<R: Read + Seek> Stream<R> {
     /// of a ring's RING frames.
     fn refill(&mut self, c: u32) -> std::io::Result<()> {
         let cursor = &mut self.cursors[c as usize];
-        while cursor.pos >= cursor.snap.events.len() {
-            let Some(&first) = cursor.frames.get(cursor.next) else { return Ok(()) };
-            cursor.snap.clear_events();
-            cursor.pos = 0;
-            let mut ticks = Vec::new();
+        while cursor.pos >= cursor.events.len() {
+            let Some(&first) = cursor.frames.get(cursor.next) else {
+                // Done: its memory goes back.
+                *cursor = Cursor::default();
+                return Ok(());
+            };
             let take = if first.kind == wire::kind::EVENTS {
                 1
             } else {
@@ -231,17 +242,28 @@ impl<R: Read + Seek> Stream<R> {
                 payloads.push((f.offset, buf));
             }
             cursor.next += take;
+            cursor.pos = 0;
+            // Decoded into the stream's snapshot, which has the metadata,
+            // with the cursor's (emptied) events and arguments.
+            let snap = &mut self.meta;
+            cursor.events.clear();
+            cursor.values.clear();
+            std::mem::swap(&mut snap.events, &mut cursor.events);
+            std::mem::swap(&mut snap.values, &mut cursor.values);
+            let mut ticks = Vec::new();
             if first.kind == wire::kind::EVENTS {
                 let (base, payload) = &payloads[0];
-                self.decoder.events(&mut cursor.snap, &mut ticks, *base, payload);
+                self.decoder.events(snap, &mut ticks, *base, payload);
             } else {
                 let frames: Vec<(u64, &[u8])> = payloads.iter().map(|(b, p)| (*b, p.as_slice())).collect();
-                self.decoder.rings(&mut cursor.snap, &mut ticks, &frames);
+                self.decoder.rings(snap, &mut ticks, &frames);
             }
-            crate::order::sort_by_time(&mut cursor.snap.events, &ticks);
-            self.problems.append(&mut cursor.snap.problems);
+            crate::order::sort_by_time(&mut snap.events, &ticks);
+            std::mem::swap(&mut snap.events, &mut cursor.events);
+            std::mem::swap(&mut snap.values, &mut cursor.values);
+            self.problems.append(&mut snap.problems);
         }
-        let e = &cursor.snap.events[cursor.pos];
+        let e = &cursor.events[cursor.pos];
         self.heads.push(Reverse((e.ticks, c)));
         Ok(())
     }

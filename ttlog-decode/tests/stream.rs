@@ -139,6 +139,30 @@ fn bad_input_is_an_error_or_a_problem() {
     assert!(s.problems().iter().any(|p| p.message.contains("exceeds the maximum")), "{:?}", s.problems());
 }
 
+/// Frames of 20,000 threads that the file does not list, each holding one
+/// event: one cursor each, with the metadata held once, in linear time.
+#[test]
+fn many_threads_cost_what_their_frames_hold() {
+    let mut f = File::new();
+    f.header();
+    f.callsite(0, &VALUE, &[ArgType::U64, ArgType::Str]);
+    for t in 0..20_000u64 {
+        let mut p = Vec::new();
+        ttlog::wire::put_varint(&mut p, t);
+        p.extend_from_slice(&1u32.to_le_bytes());
+        ttlog::wire::put_varint(&mut p, 20_000 - t);
+        // Callsite 0, delta 0, the u64 7 and the string "x".
+        p.extend_from_slice(&[0, 0, 7, 2, b'x']);
+        f.frame(ttlog::wire::kind::EVENTS, &p);
+    }
+    f.end(20_000);
+    let start = std::time::Instant::now();
+    let ((whole, _), (streamed, _)) = both(&f.bytes);
+    assert_eq!(streamed.len(), 20_000);
+    assert_eq!(streamed, whole);
+    assert!(start.elapsed() < std::time::Duration::from_secs(30), "{:?}", start.elapsed());
+}
+
 #[test]
 fn opens_files() {
     let path = std::env::temp_dir().join(format!("ttlog-stream-{}.ttlog", std::process::id()));

@@ -190,10 +190,12 @@ impl Meta {
         meta::read_frame(&mut self.snap, &mut self.statics, max_items, kind, base, payload)
     }
 
-    /// The decoder of event frames, once the metadata is complete.
-    pub(crate) fn decoder(self) -> (Snapshot, Decoder) {
+    /// The decoder of event frames of an input of `len` bytes, once the
+    /// metadata is complete.
+    pub(crate) fn decoder(self, len: u64) -> (Snapshot, Decoder) {
         let shapes = events::shapes(&self.snap.callsites);
-        (self.snap, Decoder { statics: self.statics, shapes })
+        let typed = Typed::new(usize::try_from(len).unwrap_or(usize::MAX));
+        (self.snap, Decoder { statics: self.statics, shapes, typed })
     }
 }
 
@@ -201,6 +203,9 @@ impl Meta {
 pub(crate) struct Decoder {
     statics: Statics,
     shapes: Shapes,
+    /// The callsites made for ring records' type signatures, for the whole
+    /// file (as `from_bytes` has one for the whole file).
+    typed: Typed,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -218,10 +223,9 @@ impl Decoder {
 
     /// Decodes RING frames (`frames`: each payload's offset and bytes) into
     /// `snap`, their times into `ticks`.
-    pub(crate) fn rings(&self, snap: &mut Snapshot, ticks: &mut Vec<u64>, frames: &[(u64, &[u8])]) {
-        let mut typed = Typed::new(frames.iter().map(|(_, p)| p.len()).sum());
+    pub(crate) fn rings(&mut self, snap: &mut Snapshot, ticks: &mut Vec<u64>, frames: &[(u64, &[u8])]) {
         for (base, payload) in frames {
-            ring::read_frame(snap, ticks, &self.statics, &mut typed, *base, payload);
+            ring::read_frame(snap, ticks, &self.statics, &mut self.typed, *base, payload);
         }
     }
 }
