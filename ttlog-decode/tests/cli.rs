@@ -345,6 +345,33 @@ fn agg_summarises_one_argument() {
 }
 
 #[test]
+fn names_are_escaped_in_every_command_unless_raw() {
+    let f = files();
+    let mut file = File::new();
+    file.header();
+    file.static_callsite(3, &OTHER_CS);
+    file.thread(0, "evil\x1b]0;owned\x07");
+    let mut b = Block::new(64);
+    b.record(3, 100, &[ArgType::U64, ArgType::Str], &[u64_arg(7), str_arg("a\r\nb")].concat());
+    file.ring(0, 512, &b.words());
+    file.end(1);
+    let path = f.dir.join("names.ttlog");
+    std::fs::write(&path, &file.bytes).unwrap();
+    for cmd in [&["print", "--summary"][..], &["stats"], &["info"]] {
+        let mut args = cmd.to_vec();
+        args.push(p(&path));
+        let out = ok(&args);
+        assert!(out.contains(r"evil\u{1b}]0;owned\u{7}"), "{args:?}: {out}");
+        assert!(!out.contains('\x1b') && !out.contains('\r'), "{args:?}: {out:?}");
+        args.insert(1, "--raw");
+        let raw = ok(&args);
+        assert!(raw.contains("evil\x1b]0;owned\x07"), "{args:?}: {raw:?}");
+    }
+    let printed = ok(&[p(&path)]);
+    assert!(printed.contains(r"why=a\r\nb"), "{printed}");
+}
+
+#[test]
 fn no_progress_bar_when_stderr_is_not_a_terminal() {
     let f = files();
     // Nine files: long work, which shows a bar only on a terminal.
