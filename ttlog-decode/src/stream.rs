@@ -183,6 +183,14 @@ impl<R: Read + Seek> Stream<R> {
         &self.meta
     }
 
+    /// Whether the file has callsites of `#[ttlog]` functions. The stream
+    /// does not pair their entries and exits: its events have depth 0 and
+    /// no [`Call`](crate::snapshot::Call) (what [`calls::pair`](crate::calls::pair)
+    /// fills in over a whole snapshot).
+    pub fn has_calls(&self) -> bool {
+        self.decoder.has_calls(&self.meta.callsites)
+    }
+
     /// What could not be read so far (all of it, once [`Stream::next_event`]
     /// has returned `None`).
     pub fn problems(&self) -> &[Problem] {

@@ -3,9 +3,12 @@
 use super::args::{Color, PrintArgs};
 use super::{Outcome, push_text, select, text, write_line};
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use ttlog_decode::Snapshot;
+use ttlog_decode::filter::{Compiled, Filter};
 use ttlog_decode::merge::Process;
 use ttlog_decode::render::line::{write_json_line_at, write_text_line_at};
+use ttlog_decode::stream::Stream;
 
 /// Whether to colour, for `--color` and the environment.
 fn colour(choice: Color) -> bool {
@@ -57,6 +60,16 @@ pub(crate) fn run(a: &PrintArgs, out: &mut impl Write) -> io::Result<Outcome> {
     };
     if let Some(name) = bare {
         return Ok(Outcome::Usage(format!("`--field {name}`: expected `KEY=VALUE` (a bare name is for `agg`)")));
+    }
+    // One file and nothing that needs all of it first: streamed, in
+    // bounded memory, however large it is.
+    if let [path] = a.input.files.as_slice()
+        && path != Path::new("-")
+        && a.filters.last.is_none()
+        && !a.summary
+        && let Some(done) = stream_one(a, path, &filter, out)
+    {
+        return done;
     }
     let inputs = super::input::read_all(&a.input.files);
     if a.summary {
@@ -118,6 +131,78 @@ pub(crate) fn run(a: &PrintArgs, out: &mut impl Write) -> io::Result<Outcome> {
         eprintln!("ttlog-decode: {} events of the same process in more than one file shown once", sel.merged.copies);
     }
     Ok(if inputs.ok { Outcome::Done } else { Outcome::BadInput })
+}
+
+/// Prints one file's events as the stream reads them; `None` for a file
+/// with `#[ttlog]` functions, whose calls are paired over the whole file.
+fn stream_one(a: &PrintArgs, path: &Path, filter: &Filter, out: &mut impl Write) -> Option<io::Result<Outcome>> {
+    let name = path.display().to_string();
+    let shown = text(&name, false);
+    let mut stream = match Stream::open(path) {
+        Ok(s) if s.has_calls() => return None,
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ttlog-decode: {shown}: {}", text(&e.to_string(), false));
+            return Some(Ok(Outcome::BadInput));
+        }
+    };
+    Some(print_stream(a, &shown, &mut stream, filter, out))
+}
+
+fn print_stream<R: std::io::Read + std::io::Seek>(
+    a: &PrintArgs,
+    shown: &str,
+    stream: &mut Stream<R>,
+    filter: &Filter,
+    out: &mut impl Write,
+) -> io::Result<Outcome> {
+    let colour = !a.json && colour(a.color);
+    let everything = filter.is_empty() && a.filters.grep.is_none();
+    // Compiled again when ring records add callsites to the table.
+    let mut compiled: Option<(usize, Compiled<'_>)> = None;
+    let (mut line, mut shown_line, mut scratch) = (String::new(), String::new(), String::new());
+    let mut events = 0u64;
+    while let Some((snap, e)) = stream.next_event() {
+        events += 1;
+        let time = snap.unix_nanos(e);
+        if !everything {
+            if compiled.as_ref().is_none_or(|(n, _)| *n != snap.callsites.len()) {
+                compiled = Some((snap.callsites.len(), filter.compile(snap)));
+            }
+            let keep = compiled.as_ref().is_some_and(|(_, c)| c.matches(snap, e, time))
+                && a.filters.grep.as_ref().is_none_or(|re| select::grep(re, snap, e, &mut scratch));
+            if !keep {
+                continue;
+            }
+        }
+        line.clear();
+        if a.json {
+            write_json_line_at(&mut line, snap, e, time);
+            write_line(out, &line)?;
+            continue;
+        }
+        write_text_line_at(&mut line, snap, e, time);
+        shown_line.clear();
+        push_text(&mut shown_line, &line, a.raw);
+        if colour {
+            colour_level(&mut shown_line);
+        }
+        write_line(out, &shown_line)?;
+    }
+    out.flush()?;
+    let problems = stream.problems();
+    for p in problems {
+        eprintln!("ttlog-decode: {shown}: {}", text(&p.to_string(), false));
+    }
+    if problems.is_empty() {
+        return Ok(Outcome::Done);
+    }
+    let lost = problems.iter().fold(0u64, |n, p| n.saturating_add(p.lost_events));
+    eprintln!(
+        "ttlog-decode: {shown}: damaged snapshot: {events} events decoded, {lost} known lost, {} problem(s)",
+        problems.len()
+    );
+    Ok(Outcome::BadInput)
 }
 
 fn json_process(p: &Process) -> String {

@@ -63,13 +63,18 @@ pub(crate) fn select(snaps: &[Snapshot], f: &Filters, filter: &Filter) -> Select
             if !compiled[item.file as usize].matches(snap, e, item.time) {
                 return false;
             }
-            let Some(re) = &f.grep else { return true };
-            let Some(cs) = snap.callsite(e) else { return false };
-            scratch.clear();
-            write_message(&mut scratch, cs, snap.args(e));
-            write_fields(&mut scratch, cs, snap.args(e));
-            re.is_match(&scratch)
+            f.grep.as_ref().is_none_or(|re| grep(re, snap, e, &mut scratch))
         })
         .collect();
     Selection { merged, kept }
+}
+
+/// Whether `re` matches the rendered message and fields of `e` (rendered
+/// into `scratch`).
+pub(crate) fn grep(re: &regex::Regex, snap: &Snapshot, e: &ttlog_decode::Event, scratch: &mut String) -> bool {
+    let Some(cs) = snap.callsite(e) else { return false };
+    scratch.clear();
+    write_message(scratch, cs, snap.args(e));
+    write_fields(scratch, cs, snap.args(e));
+    re.is_match(scratch)
 }

@@ -215,6 +215,13 @@ impl std::fmt::Debug for Decoder {
 }
 
 impl Decoder {
+    /// Whether the file has callsites of `#[ttlog]` functions (entries and
+    /// exits), ordinary or static.
+    pub(crate) fn has_calls(&self, callsites: &[Option<crate::snapshot::CallsiteInfo>]) -> bool {
+        crate::calls::has_calls(callsites)
+            || self.statics.values().any(|s| s.info.kind != ttlog::callsite::CallsiteKind::Event)
+    }
+
     /// Decodes an EVENTS frame into `snap`, its times into `ticks`.
     pub(crate) fn events(&self, snap: &mut Snapshot, ticks: &mut Vec<u64>, base: u64, payload: &[u8]) {
         let mut empty_left = events::empty_budget(payload.len());
