@@ -79,6 +79,9 @@ pub struct Stream<R> {
     heads: BinaryHeap<Reverse<(u64, u32)>>,
     /// The cursor whose event was yielded last, to advance at the next call.
     last: Option<u32>,
+    /// The cursor whose arguments are in `meta` now (swapped with its own
+    /// empty store; swapped back only when another cursor's are needed).
+    held: Option<u32>,
     problems: Vec<Problem>,
     decoded: u64,
     finished: bool,
@@ -168,6 +171,7 @@ impl<R: Read + Seek> Stream<R> {
             cursors,
             heads: BinaryHeap::new(),
             last: None,
+            held: None,
             problems,
             decoded: 0,
             finished: false,
@@ -203,9 +207,7 @@ impl<R: Read + Seek> Stream<R> {
     #[allow(clippy::should_implement_trait)] // It lends: each event borrows the stream.
     pub fn next_event(&mut self) -> Option<(&Snapshot, &Event)> {
         if let Some(c) = self.last.take() {
-            let cursor = &mut self.cursors[c as usize];
-            std::mem::swap(&mut self.meta.values, &mut cursor.values);
-            cursor.pos += 1;
+            self.cursors[c as usize].pos += 1;
             if let Err(e) = self.refill(c) {
                 self.problems.push(Problem {
                     offset: 0,
@@ -221,15 +223,30 @@ impl<R: Read + Seek> Stream<R> {
         };
         self.last = Some(c);
         self.decoded += 1;
-        let cursor = &mut self.cursors[c as usize];
-        std::mem::swap(&mut self.meta.values, &mut cursor.values);
+        if self.held != Some(c) {
+            self.release();
+            std::mem::swap(&mut self.meta.values, &mut self.cursors[c as usize].values);
+            self.held = Some(c);
+        }
+        let cursor = &self.cursors[c as usize];
         Some((&self.meta, &cursor.events[cursor.pos]))
+    }
+
+    /// Gives the held cursor its arguments back.
+    fn release(&mut self) {
+        if let Some(h) = self.held.take() {
+            std::mem::swap(&mut self.meta.values, &mut self.cursors[h as usize].values);
+        }
     }
 
     /// Puts cursor `c`'s next event among the heads, decoding its next
     /// frames when its decoded events are used up: an EVENTS frame, or all
     /// of a ring's RING frames.
     fn refill(&mut self, c: u32) -> std::io::Result<()> {
+        if self.cursors[c as usize].pos >= self.cursors[c as usize].events.len() {
+            // Its arguments are about to be replaced: in its own store.
+            self.release();
+        }
         let cursor = &mut self.cursors[c as usize];
         while cursor.pos >= cursor.events.len() {
             let Some(&first) = cursor.frames.get(cursor.next) else {
