@@ -1,6 +1,7 @@
 //! The fuzz targets' regression corpus, replayed on stable: every input in
 //! `fuzz/regressions/` (seeds made from real snapshots, crash snapshots with
-//! RING frames among them, and what fuzzing found or kept for its coverage)
+//! RING frames among them; `kept-*`, 300 inputs of up to 3,000 bytes that
+//! fuzzing kept for their coverage; and any crash fuzzing finds)
 //! goes through both readers and both renderers, as the targets do, and must
 //! neither panic nor take long. A new finding is added by copying its input
 //! there (`fuzz/artifacts/<target>/crash-*`).
