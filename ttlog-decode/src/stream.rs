@@ -83,6 +83,8 @@ pub struct Stream<R> {
     /// empty store; swapped back only when another cursor's are needed).
     held: Option<u32>,
     problems: Vec<Problem>,
+    /// The input's length.
+    len: u64,
     decoded: u64,
     finished: bool,
 }
@@ -173,6 +175,7 @@ impl<R: Read + Seek> Stream<R> {
             last: None,
             held: None,
             problems,
+            len,
             decoded: 0,
             finished: false,
         };
@@ -209,8 +212,10 @@ impl<R: Read + Seek> Stream<R> {
         if let Some(c) = self.last.take() {
             self.cursors[c as usize].pos += 1;
             if let Err(e) = self.refill(c) {
+                let cursor = &self.cursors[c as usize];
+                let at = cursor.frames.get(cursor.next.saturating_sub(1)).map_or(0, |f| f.offset);
                 self.problems.push(Problem {
-                    offset: 0,
+                    offset: at,
                     message: format!("cannot read the file: {e}; the rest of its events are lost"),
                     lost_events: 0,
                 });
@@ -301,7 +306,7 @@ impl<R: Read + Seek> Stream<R> {
         self.finished = true;
         match self.meta.end {
             None => self.problems.push(Problem {
-                offset: 0,
+                offset: self.len,
                 message: "the file is truncated: no END frame".to_owned(),
                 lost_events: 0,
             }),
@@ -310,7 +315,7 @@ impl<R: Read + Seek> Stream<R> {
                 if end.events > self.decoded.saturating_add(known_lost) {
                     let missing = end.events - self.decoded - known_lost;
                     self.problems.push(Problem {
-                        offset: 0,
+                        offset: self.len,
                         message: format!(
                             "{missing} of the {} events the file holds were in damaged frames",
                             end.events

@@ -137,6 +137,9 @@ fn bad_input_is_an_error_or_a_problem() {
     let mut s = Stream::new(Cursor::new(&f.bytes)).unwrap();
     assert!(s.next_event().is_none());
     assert!(s.problems().iter().any(|p| p.message.contains("exceeds the maximum")), "{:?}", s.problems());
+    // No END frame: reported at the end of the input.
+    let end = s.problems().iter().find(|p| p.message.contains("no END frame")).unwrap();
+    assert_eq!(end.offset, f.bytes.len() as u64);
 }
 
 /// Frames of 20,000 threads that the file does not list, each holding one
