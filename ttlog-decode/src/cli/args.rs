@@ -169,7 +169,9 @@ pub(crate) struct AggArgs {
     #[command(flatten)]
     pub(crate) filters: Filters,
     /// The argument to summarise, by position among the callsite's
-    /// arguments (0 is the first); needs `--callsite`.
+    /// arguments (0 is the first); needs `--callsite`. Or `--field NAME`
+    /// (a name without `=`): the argument of that name, of every callsite
+    /// that has one.
     #[arg(long, value_name = "N")]
     pub(crate) arg: Option<usize>,
     /// One JSON object, of kind "agg".
