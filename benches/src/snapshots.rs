@@ -109,3 +109,56 @@ pub fn decode_text(n: u64, bytes: &[u8]) -> usize {
     }
     total
 }
+
+/// Decodes `bytes` to typed events with the streaming reader, `n` times;
+/// returns the events of the last.
+pub fn decode_stream(n: u64, bytes: &[u8]) -> usize {
+    let mut events = 0;
+    for _ in 0..n {
+        let mut s = ttlog_decode::stream::Stream::new(io::Cursor::new(black_box(bytes))).expect("read the snapshot");
+        events = 0;
+        while let Some((_, e)) = s.next_event() {
+            black_box(e);
+            events += 1;
+        }
+    }
+    events
+}
+
+/// Counts the events of a decoded snapshot by level, thread and callsite
+/// (`ttlog-decode stats`), `n` times; returns the events counted.
+pub fn stats(n: u64, snap: &ttlog_decode::Snapshot) -> u64 {
+    let mut events = 0;
+    for _ in 0..n {
+        events = black_box(ttlog_decode::stats::Stats::of(black_box(snap))).events;
+    }
+    events
+}
+
+/// The callsite whose first argument `agg` summarises: the first with an
+/// integer first argument.
+pub fn agg_callsite(snap: &ttlog_decode::Snapshot) -> Option<u32> {
+    let integer = |c: &ttlog_decode::snapshot::CallsiteInfo| {
+        c.args.first().is_some_and(|a| matches!(a.ty, ttlog::callsite::ArgType::U64 | ttlog::callsite::ArgType::I32))
+    };
+    snap.callsites.iter().flatten().find(|c| integer(c)).map(|c| c.index)
+}
+
+/// Summarises the first argument of `callsite` over every event of a
+/// decoded snapshot (`ttlog-decode agg`), `n` times; returns the count.
+pub fn agg(n: u64, snap: &ttlog_decode::Snapshot, callsite: u32) -> u64 {
+    let mut count = 0;
+    for _ in 0..n {
+        let mut values = Vec::new();
+        for e in &black_box(snap).events {
+            if e.callsite == callsite
+                && let Some(v) = snap.args(e).get(0).as_ref().and_then(ttlog_decode::agg::number)
+            {
+                values.push(v);
+            }
+        }
+        count = ttlog_decode::agg::Summary::of(values).map_or(0, |s| s.count);
+        black_box(count);
+    }
+    count
+}

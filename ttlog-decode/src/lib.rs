@@ -27,6 +27,12 @@
 //! (the model, [`snapshot`] and [`value`]) whose events are in file order;
 //! they are then put in time order, and [`calls`] pairs the calls; [`render`]
 //! reads the result. [`from_bytes`] runs these steps in that order.
+//!
+//! For analysis without text: [`filter`] chooses events by level, thread,
+//! target, callsite, field and time; [`merge`] puts the events of several
+//! snapshots in one time order, each event of one process once; [`stats`]
+//! counts events and [`agg`] summarises a numeric argument. [`stream`] reads
+//! a file of any size a frame at a time, with bounded memory.
 #![warn(missing_docs)]
 
 mod decode;
@@ -34,9 +40,14 @@ mod error;
 mod order;
 mod read;
 
+pub mod agg;
 pub mod calls;
+pub mod filter;
+pub mod merge;
 pub mod render;
 pub mod snapshot;
+pub mod stats;
+pub mod stream;
 pub mod value;
 
 #[cfg(test)]

@@ -21,10 +21,13 @@ mod events;
 mod frames;
 mod meta;
 mod ring;
+pub(crate) mod stream;
 
 use crate::error::Error;
 use crate::snapshot::{Problem, Snapshot};
 use ttlog::wire;
+
+pub(crate) use frames::check_preamble;
 
 /// A snapshot as read: its events in file order, unpaired.
 pub(crate) struct Read {
@@ -36,7 +39,7 @@ pub(crate) struct Read {
 
 /// Reads a snapshot from its bytes.
 pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
-    frames::check_preamble(bytes)?;
+    check_preamble(bytes)?;
     let mut snap = Snapshot::default();
     let mut event_frames: Vec<(u64, &[u8])> = Vec::new();
     let mut ring_frames: Vec<(u64, &[u8])> = Vec::new();

@@ -3,9 +3,11 @@
 //! [`spec`] renders one argument with one format spec, byte for byte as
 //! `format!` would have at the call; [`message`] renders an event's message
 //! and fields from its callsite's parsed pieces; [`line`](mod@line) an event as a text
-//! line or a JSON object; [`time`] writes timestamps.
+//! line or a JSON object; [`time`] writes timestamps; [`escape`] makes
+//! control characters visible.
 
 mod digits;
+pub mod escape;
 pub mod line;
 pub mod message;
 pub mod spec;

@@ -233,14 +233,17 @@ fn sigsegv_leaves_a_snapshot_and_still_kills_the_process() {
         summary.lines().any(|l| l.starts_with("# thread") && l.contains(&tid.to_string()) && l.ends_with("<- trigger")),
         "{summary}"
     );
+    let info = decode_cli(&path, &["info"]);
+    assert!(info.contains("trigger     signal 11 SIGSEGV si_code 2 SEGV_ACCERR at address"), "{info}");
     let json = decode_cli(&path, &["--summary", "--json"]);
-    let first = json.lines().next().unwrap();
-    assert!(first.starts_with("{\"snapshot\":{\"program\":") && first.contains("\"reason\":\"SIGSEGV\""), "{first}");
-    assert!(
-        first.contains(&format!("\"trigger\":{{\"signal\":11,\"si_code\":2,\"si_addr\":{},", trigger.addr)),
-        "{first}"
-    );
-    assert!(first.contains(&format!("\"tid\":{tid},")), "{first}");
+    let first: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert_eq!(first["kind"], "snapshot", "{first}");
+    assert_eq!(first["header"]["reason"], "SIGSEGV", "{first}");
+    let t = &first["trigger"];
+    assert_eq!((t["signal"].as_u64(), t["si_code"].as_i64()), (Some(11), Some(2)), "{first}");
+    assert_eq!((t["signal_name"].as_str(), t["si_code_name"].as_str()), (Some("SIGSEGV"), Some("SEGV_ACCERR")));
+    assert_eq!(t["si_addr"].as_u64(), Some(trigger.addr), "{first}");
+    assert_eq!(t["tid"].as_u64(), Some(tid), "{first}");
 }
 
 /// Runs the `ttlog-decode` binary on `path`; its standard output.

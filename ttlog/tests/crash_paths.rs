@@ -65,6 +65,13 @@ fn child(kind: &str, dir: &Path) {
     let no_core = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: `setrlimit` reads the struct passed by reference.
     unsafe { libc::setrlimit(libc::RLIMIT_CORE, &no_core) };
+    // A shell starts background jobs with SIGINT ignored, and ttlog leaves an
+    // ignored signal ignored: these children are the ordinary case, where
+    // SIGINT and SIGTERM have their default action.
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: sets the default action, which needs no handler.
+        unsafe { libc::signal(sig, libc::SIG_DFL) };
+    }
     if kind == "term-chained" {
         // SAFETY: installs a handler of the right signature.
         unsafe { libc::signal(libc::SIGTERM, own_term_handler as extern "C" fn(libc::c_int) as libc::sighandler_t) };

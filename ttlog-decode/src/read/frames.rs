@@ -12,7 +12,7 @@ use crate::snapshot::Problem;
 use ttlog::wire;
 
 /// Checks the preamble: magic and format version.
-pub(super) fn check_preamble(bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn check_preamble(bytes: &[u8]) -> Result<(), Error> {
     let magic_len = wire::MAGIC.len();
     let n = bytes.len().min(magic_len);
     if bytes[..n] != wire::MAGIC[..n] {

@@ -30,6 +30,13 @@ use ttlog::callsite::{ArgRole, CallsiteKind, Outcome, Spec};
 
 /// Appends the event's text line (without a newline).
 pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
+    write_text_line_at(out, snap, e, snap.unix_nanos(e));
+}
+
+/// Appends the event's text line (without a newline), with `nanos` (since
+/// the Unix epoch) as its time: the time [`merge`](crate::merge) gives the
+/// events of several snapshots of one process, from one calibration.
+pub fn write_text_line_at(out: &mut String, snap: &Snapshot, e: &Event, nanos: Option<i128>) {
     let cs = snap.callsite(e);
     let level: &[u8; 8] = match cs.map(|cs| cs.level) {
         Some(ttlog::Level::Error) => b" ERROR [",
@@ -40,7 +47,6 @@ pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
         None => b" ????? [",
     };
     // The timestamp and the level, written at once.
-    let nanos = snap.unix_nanos(e);
     match nanos.and_then(rfc3339) {
         Some(time) => {
             let mut head = [0u8; 38];
@@ -211,8 +217,14 @@ fn push_display(out: &mut String, v: &impl std::fmt::Display) {
 
 /// Appends the event as one JSON object (without a newline).
 pub fn write_json_line(out: &mut String, snap: &Snapshot, e: &Event) {
+    write_json_line_at(out, snap, e, snap.unix_nanos(e));
+}
+
+/// Appends the event as one JSON object (without a newline), with `nanos`
+/// as its time (see [`write_text_line_at`]).
+pub fn write_json_line_at(out: &mut String, snap: &Snapshot, e: &Event, nanos: Option<i128>) {
     out.push_str("{\"timestamp\":");
-    match snap.unix_nanos(e) {
+    match nanos {
         Some(ns) => {
             out.push('"');
             write_rfc3339(out, ns);

@@ -119,11 +119,40 @@ fn icount__snapshot__decode_text(n: u64, bytes: &[u8]) {
     snapshots::decode_text(n, bytes);
 }
 
-/// The snapshot workloads: (symbol, report key).
-const SNAPSHOT_WORKLOADS: [(&str, &str); 3] = [
+/// Decodes `bytes` to typed events with the streaming reader, `n` times.
+#[unsafe(no_mangle)]
+#[inline(never)]
+#[allow(non_snake_case)]
+fn icount__snapshot__decode_stream(n: u64, bytes: &[u8]) {
+    snapshots::decode_stream(n, bytes);
+}
+
+/// Counts the events of the decoded snapshot (`stats`), `n` times.
+#[unsafe(no_mangle)]
+#[inline(never)]
+#[allow(non_snake_case)]
+fn icount__snapshot__stats(n: u64, snap: &ttlog_decode::Snapshot) {
+    snapshots::stats(n, snap);
+}
+
+/// Summarises one argument of the decoded snapshot (`agg`), `n` times.
+#[unsafe(no_mangle)]
+#[inline(never)]
+#[allow(non_snake_case)]
+fn icount__snapshot__agg(n: u64, snap: &ttlog_decode::Snapshot, callsite: u32) {
+    snapshots::agg(n, snap, callsite);
+}
+
+/// The snapshot workloads: (symbol, report key). `stats` and `agg` count
+/// only their pass over the decoded events (the decoding is
+/// `decode_typed`'s), per event of the snapshot.
+const SNAPSHOT_WORKLOADS: [(&str, &str); 6] = [
     ("icount__snapshot__capture_write", "capture_write"),
     ("icount__snapshot__decode_typed", "decode_typed"),
     ("icount__snapshot__decode_text", "decode_text"),
+    ("icount__snapshot__decode_stream", "decode_stream"),
+    ("icount__snapshot__stats", "stats"),
+    ("icount__snapshot__agg", "agg"),
 ];
 
 /// The hot-path workloads broken down function by function and line by line.
@@ -143,9 +172,14 @@ pub fn job(scratch: &Path, what: &str) -> Value {
         let bytes = ttlog::snapshot("icount").to_bytes();
         let per = ttlog_decode::from_bytes(&bytes).map_or(0, |s| s.events.len() as u64);
         let mut file = SnapshotFile::create(&scratch.join("icount-snapshot.ttlog")).expect("create the snapshot file");
+        let decoded = ttlog_decode::from_bytes(&bytes).expect("decode the snapshot");
+        let callsite = snapshots::agg_callsite(&decoded).unwrap_or(u32::MAX);
         match name {
             "icount__snapshot__capture_write" => icount__snapshot__capture_write(SNAPSHOT_REPS, &mut file),
             "icount__snapshot__decode_typed" => icount__snapshot__decode_typed(SNAPSHOT_REPS, &bytes),
+            "icount__snapshot__decode_stream" => icount__snapshot__decode_stream(SNAPSHOT_REPS, &bytes),
+            "icount__snapshot__stats" => icount__snapshot__stats(SNAPSHOT_REPS, &decoded),
+            "icount__snapshot__agg" => icount__snapshot__agg(SNAPSHOT_REPS, &decoded, callsite),
             _ => icount__snapshot__decode_text(SNAPSHOT_REPS, &bytes),
         }
         events.insert(name.to_owned(), json!(SNAPSHOT_REPS * per));

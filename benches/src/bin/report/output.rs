@@ -286,10 +286,14 @@ impl Report {
             );
             let _ = writeln!(
                 s,
-                "\nSnapshots, instructions per event: capture + write {}, decode to typed events {}, decode to text {}.",
+                "\nSnapshots, instructions per event: capture + write {}, decode to typed events {}, decode to text {}, \
+                 streaming decode to typed events {}; over decoded events, `stats` {} and `agg` {}.",
                 cell(o, "icount.snapshot.capture_write", 0),
                 cell(o, "icount.snapshot.decode_typed", 0),
                 cell(o, "icount.snapshot.decode_text", 0),
+                cell(o, "icount.snapshot.decode_stream", 0),
+                cell(o, "icount.snapshot.stats", 0),
+                cell(o, "icount.snapshot.agg", 0),
             );
             for (name, b) in o.extra.iter().filter(|(k, _)| k.starts_with("breakdown.")) {
                 let what = name.trim_start_matches("breakdown.icount__").replace("__", " ");
