@@ -58,6 +58,7 @@
 mod buffer;
 pub mod callsite;
 pub mod clock;
+mod continuous;
 mod crash;
 mod init;
 mod instrument;
@@ -74,6 +75,7 @@ mod write;
 pub mod __private;
 
 pub use clock::Clock;
+pub use continuous::{__set_writer_delay, LogFileStats, OnFull, flush, log_file_stats};
 pub use crash::FATAL_SIGNALS;
 pub use init::{Builder, DEFAULT_SNAPSHOT_SIGNAL, InitError};
 pub use level::{Level, LevelFilter, ParseLevelError, STATIC_MAX_LEVEL, max_level, set_max_level};
