@@ -121,8 +121,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
     let mut markers = 0u64;
     for (base, payload, is_drops) in event_frames {
         if is_drops {
-            markers += 1;
-            drops::read_frame(&mut snap, &mut ticks, &mut marker, base, payload);
+            markers += drops::read_frame(&mut snap, &mut ticks, &mut marker, base, payload) as u64;
         } else {
             events::read_frame(&mut snap, &mut ticks, &shapes, &mut empty_left, base, payload);
         }

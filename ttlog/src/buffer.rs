@@ -89,19 +89,26 @@ pub(crate) static WAKE_WRITER: OnceLock<fn()> = OnceLock::new();
 /// Nanoseconds writers spent waiting for the continuous writer, all together.
 pub(crate) static WAITED_NS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
-/// Whether a block holding the owner's events up to (not including) `end`
-/// must be kept for the continuous writer, whose count is `drained`.
-fn keep_for_writer(drained: u64, end: u64) -> bool {
-    if drained >= end {
-        return false;
-    }
+/// Whether a block holding the owner's events up to (not including) `end()`
+/// must be kept for the continuous writer, whose count is `drained`. One
+/// relaxed load when no writer blocks (the flight recorder).
+#[inline(always)]
+fn keep_for_writer(drained: &AtomicU64, end: impl FnOnce() -> u64) -> bool {
     let pid = BLOCKING_WRITER.load(Ordering::Relaxed);
-    pid != 0 && pid == std::process::id()
+    pid != 0 && drained.load(Ordering::Relaxed) < end() && pid == std::process::id()
 }
 
 /// One turn of a wait for the continuous writer: spins first, then wakes the
-/// writer and sleeps briefly.
+/// writer and sleeps briefly. The time is added to [`WAITED_NS`].
+#[cold]
+#[inline(never)]
 fn wait_for_writer(turns: &mut u32) {
+    let start = std::time::Instant::now();
+    wait_turn(turns);
+    WAITED_NS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+}
+
+fn wait_turn(turns: &mut u32) {
     *turns += 1;
     if *turns < 32 {
         spin_wait();
@@ -479,13 +486,11 @@ impl Ring {
                     self.count.store(count + 1, Ordering::Relaxed);
                     b
                 }
-                _ if keep_for_writer(self.drained.load(Ordering::Relaxed), self.oldest_end(seq)) => {
+                _ if keep_for_writer(&self.drained, || self.oldest_end(seq)) => {
                     // `Block` mode: the oldest block holds events the writer
                     // has not taken yet.
                     drop(g);
-                    let start = std::time::Instant::now();
                     wait_for_writer(&mut turns);
-                    WAITED_NS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
                     continue;
                 }
                 _ => {
@@ -511,6 +516,8 @@ impl Ring {
 
     /// The owner's count of events at the end of its oldest block (`seq`, the
     /// owner's count now, when that block is its only one). Under `lock`.
+    #[cold]
+    #[inline(never)]
     fn oldest_end(&self, seq: u64) -> u64 {
         let count = self.count.load(Ordering::Relaxed);
         if count <= 1 {
@@ -565,7 +572,7 @@ impl Ring {
         } else {
             self.final_seq.load(Ordering::Relaxed) - block.seq()
         };
-        if keep_for_writer(self.drained.load(Ordering::Relaxed), block.seq() + events) {
+        if keep_for_writer(&self.drained, || block.seq() + events) {
             return None;
         }
         let steals = self.steals.load(Ordering::Relaxed);

@@ -109,7 +109,7 @@ fn child_entry() {
         }
         "rotate" => {
             small().log_file(dir.join("app.ttlog")).rotate_size(32 << 10).keep(3).init().unwrap();
-            for i in 0..events_per_thread(60_000) {
+            for i in 0..60_000 {
                 log_event(0, i);
                 if i % 5_000 == 0 {
                     ttlog::flush();
@@ -271,7 +271,7 @@ fn rotated(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn rotated_files_decode_on_their_own_and_the_oldest_go() {
     let dir = fresh_dir("rotate");
-    let n = events_per_thread(60_000);
+    let n = 60_000;
     run("rotate", &dir, &[]);
     let files = rotated(&dir);
     assert_eq!(files.len(), 3, "{files:?}");

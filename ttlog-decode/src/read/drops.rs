@@ -34,19 +34,20 @@ fn marker(index: u32) -> CallsiteInfo {
 
 /// Decodes one DROPS frame (payload at file offset `base`) into a marker
 /// event, adding the marker callsite the first time (`marker_index`), and
-/// adds the count to the thread's `dropped`.
+/// adds the count to the thread's `dropped`. Returns whether it added an
+/// event.
 pub(super) fn read_frame(
     snap: &mut Snapshot,
     times: &mut Vec<u64>,
     marker_index: &mut Option<u32>,
     base: u64,
     payload: &[u8],
-) {
+) -> bool {
     let d = match Drops::decode(&mut Reader::new(payload, base)) {
         Ok(d) => d,
         Err(e) => {
             snap.problems.push(Problem { offset: e.offset(), message: format!("drops frame: {e}"), lost_events: 0 });
-            return;
+            return false;
         }
     };
     let index = *marker_index.get_or_insert_with(|| {
@@ -59,4 +60,5 @@ pub(super) fn read_frame(
     }
     snap.push_event(d.ticks, d.thread, index, [Value::U64(d.count)]);
     times.push(d.ticks);
+    true
 }
