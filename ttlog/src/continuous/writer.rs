@@ -28,6 +28,10 @@ const BLOCK_WORDS: usize = (BLOCK / 8) as usize;
 /// the console) within about this long.
 const INTERVAL: Duration = Duration::from_millis(2);
 
+/// Events of one drain above which the writer drains again at once rather
+/// than sleeping: the threads are logging faster than it wakes up.
+const BUSY: u64 = 1024;
+
 /// What the writer knows of one slot.
 #[derive(Debug, Default)]
 struct Tracked {
@@ -79,7 +83,7 @@ pub(super) fn run(mut out: Output, shared: &Shared) {
             let c = shared.lock();
             (c.flush_asked, c.flush_done, c.stop)
         };
-        w.drain(&mut out);
+        let written = w.drain(&mut out);
         if asked > done || stop {
             w.report(out.sync(), "sync");
         }
@@ -115,7 +119,7 @@ pub(super) fn run(mut out: Output, shared: &Shared) {
             let c = shared.lock();
             c.stop || c.flush_asked > c.flush_done
         };
-        if !pending {
+        if !pending && written < BUSY {
             std::thread::park_timeout(out.due_in().map_or(INTERVAL, |d| d.min(INTERVAL)));
         }
     }
@@ -187,11 +191,14 @@ impl Writer {
         COUNTERS.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     }
 
-    /// One pass over every ring, written to the file in one go.
-    fn drain(&mut self, out: &mut Output) {
+    /// One pass over every ring, written to the file in one go; returns the
+    /// events written.
+    fn drain(&mut self, out: &mut Output) -> u64 {
+        let before = self.file.events;
         for slot in registry::slots() {
             self.drain_slot(slot);
         }
+        let written = self.file.events - before;
         let b = &mut self.batch;
         // CALLSITE frames for the signatures this drain used first.
         let mut payload = Vec::new();
@@ -215,6 +222,7 @@ impl Writer {
             slot.ring().set_drained(owner, next);
         }
         self.report(r, "write");
+        written
     }
 
     /// Copies one slot's ring and encodes what the file lacks.
