@@ -65,6 +65,8 @@ pub fn sustained(threads: usize, events: u64, scratch: &Path) -> Output {
             config,
         );
     }
+    // Hundreds of MB: not kept. (The writer holds the file open until exit.)
+    let _ = std::fs::remove_file(&path);
     out
 }
 
@@ -110,6 +112,7 @@ pub fn dropping(events: u64, scratch: &Path) -> Output {
         Better::Lower,
         format!("1 thread, {events} twoIntegers, 16 KiB ring, writer sleeping 5 ms after each drain"),
     );
+    let _ = std::fs::remove_file(&path);
     out
 }
 
