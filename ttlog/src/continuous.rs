@@ -153,6 +153,8 @@ struct Running {
     shared: Arc<Shared>,
     thread: std::thread::Thread,
     path: PathBuf,
+    /// The process the writer runs in: a child of `fork` has none.
+    pid: u32,
 }
 
 static RUNNING: Mutex<Option<Running>> = Mutex::new(None);
@@ -167,6 +169,14 @@ static FROM_ENV: Once = Once::new();
 
 fn running() -> std::sync::MutexGuard<'static, Option<Running>> {
     RUNNING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The writer's shared state, if it runs in this process (waking it).
+fn this_process_writer() -> Option<Arc<Shared>> {
+    let r = running();
+    let r = r.as_ref().filter(|r| r.pid == std::process::id())?;
+    r.thread.unpark();
+    Some(r.shared.clone())
 }
 
 /// Starts the writer for `config` (whose `path` is set). `TTLOG_ON_FULL`
@@ -196,7 +206,7 @@ pub(crate) fn start(mut config: Config) -> Result<(), StartError> {
     if policy == OnFull::Block {
         crate::buffer::BLOCKING_WRITER.store(std::process::id(), Ordering::Relaxed);
     }
-    *slot = Some(Running { shared, thread, path });
+    *slot = Some(Running { shared, thread, path, pid: std::process::id() });
     drop(slot);
     // Returning from `main` and `std::process::exit` run `atexit` handlers.
     // SAFETY: `at_exit` is an `extern "C" fn()` that does not unwind (it
@@ -237,20 +247,15 @@ fn wake() {
 }
 
 /// Returns when every event logged before the call, by any thread, is in the
-/// log file and synced to disk. Returns at once when no log file is on (or
-/// it was closed at exit).
+/// log file and synced to disk. Returns at once when no log file is on, it
+/// was closed at exit, or this is a child of `fork` (which has no writer).
 ///
 /// ```
 /// ttlog::info!("written before flush returns, if a log file is on");
 /// ttlog::flush();
 /// ```
 pub fn flush() {
-    let Some(shared) = running().as_ref().map(|r| {
-        r.thread.unpark();
-        r.shared.clone()
-    }) else {
-        return;
-    };
+    let Some(shared) = this_process_writer() else { return };
     let mut c = shared.lock();
     c.flush_asked += 1;
     let ticket = c.flush_asked;
@@ -263,7 +268,7 @@ pub fn flush() {
 /// Writes what is left, closes the file and ends the writer; threads that
 /// log after it no longer wait. Runs at exit.
 fn shutdown() {
-    let Some(shared) = running().as_ref().map(|r| r.shared.clone()) else { return };
+    let Some(shared) = this_process_writer() else { return };
     let mut c = shared.lock();
     c.stop = true;
     wake();

@@ -181,6 +181,44 @@ fn child_entry() {
             assert!(items(&in_file).len() < 100, "the writer drained during its sleep");
             ttlog::__set_writer_delay(Duration::ZERO);
         }
+        "fork" => {
+            let path = dir.join("app.ttlog");
+            small().log_file(&path).init().unwrap();
+            log_event(0, 0);
+            ttlog::flush();
+            // SAFETY: the child only logs, flushes and exits (no lock that
+            // another thread may hold at the fork is taken by these).
+            let pid = unsafe { libc::fork() };
+            assert!(pid >= 0, "fork failed");
+            if pid == 0 {
+                // The child has no writer: it neither waits for room nor for
+                // a flush, and its exit does not wait for the writer.
+                for i in 1..20_000 {
+                    log_event(0, i);
+                }
+                ttlog::flush();
+                std::process::exit(7);
+            }
+            let start = std::time::Instant::now();
+            let mut status = 0;
+            loop {
+                // SAFETY: `status` is a valid `int` to write to.
+                let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+                if r == pid {
+                    break;
+                }
+                if start.elapsed() > Duration::from_secs(20) {
+                    // SAFETY: `pid` is this process's child.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                    panic!("the forked child hung");
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 7, "status {status}");
+            for i in 1..100 {
+                log_event(0, i);
+            }
+        }
         other => panic!("unknown child {other}"),
     }
 }
@@ -360,5 +398,16 @@ fn a_snapshot_holds_what_the_writer_has_not_drained() {
     let snap = ttlog_decode::read_file(dir.join("app.ttlog")).unwrap();
     assert!(snap.is_intact(), "{:?}", snap.problems);
     assert_eq!(items(&snap).len(), 100);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_forked_child_neither_waits_for_the_writer_nor_hangs_at_exit() {
+    let dir = fresh_dir("fork");
+    run("fork", &dir, &[]);
+    let snap = ttlog_decode::read_file(dir.join("app.ttlog")).unwrap();
+    assert!(snap.is_intact(), "{:?}", snap.problems);
+    // The parent's events only.
+    assert_exactly_once(&snap, 1, 100);
     let _ = std::fs::remove_dir_all(&dir);
 }
