@@ -10,13 +10,15 @@
 //! intact one after damage ([`crc`] keeps the checksums of the candidates from
 //! costing more than a few passes over the input); [`meta`] reads the header,
 //! callsites and threads;
-//! [`events`] the EVENTS frames of ordinary snapshots and [`ring`] the RING
+//! [`events`] the EVENTS frames of ordinary snapshots (and [`drops`] the
+//! DROPS frames of continuous logs, in file order with them) and [`ring`] the RING
 //! frames of crash snapshots, both through [`args`], which decodes one
 //! event's arguments. The events come out in file order: putting them in time
 //! order and pairing calls come after (see [`decode`](crate::decode)).
 
 mod args;
 mod crc;
+mod drops;
 mod events;
 mod frames;
 mod meta;
@@ -41,7 +43,8 @@ pub(crate) struct Read {
 pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
     check_preamble(bytes)?;
     let mut snap = Snapshot::default();
-    let mut event_frames: Vec<(u64, &[u8])> = Vec::new();
+    // EVENTS and DROPS frames, in file order.
+    let mut event_frames: Vec<(u64, &[u8], bool)> = Vec::new();
     let mut ring_frames: Vec<(u64, &[u8])> = Vec::new();
     let mut statics = meta::Statics::new();
     let mut frames_seen = 0u64;
@@ -69,8 +72,8 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
         frames_seen += 1;
         let base = frame.payload_offset();
         let result = match frame.kind {
-            wire::kind::EVENTS => {
-                event_frames.push((base, frame.payload));
+            wire::kind::EVENTS | wire::kind::DROPS => {
+                event_frames.push((base, frame.payload, frame.kind == wire::kind::DROPS));
                 Ok(())
             }
             wire::kind::RING => {
@@ -106,33 +109,41 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Read, Error> {
     // event of an EVENTS frame takes at least two bytes, a ring record 16).
     let mut ticks: Vec<u64> = Vec::new();
     if let Some(end) = snap.end {
-        let room = |frames: &[(u64, &[u8])], per: usize| frames.iter().map(|(_, p)| p.len() / per).sum::<usize>();
-        let n = (end.events as usize).min(room(&event_frames, 2) + room(&ring_frames, 16));
+        let events_room = event_frames.iter().map(|(_, p, _)| p.len() / 2).sum::<usize>();
+        let ring_room = ring_frames.iter().map(|(_, p)| p.len() / 16).sum::<usize>();
+        let n = (end.events as usize).min(events_room + ring_room);
         snap.events.reserve(n);
         ticks.reserve(n);
         snap.values.slots.reserve(2 * n);
     }
     // Recorded text is never longer than the frames that hold it.
-    snap.values.text.reserve(event_frames.iter().map(|(_, p)| p.len()).sum());
+    snap.values.text.reserve(event_frames.iter().map(|(_, p, _)| p.len()).sum());
     let shapes = events::shapes(&snap.callsites);
     let mut empty_left = events::empty_budget(bytes.len());
-    for (base, payload) in event_frames {
-        events::read_frame(&mut snap, &mut ticks, &shapes, &mut empty_left, base, payload);
+    let mut marker = None;
+    let mut markers = 0u64;
+    for (base, payload, is_drops) in event_frames {
+        if is_drops {
+            markers += drops::read_frame(&mut snap, &mut ticks, &mut marker, base, payload) as u64;
+        } else {
+            events::read_frame(&mut snap, &mut ticks, &shapes, &mut empty_left, base, payload);
+        }
     }
     let mut typed = ring::Typed::new(bytes.len());
     for (base, payload) in ring_frames {
         ring::read_frame(&mut snap, &mut ticks, &statics, &mut typed, base, payload);
     }
 
-    check_end(&mut snap, end_at, frames_seen, bytes.len());
+    check_end(&mut snap, end_at, frames_seen, bytes.len(), markers);
     Ok(Read { snap, ticks })
 }
 
 /// Compares what was read with what the END frame counts (`end_at`: the END
 /// frame's offset, and the intact frames before it), and reports what is
 /// missing or more, for an input of `len` bytes of which `frames_seen`
-/// frames were intact.
-fn check_end(snap: &mut Snapshot, end_at: (u64, u64), frames_seen: u64, len: usize) {
+/// frames were intact and `markers` events are the drop markers of DROPS
+/// frames (which END does not count).
+fn check_end(snap: &mut Snapshot, end_at: (u64, u64), frames_seen: u64, len: usize, markers: u64) {
     match snap.end {
         None => snap.problems.push(Problem {
             offset: len as u64,
@@ -150,7 +161,7 @@ fn check_end(snap: &mut Snapshot, end_at: (u64, u64), frames_seen: u64, len: usi
                     lost_events: 0,
                 });
             }
-            let decoded = snap.events.len() as u64;
+            let decoded = (snap.events.len() as u64).saturating_sub(markers);
             if decoded > end.events {
                 snap.problems.push(Problem {
                     offset: at,

@@ -85,6 +85,9 @@ pub struct Stream<R> {
     problems: Vec<Problem>,
     /// The input's length.
     len: u64,
+    /// Whether the input has DROPS frames (a continuous log's loss markers),
+    /// which this reader does not turn into events.
+    drops: bool,
     decoded: u64,
     finished: bool,
 }
@@ -111,6 +114,7 @@ impl<R: Read + Seek> Stream<R> {
         let mut by_thread: Vec<Vec<FrameRef>> = Vec::new();
         let mut thread_at: HashMap<u32, usize> = HashMap::new();
         let mut problems = Vec::new();
+        let mut drops = false;
         let mut scan = Scan::new(len);
         let mut buf = Vec::new();
         let max_items = (len / wire::FRAME_HEADER_LEN as u64) as usize;
@@ -132,6 +136,7 @@ impl<R: Read + Seek> Stream<R> {
             }
             let base = frame.offset + wire::FRAME_HEADER_LEN as u64;
             match frame.kind {
+                wire::kind::DROPS => drops = true,
                 wire::kind::EVENTS | wire::kind::RING => {
                     let thread = thread_of(&buf).unwrap_or(u32::MAX);
                     let r = FrameRef { offset: base, len: buf.len() as u32, kind: frame.kind };
@@ -176,6 +181,7 @@ impl<R: Read + Seek> Stream<R> {
             held: None,
             problems,
             len,
+            drops,
             decoded: 0,
             finished: false,
         };
@@ -196,6 +202,13 @@ impl<R: Read + Seek> Stream<R> {
     /// fills in over a whole snapshot).
     pub fn has_calls(&self) -> bool {
         self.decoder.has_calls(&self.meta.callsites)
+    }
+
+    /// Whether the input has DROPS frames: a continuous log's markers of lost
+    /// events, which this reader skips ([`read_file`](crate::read_file)
+    /// shows each as a WARN event where it happened).
+    pub fn has_drops(&self) -> bool {
+        self.drops
     }
 
     /// What could not be read so far (all of it, once [`Stream::next_event`]

@@ -61,12 +61,64 @@
 //! load sees `steals` moved; so when it did not move, the blocks kept and the
 //! count are of one moment, and the events before the oldest block kept, less
 //! those evicted, were overwritten.
+//!
+//! **Draining.** A continuous writer (`crate::continuous`) is a reader that
+//! copies rings as above and then records, per ring, how many of the owner's
+//! events it has taken (`drained`, stored under the ring's lock after the file
+//! write). While one drains in `Block` mode ([`BLOCKING_WRITER`]), a block is
+//! reused by its owner or taken by another writer only once `drained` reaches
+//! the events it holds: the owner waits at the block switch (the cold path),
+//! and a taker looks elsewhere. The check and the reuse happen under the ring's
+//! lock, and `drained` is stored under it after the writer's copy, so the
+//! writer's copy of a block happens before the block is written again.
 
 use crate::sync::{AtomicBool, AtomicPtr, AtomicU64, CachePadded, fence, spin_wait};
 use crate::wire::record;
 use core::cell::Cell;
 use core::ptr::NonNull;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+/// The process id of the process whose continuous writer drains the rings in
+/// `Block` mode, 0 when none does (see the module docs). A child of `fork`
+/// has no writer thread: the id tells it so, and its rings overwrite as a
+/// flight recorder's do.
+pub(crate) static BLOCKING_WRITER: AtomicU32 = AtomicU32::new(0);
+/// Wakes the continuous writer; called by a writer that waits for it.
+pub(crate) static WAKE_WRITER: OnceLock<fn()> = OnceLock::new();
+/// Nanoseconds writers spent waiting for the continuous writer, all together.
+pub(crate) static WAITED_NS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Whether a block holding the owner's events up to (not including) `end()`
+/// must be kept for the continuous writer, whose count is `drained`. One
+/// relaxed load when no writer blocks (the flight recorder).
+#[inline(always)]
+fn keep_for_writer(drained: &AtomicU64, end: impl FnOnce() -> u64) -> bool {
+    let pid = BLOCKING_WRITER.load(Ordering::Relaxed);
+    pid != 0 && drained.load(Ordering::Relaxed) < end() && pid == std::process::id()
+}
+
+/// One turn of a wait for the continuous writer: spins first, then wakes the
+/// writer and sleeps briefly. The time is added to [`WAITED_NS`].
+#[cold]
+#[inline(never)]
+fn wait_for_writer(turns: &mut u32) {
+    let start = std::time::Instant::now();
+    wait_turn(turns);
+    WAITED_NS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+}
+
+fn wait_turn(turns: &mut u32) {
+    *turns += 1;
+    if *turns < 32 {
+        spin_wait();
+        return;
+    }
+    if let Some(wake) = WAKE_WRITER.get() {
+        wake();
+    }
+    if *turns < 64 { std::thread::yield_now() } else { std::thread::sleep(std::time::Duration::from_micros(20)) }
+}
 
 /// Bytes per block. A record is at most a block minus its header word.
 #[cfg(not(all(ttlog_loom, test)))]
@@ -343,6 +395,9 @@ pub(crate) struct Ring {
     steals: AtomicU64,
     /// The owner's count of events once it exited (`u64::MAX` while it logs).
     final_seq: AtomicU64,
+    /// The owner's events the continuous writer has taken (written under
+    /// `lock`; see the module docs).
+    drained: AtomicU64,
 }
 
 impl Ring {
@@ -358,6 +413,7 @@ impl Ring {
             evicted: AtomicU64::new(0),
             steals: AtomicU64::new(0),
             final_seq: AtomicU64::new(u64::MAX),
+            drained: AtomicU64::new(0),
         }
     }
 
@@ -403,6 +459,7 @@ impl Ring {
         self.owner.store(owner, Ordering::Relaxed);
         self.evicted.store(0, Ordering::Relaxed);
         self.final_seq.store(u64::MAX, Ordering::Relaxed);
+        self.drained.store(0, Ordering::Relaxed);
         self.oldest.store(0, Ordering::Relaxed);
         self.head.store(0, Ordering::Release);
         let first = first?;
@@ -419,14 +476,22 @@ impl Ring {
     fn advance(&'static self, number: u64, given: Option<&'static Block>, seq: u64) -> &'static Block {
         let owner = self.owner();
         let cap = self.cap() as u64;
-        let block = {
-            let _g = self.lock.lock();
+        let mut turns = 0;
+        let block = loop {
+            let g = self.lock.lock();
             let oldest = self.oldest.load(Ordering::Relaxed);
             let count = self.count.load(Ordering::Relaxed);
             let block = match given {
                 Some(b) if count < cap => {
                     self.count.store(count + 1, Ordering::Relaxed);
                     b
+                }
+                _ if keep_for_writer(&self.drained, || self.oldest_end(seq)) => {
+                    // `Block` mode: the oldest block holds events the writer
+                    // has not taken yet.
+                    drop(g);
+                    wait_for_writer(&mut turns);
+                    continue;
                 }
                 _ => {
                     // The oldest block; its index is free once the block moves.
@@ -442,10 +507,43 @@ impl Ring {
             };
             self.install(block, owner, number);
             block.words[0].store(seq, Ordering::Relaxed);
-            block
+            drop(g);
+            break block;
         };
         self.head.store(number * BLOCK, Ordering::Release);
         block
+    }
+
+    /// The owner's count of events at the end of its oldest block (`seq`, the
+    /// owner's count now, when that block is its only one). Under `lock`.
+    #[cold]
+    #[inline(never)]
+    fn oldest_end(&self, seq: u64) -> u64 {
+        let count = self.count.load(Ordering::Relaxed);
+        if count <= 1 {
+            return seq;
+        }
+        let cap = self.cap() as u64;
+        let next = self.table[((self.oldest.load(Ordering::Relaxed) + 1) % cap) as usize].load(Ordering::Relaxed);
+        // SAFETY: under the lock, the `count > 1` blocks from the oldest on
+        // are listed (entries of leaked blocks, never freed), the one after
+        // the oldest included.
+        unsafe { &*next }.seq()
+    }
+
+    /// Records that the continuous writer took the events of `owner` up to
+    /// (not including) `seq`, if `owner` still owns the ring.
+    pub(crate) fn set_drained(&self, owner: u64, seq: u64) {
+        let _g = self.lock.lock();
+        if self.owner.load(Ordering::Relaxed) == owner && seq > self.drained.load(Ordering::Relaxed) {
+            self.drained.store(seq, Ordering::Relaxed);
+        }
+    }
+
+    /// Logical position just past the last published record (a hint for how
+    /// much a drain must copy).
+    pub(crate) fn head(&self) -> u64 {
+        self.head.load(Ordering::Relaxed)
     }
 
     /// Takes the ring's oldest block for another writer: only if the ring
@@ -474,6 +572,9 @@ impl Ring {
         } else {
             self.final_seq.load(Ordering::Relaxed) - block.seq()
         };
+        if keep_for_writer(&self.drained, || block.seq() + events) {
+            return None;
+        }
         let steals = self.steals.load(Ordering::Relaxed);
         self.steals.store(steals + 1, Ordering::Relaxed);
         fence(Ordering::Release);

@@ -34,6 +34,7 @@ pub struct Builder {
     snapshot_on_exit: bool,
     min_snapshot_interval: Option<std::time::Duration>,
     max_snapshot_files: Option<usize>,
+    log_file: crate::continuous::Config,
 }
 
 /// The signal [`Builder::snapshot_on_signal`] listens to unless told otherwise.
@@ -163,6 +164,54 @@ impl Builder {
             .snapshot_on_signal(DEFAULT_SNAPSHOT_SIGNAL)
     }
 
+    /// Turns on the continuous log: one background thread drains every
+    /// thread's ring into the log file at `path` (created or truncated), in
+    /// the snapshot encoding that `ttlog-decode` reads, so that logging
+    /// threads never format, compact or write. Without this call,
+    /// `TTLOG_FILE=path` does the same at the first event. The flight recorder
+    /// and crash capture keep working beside it. See [`on_full`](Self::on_full),
+    /// [`rotate_size`](Self::rotate_size), [`rotate_every`](Self::rotate_every),
+    /// [`keep`](Self::keep) and [`flush`](crate::flush).
+    pub fn log_file(mut self, path: impl Into<std::path::PathBuf>) -> Builder {
+        self.log_file.path = Some(path.into());
+        self
+    }
+
+    /// What a thread does when its ring is full of events the log file's
+    /// writer has not taken yet: [`OnFull::Block`](crate::OnFull::Block) (the
+    /// default: it waits, nothing is lost) or [`OnFull::Drop`](crate::OnFull::Drop)
+    /// (it goes on; the file marks and counts what was lost). Without this
+    /// call, `TTLOG_ON_FULL=block|drop` chooses. The check happens where a
+    /// thread opens a new 4 KiB block, never per event.
+    pub fn on_full(mut self, policy: crate::OnFull) -> Builder {
+        self.log_file.on_full = Some(policy);
+        self
+    }
+
+    /// Starts a new log file once the open one holds at least `bytes` bytes
+    /// (checked after each drain, so a file may exceed it by one drain's
+    /// output). Rotated files are named after the log file's path with the
+    /// time they were opened and a count, so that a directory listing sorts
+    /// them in time order: `app.ttlog` gives `app-20261203T122545.123Z-0001.ttlog`.
+    pub fn rotate_size(mut self, bytes: u64) -> Builder {
+        self.log_file.rotate_size = Some(bytes);
+        self
+    }
+
+    /// Starts a new log file once the open one is `every` old (named as for
+    /// [`rotate_size`](Self::rotate_size)).
+    pub fn rotate_every(mut self, every: std::time::Duration) -> Builder {
+        self.log_file.rotate_every = Some(every);
+        self
+    }
+
+    /// With rotation, keeps at most `n` log files: when a new one is opened,
+    /// the oldest of the log's rotated files in its directory are removed.
+    pub fn keep(mut self, n: usize) -> Builder {
+        self.log_file.keep = Some(n);
+        self
+    }
+
     /// Applies the settings.
     ///
     /// Fails when a clock is chosen after events were already stamped with
@@ -227,6 +276,12 @@ impl Builder {
             crate::crash::install_exit()
                 .map_err(|e| InitError::Signal { what: "exit snapshot".into(), error: e.to_string() })?;
         }
+        if self.log_file.path.is_some() {
+            crate::continuous::start(self.log_file).map_err(|e| match e {
+                crate::continuous::StartError::Running(path) => InitError::LogFileRunning { path },
+                crate::continuous::StartError::Io(path, error) => InitError::LogFile { path, error: error.to_string() },
+            })?;
+        }
         Ok(())
     }
 }
@@ -250,6 +305,19 @@ pub enum InitError {
         /// What is wrong.
         error: String,
     },
+    /// A log file is already being written (started by `TTLOG_FILE` at the
+    /// first event, or by an earlier `init`).
+    LogFileRunning {
+        /// The file being written.
+        path: std::path::PathBuf,
+    },
+    /// The log file or its writer thread could not be created.
+    LogFile {
+        /// The file asked for.
+        path: std::path::PathBuf,
+        /// The system's error.
+        error: String,
+    },
     /// A signal handler could not be installed.
     Signal {
         /// Which.
@@ -268,6 +336,10 @@ impl fmt::Display for InitError {
             InitError::Signal { what, error } => write!(f, "cannot install the {what}: {error}"),
             // The error names the directory already.
             InitError::SnapshotDir { error, .. } => f.write_str(error),
+            InitError::LogFileRunning { path } => {
+                write!(f, "a log file is already being written: {}", path.display())
+            }
+            InitError::LogFile { path, error } => write!(f, "cannot write the log file {}: {error}", path.display()),
         }
     }
 }

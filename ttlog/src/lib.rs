@@ -94,6 +94,7 @@ pub mod bridge;
 mod buffer;
 pub mod callsite;
 pub mod clock;
+mod continuous;
 mod crash;
 mod init;
 mod instrument;
@@ -110,6 +111,7 @@ mod write;
 pub mod __private;
 
 pub use clock::Clock;
+pub use continuous::{__set_writer_delay, LogFileStats, OnFull, flush, log_file_stats};
 pub use crash::{FATAL_SIGNALS, TERMINATION_SIGNALS};
 pub use init::{Builder, DEFAULT_SNAPSHOT_SIGNAL, InitError};
 pub use level::{Level, LevelFilter, ParseLevelError, STATIC_MAX_LEVEL, max_level, set_max_level};

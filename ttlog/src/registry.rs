@@ -107,6 +107,16 @@ impl Slot {
         self.dropped.store(d + 1, Ordering::Release);
     }
 
+    /// The current owner's count of events it could not record.
+    pub(crate) fn dropped_now(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// The ring (for the continuous writer: its head, and what it drained).
+    pub(crate) fn ring(&self) -> &'static Ring {
+        self.ring
+    }
+
     /// Reads the owner and copies its records (at most its newest
     /// `max_blocks` blocks), consistently.
     pub(crate) fn capture(&self, max_blocks: usize) -> Captured<RingCopy> {
@@ -151,7 +161,7 @@ impl Slot {
             }
             let mut owner = self.owner(self.dropped.load(Ordering::Acquire), self.ring.evicted());
             last = Some(owner);
-            let Some((copied, evicted)) = copy(self.ring, self.ring.owner()) else { continue };
+            let Some((copied, evicted)) = copy(self.ring, owner.id) else { continue };
             owner.evicted = evicted;
             let dropped = self.dropped.load(Ordering::Relaxed);
             core::sync::atomic::fence(Ordering::Acquire);
@@ -170,6 +180,7 @@ impl Slot {
             chunk.copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
         }
         Owner {
+            id: self.ring.owner(),
             tid: self.tid.load(Ordering::Relaxed),
             name,
             exited: self.state.load(Ordering::Relaxed) == RETIRED,
@@ -196,6 +207,8 @@ pub(crate) enum Captured<T> {
 /// A slot's owner, as a capture read it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Owner {
+    /// The owner's id (unique in the process).
+    pub(crate) id: u64,
     pub(crate) tid: u64,
     /// The name's bytes, NUL-padded.
     pub(crate) name: [u8; NAME_BYTES],
@@ -384,9 +397,14 @@ impl Pool {
                 self.exited.pop_front();
                 self.free.push(victim);
             }
-            if let Some((block, events)) = taken {
-                STOLEN.fetch_add(events, Ordering::Relaxed);
-                return Some(block);
+            match taken {
+                Some((block, events)) => {
+                    STOLEN.fetch_add(events, Ordering::Relaxed);
+                    return Some(block);
+                }
+                // Its oldest block waits for the continuous writer.
+                None if victim.ring.count() > 0 => break,
+                None => {}
             }
         }
         let most = (0..self.live.len()).rev().find(|&n| !self.live[n].is_empty())?;

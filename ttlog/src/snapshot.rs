@@ -6,7 +6,7 @@
 //! snapshot; application threads never pay for compaction.
 
 mod capture;
-mod encode;
+pub(crate) mod encode;
 pub(crate) mod file;
 
 pub use capture::snapshot;

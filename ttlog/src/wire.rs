@@ -101,10 +101,26 @@
 //!            least 10 ms after the anchor): the process's one calibration,
 //!            the same in every snapshot of it, so an event has one time in
 //!            all of them. A reader prefers it to the header's points.
+//!  DROPS     thread: varint, ticks: varint, count: varint: `count` events
+//!            of the thread lost at that point of a continuous log (its ring
+//!            was overwritten before the writer drained it, or the events
+//!            could not be recorded); the time is that of the first event
+//!            kept after them, or of the drain that noticed them
 //! ```
 //!
 //! TRIGGER and CLOCK go with the header, in both copies of the metadata, in
 //! files of ttlog 0.1 and later; a reader of an older file finds neither.
+//!
+//! # Continuous logs
+//!
+//! A continuous log (`Builder::log_file`) is a stream of the same frames,
+//! appended as the background writer drains the rings: HEADER, then per drain
+//! the CALLSITE frames of signatures used for the first time in this file, a
+//! THREAD frame for each thread seen for the first time (its counts are 0:
+//! losses are DROPS frames, where they happened), then DROPS and EVENTS
+//! frames; END when the file is closed (at exit, or when it rotates). A file
+//! cut off (the process killed) has no END frame and decodes up to the cut.
+//! Each file of a rotated set carries the metadata its events use.
 //!
 //! The CALLSITE frame carries the *concrete* argument types: one callsite whose
 //! arguments had different types (a generic function) gets one frame per
@@ -181,6 +197,8 @@ pub mod kind {
     /// The process's clock calibration: the same in every snapshot of the
     /// process.
     pub const CLOCK: u8 = 9;
+    /// Events of one thread lost at one point of a continuous log.
+    pub const DROPS: u8 = 10;
 }
 
 /// The type byte of an argument in a CALLSITE_STATIC frame: its types travel

@@ -498,6 +498,7 @@ fn cold_prepare(w: &Writer, level: Level) -> bool {
             }
             fork::register();
             let clock = crate::clock::init();
+            crate::continuous::start_from_env();
             let cfg = crate::settings::current();
             let (tid, name) = thread_identity();
             let (slot, writer, owner) = registry::claim(cfg.buffer_size, cfg.memory_budget, tid, &name);

@@ -134,12 +134,13 @@ pub(crate) fn run(a: &PrintArgs, out: &mut impl Write) -> io::Result<Outcome> {
 }
 
 /// Prints one file's events as the stream reads them; `None` for a file
-/// with `#[ttlog]` functions, whose calls are paired over the whole file.
+/// with `#[ttlog]` functions, whose calls are paired over the whole file, or
+/// with a continuous log's markers of lost events.
 fn stream_one(a: &PrintArgs, path: &Path, filter: &Filter, out: &mut impl Write) -> Option<io::Result<Outcome>> {
     let name = path.display().to_string();
     let shown = text(&name, false);
     let mut stream = match Stream::open(path) {
-        Ok(s) if s.has_calls() => return None,
+        Ok(s) if s.has_calls() || s.has_drops() => return None,
         Ok(s) => s,
         Err(e) => {
             eprintln!("ttlog-decode: {shown}: {}", text(&e.to_string(), false));

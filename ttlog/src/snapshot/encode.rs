@@ -142,7 +142,7 @@ impl Encoder {
         self.thread_words(thread, &copy.words, out)
     }
 
-    fn thread_words(&mut self, thread: u32, words: &[u64], out: &mut Vec<u8>) -> (u64, u64, u64) {
+    pub(crate) fn thread_words(&mut self, thread: u32, words: &[u64], out: &mut Vec<u8>) -> (u64, u64, u64) {
         let mut run = Run { thread, frame: None, count: 0, prev: 0, written: 0, frames: 0, skipped: 0 };
         let mut w = Sink::new(out);
         for block in words.chunks(BLOCK_WORDS) {

@@ -441,6 +441,32 @@ impl End {
     }
 }
 
+/// A DROPS frame: events of one thread lost at one point of a continuous log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Drops {
+    /// The thread's index (as in THREAD and EVENTS frames).
+    pub thread: u32,
+    /// Where the loss sits in time: the clock reading of the first event kept
+    /// after it, or of the drain that noticed it.
+    pub ticks: u64,
+    /// Events lost.
+    pub count: u64,
+}
+
+impl Drops {
+    /// Encodes the payload.
+    pub fn encode(&self, out: &mut impl Out) {
+        put_varint(out, self.thread as u64);
+        put_varint(out, self.ticks);
+        put_varint(out, self.count);
+    }
+
+    /// Decodes the payload.
+    pub fn decode(r: &mut Reader<'_>) -> Result<Drops, WireError> {
+        Ok(Drops { thread: r.varint_u32()?, ticks: r.varint()?, count: r.varint()? })
+    }
+}
+
 /// Re-encodes a record's argument bytes (the ring encoding, see [`crate::wire::record`]) in
 /// the compact encoding of EVENTS frames. `slots(i)` is the number of specs of
 /// argument `i` (the number of texts a formatted argument has). `None` if the

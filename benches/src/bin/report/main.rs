@@ -14,6 +14,7 @@
 
 mod compile_cost;
 mod concurrency;
+mod continuous;
 mod hot;
 mod icount;
 mod machine;
@@ -103,6 +104,8 @@ struct Plan {
     /// (threads in all, alive at a time, events each, ring, budget)
     concurrent_buffers: (usize, usize, u64, usize, usize),
     bytes_events: u64,
+    /// Events per thread and message of the continuous log's runs.
+    continuous_events: u64,
 }
 
 const FULL: Plan = Plan {
@@ -117,6 +120,7 @@ const FULL: Plan = Plan {
     concurrent_threads: &[(1024, 64 << 10, 3000), (4096, 64 << 10, 3000), (10_000, 16 << 10, 800)],
     concurrent_buffers: (100_000, 64, 100, 64 << 10, 16 << 20),
     bytes_events: 5000,
+    continuous_events: 4_000_000,
 };
 
 const QUICK: Plan = Plan {
@@ -129,6 +133,7 @@ const QUICK: Plan = Plan {
     concurrent_threads: &[(1024, 64 << 10, 3000)],
     concurrent_buffers: (10_000, 64, 100, 64 << 10, 16 << 20),
     bytes_events: 2000,
+    continuous_events: 400_000,
 };
 
 fn main() -> ExitCode {
@@ -211,6 +216,11 @@ fn run_job(job: &str, a: &Args, plan: &Plan) -> ExitCode {
             snapshot::snapshot(need(a.threads, "threads"), plan.snapshot_rounds, plan.snapshot_batch, &scratch)
                 .to_json()
         }
+        "continuous" => {
+            continuous::sustained(need(a.threads, "threads"), a.events.unwrap_or(plan.continuous_events), &scratch)
+                .to_json()
+        }
+        "continuous-drop" => continuous::dropping(a.events.unwrap_or(plan.continuous_events / 4), &scratch).to_json(),
         "icount" => icount::job(&scratch, a.what.as_deref().unwrap_or("all")),
         other => {
             eprintln!("report: unknown job `{other}`");
@@ -327,6 +337,12 @@ fn run_report(a: &Args, plan: &Plan) -> ExitCode {
         step(&format!("snapshots of {n} thread(s)"));
         out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("snapshot"), s("--threads"), n.to_string()]));
     }
+    for n in [1usize, 2] {
+        step(&format!("continuous log, {n} thread(s)"));
+        out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("continuous"), s("--threads"), n.to_string()]));
+    }
+    step("continuous log, Drop mode against a slow writer");
+    out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("continuous-drop")]));
     if !a.no_icount {
         step("instruction counts (valgrind)");
         out.merge(icount::measure(&exe, &scratch));
