@@ -52,6 +52,15 @@ fn child(kind: &str, dir: &Path) {
         "panic" => panic!("deliberate panic"),
         "panic-in-display" => ttlog::info!("this event never completes: {}", Bomb),
         "abort" => std::process::abort(),
+        "abort-bridged" => {
+            // Callsites made after crash capture was installed: the `log`
+            // bridge's, one per call.
+            ttlog::bridge::log::init().unwrap();
+            for i in 0..20u32 {
+                log::warn!(n = i; "bridged {} after init", i);
+            }
+            std::process::abort()
+        }
         "big-ring" => {
             for i in 0..BIG_RING_EVENTS {
                 ttlog::info!("big ring event {}", i);
@@ -244,6 +253,24 @@ fn sigsegv_leaves_a_snapshot_and_still_kills_the_process() {
     assert_eq!((t["signal_name"].as_str(), t["si_code_name"].as_str()), (Some("SIGSEGV"), Some("SEGV_ACCERR")));
     assert_eq!(t["si_addr"].as_u64(), Some(trigger.addr), "{first}");
     assert_eq!(t["tid"].as_u64(), Some(tid), "{first}");
+}
+
+#[test]
+fn a_fatal_snapshot_knows_the_callsites_made_after_it_was_installed() {
+    let (status, stderr, _, snap) = run_child("abort-bridged");
+    assert_eq!(signal_of(status), Some(libc::SIGABRT), "{status:?} {stderr}");
+    assert!(snap.is_intact(), "{:?}", snap.problems);
+    let texts: Vec<String> = snap
+        .events
+        .iter()
+        .filter(|e| snap.callsite(e).is_some_and(|c| c.level == ttlog::Level::Warn && c.line != 0))
+        .map(|e| ttlog_decode::render::line::text_line(&snap, e))
+        .filter(|l| l.contains(": bridged "))
+        .collect();
+    assert_eq!(texts.len(), 20, "{texts:#?}");
+    for (i, t) in texts.iter().enumerate() {
+        assert!(t.ends_with(&format!("bridged {i} after init n={i}")), "{t}");
+    }
 }
 
 /// Runs the `ttlog-decode` binary on `path`; its standard output.

@@ -11,10 +11,9 @@
 //! typed, anything else is formatted once, straight into the ring. The
 //! decoder shows these events like any other, in time order with the rest.
 //!
-//! What a bridge cannot do: a fatal-signal snapshot knows only the callsites
-//! that existed when crash capture was installed (it allocates nothing), so
-//! it shows a bridged event whose callsite came later as of an unknown
-//! callsite; panic, on-demand and ordinary snapshots know them all. After
+//! Every snapshot knows these callsites: a fatal-signal snapshot's handler
+//! writes the ones made since crash capture was installed from their
+//! lock-free list, as it writes the rings, without allocating. After
 //! [`CAPACITY`] distinct callsites, further ones are recorded under one
 //! catch-all callsite per bridge, with their target as a field.
 

@@ -49,6 +49,9 @@ struct Fatal {
     host: String,
     /// CALLSITE_STATIC frames of every callsite registered at installation.
     meta: Vec<u8>,
+    /// Their ids, sorted: the handler writes the frames of callsites made
+    /// since (by the panic hook and the `log`/`tracing` bridges) itself.
+    meta_ids: Vec<u32>,
     /// The previous disposition of each of [`HANDLED`], to restore or call
     /// when the handler is done: element `i` is written once, by the
     /// installation, before the handler is installed for `HANDLED[i]`, and
@@ -146,12 +149,15 @@ fn make(ring_bytes: u64) -> io::Result<Fatal> {
     let dir = CString::new(dir.as_os_str().as_bytes().to_vec())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "the snapshot directory contains a NUL byte"))?;
     let mut meta = Vec::new();
+    let mut meta_ids = Vec::new();
     let mut payload = Vec::new();
     for cs in crate::callsite::registered() {
         payload.clear();
         CallsiteInfo::encode_static(&mut payload, crate::callsite::callsite_id(cs), cs, None);
         wire::put_frame(&mut meta, wire::kind::CALLSITE_STATIC, &payload);
+        meta_ids.push(crate::callsite::callsite_id(cs));
     }
+    meta_ids.sort_unstable();
     let ring_words = (ring_bytes.max(crate::buffer::MIN_CAPACITY).next_power_of_two() / 8) as usize;
     Ok(Fatal {
         dir: dir.into_bytes_with_nul(),
@@ -159,6 +165,7 @@ fn make(ring_bytes: u64) -> io::Result<Fatal> {
         program: crate::snapshot::file::cached(&crate::snapshot::file::PROGRAM, crate::snapshot::file::program_name),
         host: crate::snapshot::file::cached(&crate::snapshot::file::HOST, crate::snapshot::file::host_name),
         meta,
+        meta_ids,
         // SAFETY: an all-zero `sigaction` is a valid value (SIG_DFL, no
         // flags); each is overwritten with the current disposition before
         // it is used.
@@ -509,6 +516,7 @@ fn write_frames(
     if !head(&mut scratch.small) || !write_all(fd, &fatal.meta) {
         return false;
     }
+    let Some(late) = write_late_callsites(fatal, fd, &mut scratch.small) else { return false };
     let mut frames = 0u64;
     let mut events = 0u64;
     for (index, slot) in registry::slots().enumerate() {
@@ -539,8 +547,30 @@ fn write_frames(
     if !head(&mut scratch.small) || !write_all(fd, &fatal.meta) {
         return false;
     }
-    frames += 2 * (head_frames + fatal.meta_frames());
+    let Some(late_again) = write_late_callsites(fatal, fd, &mut scratch.small) else { return false };
+    frames += 2 * (head_frames + fatal.meta_frames()) + late + late_again;
     write_small_frame(fd, &mut scratch.small, wire::kind::END, |o| wire::End { frames, events }.encode(o))
+}
+
+/// Writes a CALLSITE_STATIC frame for each callsite made since the
+/// installation (not in `fatal.meta`): the panic hook's and the bridges'.
+/// Walks the lists of callsites, which are lock-free and never freed, and
+/// encodes into `small`: no lock, no allocation. The number of frames, or
+/// `None` if a write failed.
+fn write_late_callsites(fatal: &Fatal, fd: libc::c_int, small: &mut [u8]) -> Option<u64> {
+    let mut n = 0;
+    for cs in crate::callsite::registered() {
+        let id = crate::callsite::callsite_id(cs);
+        if fatal.meta_ids.binary_search(&id).is_ok() {
+            continue;
+        }
+        if !write_small_frame(fd, small, wire::kind::CALLSITE_STATIC, |o| CallsiteInfo::encode_static(o, id, cs, None))
+        {
+            return None;
+        }
+        n += 1;
+    }
+    Some(n)
 }
 
 /// Captures a slot into `buf` for the crash snapshot: `None` if no thread
