@@ -95,6 +95,11 @@ pub(crate) static WAITED_NS: core::sync::atomic::AtomicU64 = core::sync::atomic:
 #[inline(always)]
 fn keep_for_writer(drained: &AtomicU64, end: impl FnOnce() -> u64) -> bool {
     let pid = BLOCKING_WRITER.load(Ordering::Relaxed);
+    #[cfg(ttlog_mutant = "no_drain_wait")]
+    let pid = {
+        let _ = pid;
+        0
+    };
     pid != 0 && drained.load(Ordering::Relaxed) < end() && pid == std::process::id()
 }
 
@@ -109,6 +114,18 @@ fn wait_for_writer(turns: &mut u32) {
 }
 
 fn wait_turn(turns: &mut u32) {
+    // Under loom the wait is a spin that lets the model run the other thread.
+    #[cfg(all(ttlog_loom, test))]
+    {
+        *turns += 1;
+        spin_wait();
+    }
+    #[cfg(not(all(ttlog_loom, test)))]
+    wait_turn_std(turns);
+}
+
+#[cfg(not(all(ttlog_loom, test)))]
+fn wait_turn_std(turns: &mut u32) {
     *turns += 1;
     if *turns < 32 {
         spin_wait();

@@ -1,6 +1,7 @@
 //! Model tests of the ring buffer's publish/copy protocol with loom: every
 //! interleaving (up to a preemption bound) of one writer that laps a tiny ring
-//! and one reader that copies it.
+//! and one reader that copies it, and of an owner that waits in `Block` mode
+//! for a drainer that copies its ring as the continuous writer does.
 //!
 //! ```text
 //! RUSTFLAGS="--cfg ttlog_loom" LOOM_MAX_PREEMPTIONS=3 \
@@ -43,6 +44,14 @@ use buffer::{Block, Cursor, Ring, RingCopy, RingWriter};
 use loom::thread;
 use record::RECORD_HEADER;
 use record_writer::put_record;
+
+/// The tests of this file one at a time: the `Block`-mode test sets the
+/// process-wide [`buffer::BLOCKING_WRITER`], which would make the owners of
+/// the other tests wait for a drainer they do not have.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The callsite id record `i` of owner `owner` carries, so that header and
 /// timestamp of one record can be checked against each other, and a record of
@@ -97,6 +106,7 @@ fn a_copy_never_holds_a_torn_record() {
     // A ring of two blocks that grows to two, then reuses its oldest: eight
     // records cross every block boundary and lap the ring.
     const N: u64 = 8;
+    let _serial = one_at_a_time();
     loom::model(|| {
         let (ring, w, cur) = ring(2, 1);
         let writer = thread::spawn(move || {
@@ -121,6 +131,7 @@ fn a_copy_never_holds_a_torn_record() {
 #[test]
 fn a_copy_after_some_writes_sees_them() {
     // A write that happened before the copy started (joined) is always seen.
+    let _serial = one_at_a_time();
     loom::model(|| {
         let (ring, mut w, cur) = ring(2, 1);
         for i in 0..2 {
@@ -148,6 +159,7 @@ fn a_block_taken_by_another_thread_is_never_copied_with_its_data() {
     // block and writes its own record into it; meanwhile a reader copies ring
     // 1. The copy never holds the other thread's record, and when the evicted
     // count reads the same before and after, the counts add up.
+    let _serial = one_at_a_time();
     loom::model(|| {
         let (ring1, mut w, cur) = ring(2, 1);
         for i in 0..5 {
@@ -185,6 +197,7 @@ fn the_owner_and_a_thief_agree_on_the_oldest_block() {
     // The owner fills its two-block ring and reuses its oldest while another
     // thread takes the oldest: every event ends up recorded, overwritten or
     // evicted, exactly once.
+    let _serial = one_at_a_time();
     loom::model(|| {
         let (ring1, mut w, cur) = ring(2, 1);
         for i in 0..4 {
@@ -202,5 +215,55 @@ fn the_owner_and_a_thief_agree_on_the_oldest_block() {
         assert_eq!(taken.unwrap_or(0), evicted);
         assert!(walk.first_seq >= evicted);
         assert_eq!(walk.first_seq + walk.count, 7, "evicted {evicted}, {walk:?}");
+    });
+}
+
+#[test]
+fn in_block_mode_the_owner_waits_for_the_drain_and_no_event_is_lost() {
+    // The continuous writer's `Block` mode: the owner fills its one-block ring
+    // and must reuse that block for its fourth record; a drainer copies the ring as the
+    // continuous writer does (a copy, the records from the first it has not
+    // taken, then `set_drained`). Every event reaches the drainer exactly
+    // once, in order: the owner never overwrites a block before it is drained.
+    const N: u64 = 4;
+    let _serial = one_at_a_time();
+    /// Clears the drainer's pid however the test ends.
+    struct NoWriter;
+    impl Drop for NoWriter {
+        fn drop(&mut self) {
+            buffer::BLOCKING_WRITER.store(0, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    let _no_writer = NoWriter;
+    buffer::BLOCKING_WRITER.store(std::process::id(), std::sync::atomic::Ordering::Relaxed);
+    loom::model(|| {
+        let (ring, w, cur) = ring(1, 1);
+        let writer = thread::spawn(move || {
+            let mut w = w;
+            for i in 0..N {
+                w = write(w, &cur, 1, i, &mut || None);
+            }
+        });
+        let mut next = 0;
+        while next < N {
+            if let Some(copy) = ring.copy(1, usize::MAX) {
+                check(&copy, 1, N);
+                let walk = copy.walk();
+                assert!(
+                    walk.first_seq <= next,
+                    "event {next} was lost before it was drained: the copy starts at {}",
+                    walk.first_seq
+                );
+                let end = walk.first_seq + walk.count;
+                if end > next {
+                    next = end;
+                    ring.set_drained(1, next);
+                    continue;
+                }
+            }
+            loom::thread::yield_now();
+        }
+        writer.join().unwrap();
+        assert_eq!(next, N);
     });
 }
