@@ -99,6 +99,7 @@ mod crash;
 mod init;
 mod instrument;
 pub mod level;
+pub mod record;
 mod registry;
 mod settings;
 mod snapshot;
@@ -119,6 +120,7 @@ pub use registry::{BufferStats, buffer_stats};
 
 /// Bytes of a block: rings are made of blocks, and grow and shrink by them.
 pub const BLOCK_BYTES: usize = buffer::BLOCK as usize;
+pub use record::Record;
 pub use settings::{
     DEFAULT_BUFFER_SIZE, DEFAULT_MAX_SNAPSHOT_FILES, DEFAULT_MEMORY_BUDGET, DEFAULT_MIN_SNAPSHOT_INTERVAL,
 };
@@ -272,6 +274,10 @@ pub use write::args::{Raw, STR_MAX};
 /// inside reports the function's own location rather than its caller's.
 #[doc(inline)]
 pub use ttlog_macros::ttlog;
+
+/// Makes a struct or enum loggable raw: see [`Record`](trait@Record) and the
+/// README's section on `#[derive(ttlog::Record)]`.
+pub use ttlog_macros::Record;
 
 /// Records an event at a level given as the first argument.
 ///
