@@ -107,10 +107,16 @@ pub trait Record {
     /// nothing is formatted at the call).
     #[doc(hidden)]
     const SIZE: Option<usize>;
-    /// Whether a value formats something at the call (a `#[ttlog(debug)]`
-    /// field): its size is then known only after.
+    /// Whether the value formats something at the call (a `#[ttlog(debug)]`
+    /// field): its size is then known only after, and the event takes the
+    /// write path of values formatted at the call. A method on the value,
+    /// not a constant: a constant would be a cycle for a type that holds
+    /// itself (`Option<Box<Self>>`).
     #[doc(hidden)]
-    const HAS_FMT: bool = false;
+    #[inline(always)]
+    fn record_has_fmt(&self) -> bool {
+        false
+    }
     /// Bytes the value takes when strings keep at most `bound` bytes (for a
     /// value that formats at the call, the least it takes).
     #[doc(hidden)]
@@ -224,7 +230,10 @@ macro_rules! record_deref {
     ($([$($g:tt)*] $t:ty),* $(,)?) => {$(
         impl<$($g)*> Record for $t {
             const SIZE: Option<usize> = <<$t as core::ops::Deref>::Target as Record>::SIZE;
-            const HAS_FMT: bool = <<$t as core::ops::Deref>::Target as Record>::HAS_FMT;
+            #[inline(always)]
+            fn record_has_fmt(&self) -> bool {
+                (**self).record_has_fmt()
+            }
             #[inline(always)]
             fn record_size(&self, bound: usize, depth: u32) -> usize {
                 (**self).record_size(bound, depth)
@@ -249,7 +258,10 @@ record_deref! {
 
 impl<T: Record> Record for Option<T> {
     const SIZE: Option<usize> = None;
-    const HAS_FMT: bool = T::HAS_FMT;
+    #[inline]
+    fn record_has_fmt(&self) -> bool {
+        self.as_ref().is_some_and(T::record_has_fmt)
+    }
     #[inline]
     fn record_size(&self, bound: usize, depth: u32) -> usize {
         match self {
@@ -292,7 +304,10 @@ fn seq_kept<T: Record>(s: &[T], bound: usize, depth: u32) -> (usize, usize) {
 
 impl<T: Record> Record for [T] {
     const SIZE: Option<usize> = None;
-    const HAS_FMT: bool = T::HAS_FMT;
+    #[inline]
+    fn record_has_fmt(&self) -> bool {
+        self.iter().any(T::record_has_fmt)
+    }
     #[inline]
     fn record_size(&self, bound: usize, depth: u32) -> usize {
         if depth >= MAX_DEPTH {
@@ -317,7 +332,10 @@ impl<T: Record> Record for [T] {
 
 impl<T: Record, const N: usize> Record for [T; N] {
     const SIZE: Option<usize> = None;
-    const HAS_FMT: bool = T::HAS_FMT;
+    #[inline]
+    fn record_has_fmt(&self) -> bool {
+        self[..].record_has_fmt()
+    }
     #[inline]
     fn record_size(&self, bound: usize, depth: u32) -> usize {
         self[..].record_size(bound, depth)
@@ -330,7 +348,10 @@ impl<T: Record, const N: usize> Record for [T; N] {
 
 impl<T: Record> Record for Vec<T> {
     const SIZE: Option<usize> = None;
-    const HAS_FMT: bool = T::HAS_FMT;
+    #[inline]
+    fn record_has_fmt(&self) -> bool {
+        self[..].record_has_fmt()
+    }
     #[inline]
     fn record_size(&self, bound: usize, depth: u32) -> usize {
         self[..].record_size(bound, depth)
@@ -360,7 +381,10 @@ macro_rules! record_tuple {
     ($($n:literal: ($($t:ident $i:tt),+);)*) => {$(
         impl<$($t: Record),+> Record for ($($t,)+) {
             const SIZE: Option<usize> = sum_sizes(2, &[$($t::SIZE),+]);
-            const HAS_FMT: bool = false $(|| $t::HAS_FMT)+;
+            #[inline]
+            fn record_has_fmt(&self) -> bool {
+                false $(|| self.$i.record_has_fmt())+
+            }
             #[inline]
             fn record_size(&self, bound: usize, depth: u32) -> usize {
                 if depth >= MAX_DEPTH {
@@ -438,7 +462,10 @@ impl<T: ?Sized> fmt::Debug for DebugField<'_, T> {
 
 impl<T: fmt::Debug + ?Sized> Record for DebugField<'_, T> {
     const SIZE: Option<usize> = None;
-    const HAS_FMT: bool = true;
+    #[inline(always)]
+    fn record_has_fmt(&self) -> bool {
+        true
+    }
     #[inline]
     fn record_size(&self, _: usize, _: u32) -> usize {
         3
@@ -507,7 +534,8 @@ impl<T: Record + ?Sized> sealed::Value for RecordArg<'_, T> {}
 
 impl<T: Record + ?Sized> RawValue for RecordArg<'_, T> {
     const TYPE: ArgType = ArgType::Formatted;
-    const FIXED: bool = T::SIZE.is_some() && !T::HAS_FMT;
+    // A value that formats at the call has no fixed size.
+    const FIXED: bool = T::SIZE.is_some();
     const SIZE: usize = match T::SIZE {
         Some(s) => 1 + s,
         None => 0,
@@ -530,6 +558,6 @@ impl<T: Record + ?Sized> RawValue for RecordArg<'_, T> {
     }
     #[inline(always)]
     fn raw_is_fmt(self) -> bool {
-        T::HAS_FMT
+        self.0.record_has_fmt()
     }
 }

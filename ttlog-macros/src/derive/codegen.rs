@@ -115,7 +115,12 @@ pub(crate) fn generate(item: &syn::DeriveInput, shape: &Shape) -> TokenStream {
         });
         let vi = vi as u16;
         let n = v.fields.len() as u8;
+        let fmts = v.fields.iter().zip(&binds).map(|(f, b)| {
+            let ty = &f.ty;
+            if f.debug { quote!(|| true) } else { quote!(|| <#ty as #p::Record>::record_has_fmt(#b)) }
+        });
         (
+            quote!(#pat => false #(#fmts)*,),
             quote!(#pat => #p::RECORD_HEAD #(#sizes)*,),
             quote!(#pat => {
                 #p::put_record_head(__ttlog_w, &__TTLOG_TYPE, #vi, #n);
@@ -123,27 +128,33 @@ pub(crate) fn generate(item: &syn::DeriveInput, shape: &Shape) -> TokenStream {
             }),
         )
     });
-    let (size_arms, write_arms): (Vec<_>, Vec<_>) = arms.unzip();
+    let mut fmt_arms = Vec::new();
+    let mut size_arms = Vec::new();
+    let mut write_arms = Vec::new();
+    for (f, s, w) in arms {
+        fmt_arms.push(f);
+        size_arms.push(s);
+        write_arms.push(w);
+    }
 
-    let field_tys = |f: &super::attr::Field| {
-        let ty = &f.ty;
-        if f.debug { quote!(#p::DebugField<'static, #ty>) } else { quote!(#ty) }
-    };
-    let (size_const, fmt_const) = if !is_enum && shape.variants.len() == 1 {
-        let tys: Vec<_> = shape.variants[0].fields.iter().map(field_tys).collect();
-        (
-            quote!(#p::sum_sizes(#p::RECORD_HEAD, &[#(<#tys as #p::Record>::SIZE),*])),
-            quote!(false #(|| <#tys as #p::Record>::HAS_FMT)*),
-        )
+    let size_const = if !is_enum && shape.variants.len() == 1 {
+        let tys = shape.variants[0].fields.iter().map(|f| {
+            let ty = &f.ty;
+            if f.debug { quote!(#p::DebugField<'static, #ty>) } else { quote!(#ty) }
+        });
+        quote!(#p::sum_sizes(#p::RECORD_HEAD, &[#(<#tys as #p::Record>::SIZE),*]))
     } else {
-        let tys: Vec<_> = shape.variants.iter().flat_map(|v| v.fields.iter().map(field_tys)).collect();
-        (quote!(#p::None), quote!(false #(|| <#tys as #p::Record>::HAS_FMT)*))
+        quote!(#p::None)
     };
     // `match *self {}` for an enum without variants.
-    let (size_body, write_body) = if shape.variants.is_empty() {
-        (quote!(match *self {}), quote!(match *self {}))
+    let (size_body, write_body, fmt_body) = if shape.variants.is_empty() {
+        (quote!(match *self {}), quote!(match *self {}), quote!(match *self {}))
     } else {
-        (quote!(match self { #(#size_arms)* }), quote!(match self { #(#write_arms)* }))
+        (
+            quote!(match self { #(#size_arms)* }),
+            quote!(match self { #(#write_arms)* }),
+            quote!(match self { #(#fmt_arms)* }),
+        )
     };
     let display_impl = shape.has_display().then(|| {
         quote! {
@@ -162,7 +173,10 @@ pub(crate) fn generate(item: &syn::DeriveInput, shape: &Shape) -> TokenStream {
 
             impl #impl_g #p::Record for #ident #ty_g #where_c {
                 const SIZE: #p::Option<#p::usize> = #size_const;
-                const HAS_FMT: #p::bool = #fmt_const;
+                #[inline]
+                fn record_has_fmt(&self) -> #p::bool {
+                    #fmt_body
+                }
                 #[inline]
                 fn record_size(&self, __ttlog_bound: #p::usize, __ttlog_depth: #p::u32) -> #p::usize {
                     if __ttlog_depth >= #p::MAX_DEPTH {
