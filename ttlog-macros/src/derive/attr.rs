@@ -158,10 +158,16 @@ fn display(lit: &syn::LitStr, style: Style, fields: &[Field], errors: &mut Error
                     Some(i) => pieces.push(Piece::Field { index: i as u16, debug: s.ty == FmtType::Debug }),
                     None => errors.push(syn::Error::new(
                         lit.span(),
-                        match style {
-                            Style::Named => "a display format names a field of the type: `{x}`",
-                            Style::Tuple => "a display format gives a tuple field by its index: `{0}`",
-                            Style::Unit => "a display format of a type without fields takes no `{..}`",
+                        match (&ph.value, style) {
+                            (ArgRef::Name { name, .. }, Style::Named) => {
+                                format!("no field `{name}`: a display format names fields of the type, `{{x}}`")
+                            }
+                            (ArgRef::Index { index, implicit: false }, Style::Tuple) => {
+                                format!("no field `{index}`: the type has {} fields", fields.len())
+                            }
+                            (_, Style::Named) => "a display format names a field of the type: `{x}`".to_owned(),
+                            (_, Style::Tuple) => "a display format gives a tuple field by its index: `{0}`".to_owned(),
+                            (_, Style::Unit) => "a display format of a type without fields takes no `{..}`".to_owned(),
                         },
                     )),
                 }

@@ -55,8 +55,9 @@ pub(crate) fn generate(item: &syn::DeriveInput, shape: &Shape) -> TokenStream {
     });
 
     // Bounds: each field whose type mentions a type parameter must be
-    // recordable (or `Debug`, for `#[ttlog(debug)]`); the others are checked
-    // where they are written, with the error on the field's type.
+    // recordable, and each `#[ttlog(debug)]` field `Debug`; the others are
+    // checked where they are written, with the error on the field's type
+    // (a bound on them would be a cycle for a type that holds itself).
     let params: Vec<syn::Ident> = item.generics.type_params().map(|t| t.ident.clone()).collect();
     let mut generics = item.generics.clone();
     {
@@ -64,7 +65,9 @@ pub(crate) fn generate(item: &syn::DeriveInput, shape: &Shape) -> TokenStream {
         for v in &shape.variants {
             for f in &v.fields {
                 let ty = &f.ty;
-                if !mentions(quote!(#ty), &params) {
+                // A `#[ttlog(debug)]` field's type needs `Debug` whatever it
+                // is (a bound that does not hold is an error on the field).
+                if !f.debug && !mentions(quote!(#ty), &params) {
                     continue;
                 }
                 let pred: syn::WherePredicate = if f.debug {
@@ -140,9 +143,10 @@ pub(crate) fn generate(item: &syn::DeriveInput, shape: &Shape) -> TokenStream {
     let size_const = if !is_enum && shape.variants.len() == 1 {
         let tys = shape.variants[0].fields.iter().map(|f| {
             let ty = &f.ty;
-            if f.debug { quote!(#p::DebugField<'static, #ty>) } else { quote!(#ty) }
+            // A field formatted at the call has no fixed size.
+            if f.debug { quote!(#p::None) } else { quote!(<#ty as #p::Record>::SIZE) }
         });
-        quote!(#p::sum_sizes(#p::RECORD_HEAD, &[#(<#tys as #p::Record>::SIZE),*]))
+        quote!(#p::sum_sizes(#p::RECORD_HEAD, &[#(#tys),*]))
     } else {
         quote!(#p::None)
     };
