@@ -212,3 +212,60 @@ fn long_strings_and_slices_in_records_are_cut_not_lost() {
     assert!(m.contains("more]"), "{}", &m[m.len() - 100..]);
     assert!(m.len() < 5000, "{}", m.len());
 }
+
+/// The frames of a valid file: (offset, kind, payload length).
+fn frames(bytes: &[u8]) -> Vec<(usize, u8, usize)> {
+    let mut out = Vec::new();
+    let mut pos = ttlog::wire::PREAMBLE_LEN;
+    while pos + ttlog::wire::FRAME_HEADER_LEN <= bytes.len() {
+        let len = u32::from_le_bytes(bytes[pos + 5..pos + 9].try_into().unwrap()) as usize;
+        out.push((pos, bytes[pos + 4], len));
+        pos += ttlog::wire::FRAME_HEADER_LEN + len;
+    }
+    out
+}
+
+/// Damaged TYPE frames and record values whose checksums are made right
+/// again, so that the decoder reads what the damage left: every event still
+/// decodes or is reported, and nothing panics, in text and in JSON.
+#[test]
+fn damaged_descriptors_and_values_never_panic() {
+    let _ = logged(|| {
+        let (p, f, s, u, shapes, o) = order_values();
+        ttlog::info!("{:?} {:?} {:?} {:?} {}", p, f, s, u, p);
+        ttlog::info!("{:?} {:#?}", shapes, o, t = ?Tagged::On(p));
+    });
+    let bytes = ttlog::snapshot("derive-damage").to_bytes();
+    let all = frames(&bytes);
+    let types: Vec<_> = all.iter().filter(|f| f.1 == ttlog::wire::kind::TYPE).copied().collect();
+    assert!(types.len() >= 12, "a TYPE frame per derived type, twice: {}", types.len());
+    let targets: Vec<_> =
+        all.iter().filter(|f| matches!(f.1, ttlog::wire::kind::TYPE | ttlog::wire::kind::EVENTS)).copied().collect();
+    let mut rng = fastrand::Rng::with_seed(17);
+    for round in 0..400 {
+        let mut b = bytes.clone();
+        for _ in 0..1 + round % 4 {
+            let (at, kind, len) = targets[rng.usize(..targets.len())];
+            if len == 0 {
+                continue;
+            }
+            let start = at + ttlog::wire::FRAME_HEADER_LEN;
+            let i = start + rng.usize(..len);
+            b[i] = match rng.u8(..4) {
+                0 => rng.u8(..),
+                1 => b[i] ^ (1 << rng.u8(..8)),
+                2 => 0xff,
+                _ => b[i].wrapping_add(1),
+            };
+            let crc = ttlog::wire::frame_crc(kind, &b[start..start + len]);
+            b[at + 9..at + 13].copy_from_slice(&crc.to_le_bytes());
+        }
+        let snap = ttlog_decode::from_bytes(&b).expect("the preamble is intact");
+        for e in &snap.events {
+            if let Some(cs) = snap.callsite(e) {
+                let _ = message(cs, snap.args(e));
+            }
+            let _ = json_line(&snap, e);
+        }
+    }
+}
