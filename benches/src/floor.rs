@@ -260,7 +260,7 @@ pub mod messages {
             Message::SingleDouble => repeat(single_double, n, i),
             Message::ComplexFormat => repeat(complex_format, n, i),
             Message::ShortString => repeat(short_string, n, i),
-            Message::Disabled | Message::DebugStruct => return None,
+            Message::Disabled | Message::DebugStruct | Message::DerivedStruct => return None,
         }
         Some(())
     }

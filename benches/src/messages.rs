@@ -43,6 +43,9 @@ pub enum Message {
     Disabled,
     /// `connected to {:?}` with a struct that derives `Debug`: formatted at the call.
     DebugStruct,
+    /// `connected to {:?}` with the same struct deriving `ttlog::Record` (and
+    /// `Debug`, for the other loggers): ttlog records its fields raw.
+    DerivedStruct,
 }
 
 impl Message {
@@ -68,9 +71,9 @@ impl Message {
         Message::ShortString,
     ];
 
-    /// The six messages, `shortString`, the disabled event and the `Debug`
-    /// struct.
-    pub const ALL: [Message; 9] = [
+    /// The six messages, `shortString`, the disabled event, the `Debug`
+    /// struct and the derived one.
+    pub const ALL: [Message; 10] = [
         Message::StaticString,
         Message::StringConcat,
         Message::SingleInteger,
@@ -80,6 +83,7 @@ impl Message {
         Message::ShortString,
         Message::Disabled,
         Message::DebugStruct,
+        Message::DerivedStruct,
     ];
 
     /// The name NanoLog's tables use (camelCase), or ours for the two extra ones.
@@ -94,6 +98,7 @@ impl Message {
             Message::ShortString => "shortString",
             Message::Disabled => "disabledLevel",
             Message::DebugStruct => "debugStruct",
+            Message::DerivedStruct => "derivedStruct",
         }
     }
 
@@ -107,7 +112,7 @@ impl Message {
             Message::TwoIntegers => Some(10.06),
             Message::SingleDouble => Some(12.29),
             Message::ComplexFormat => Some(19.01),
-            Message::ShortString | Message::Disabled | Message::DebugStruct => None,
+            Message::ShortString | Message::Disabled | Message::DebugStruct | Message::DerivedStruct => None,
         }
     }
 }
@@ -115,6 +120,16 @@ impl Message {
 /// A user type that is not recorded raw: ttlog formats it at the call.
 #[derive(Debug, Clone, Copy)]
 pub struct Peer {
+    /// Host name.
+    pub host: &'static str,
+    /// Port.
+    pub port: u16,
+}
+
+/// [`Peer`] again, recorded raw by ttlog (`#[derive(ttlog::Record)]`); the
+/// other loggers format it with `Debug`.
+#[derive(Debug, Clone, Copy, ttlog::Record)]
+pub struct RecordedPeer {
     /// Host name.
     pub host: &'static str,
     /// Port.
@@ -152,6 +167,8 @@ pub struct Inputs {
     pub worker: &'static str,
     /// debugStruct's argument.
     pub peer: Peer,
+    /// derivedStruct's argument: the same fields.
+    pub recorded_peer: RecordedPeer,
 }
 
 impl Inputs {
@@ -171,6 +188,7 @@ impl Inputs {
         took_us: 1_482,
         worker: "worker-7",
         peer: Peer { host: "db-1", port: 5432 },
+        recorded_peer: RecordedPeer { host: "db-1", port: 5432 },
     };
 }
 
@@ -193,6 +211,7 @@ pub fn expected_text(m: Message, i: &Inputs) -> String {
         Message::ShortString => format!("request {} took {} us on {}", i.request, i.took_us, i.worker),
         Message::Disabled => format!("disabled event {}", i.speed_mb),
         Message::DebugStruct => format!("connected to {:?}", i.peer),
+        Message::DerivedStruct => format!("connected to {:?}", i.recorded_peer),
     }
 }
 
@@ -282,6 +301,12 @@ macro_rules! define_messages {
             info!("connected to {:?}", i.peer);
         }
 
+        /// The same struct, deriving `ttlog::Record`.
+        #[inline(always)]
+        pub fn derived_struct(i: &Inputs) {
+            info!("connected to {:?}", i.recorded_peer);
+        }
+
         /// Logs `m` `n` times, each time with the inputs passed through
         /// `black_box`: one batch of a measurement.
         pub fn run(m: $crate::messages::Message, n: u64, i: &Inputs) {
@@ -296,6 +321,7 @@ macro_rules! define_messages {
                 Message::ShortString => repeat(short_string, n, i),
                 Message::Disabled => repeat(disabled, n, i),
                 Message::DebugStruct => repeat(debug_struct, n, i),
+                Message::DerivedStruct => repeat(derived_struct, n, i),
             }
         }
     };

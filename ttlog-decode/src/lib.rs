@@ -39,6 +39,7 @@ mod decode;
 mod error;
 mod order;
 mod read;
+mod record;
 
 pub mod agg;
 pub mod calls;

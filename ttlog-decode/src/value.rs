@@ -98,6 +98,9 @@ enum Texts<'a> {
     Stored { spans: &'a [Span], text: &'a str },
     /// Given by the caller.
     Given(&'a [Text<'a>]),
+    /// A value of a type that derives `ttlog::Record`, rendered when it was
+    /// read: its `Debug`, pretty `Debug`, display and JSON texts.
+    Record { spans: &'a [Span], text: &'a str },
 }
 
 impl<'a> Formatted<'a> {
@@ -107,11 +110,39 @@ impl<'a> Formatted<'a> {
         Formatted { texts: Texts::Given(texts) }
     }
 
-    /// How many texts there are.
+    /// How many texts there are (one for a derived record's value, which
+    /// renders for every spec: see [`Formatted::for_spec`]).
     pub fn len(&self) -> usize {
         match self.texts {
             Texts::Stored { spans, .. } => spans.len(),
             Texts::Given(texts) => texts.len(),
+            Texts::Record { .. } => 1,
+        }
+    }
+
+    /// The text of the argument's `i`-th spec, which is `spec`: for a value
+    /// formatted at the call, the `i`-th text; for a derived record's value
+    /// (recorded raw), its rendering for `spec` (`{}`, `{:?}` or `{:#?}`).
+    pub fn for_spec(&self, i: usize, spec: &ttlog::callsite::Spec) -> Option<Text<'a>> {
+        match self.texts {
+            Texts::Record { spans, text } => {
+                let k = match (spec.ty, spec.alternate) {
+                    (ttlog::callsite::FmtType::Display, _) => 2,
+                    (_, true) => 1,
+                    _ => 0,
+                };
+                spans.get(k).map(|s| s.text(text))
+            }
+            _ => self.get(i),
+        }
+    }
+
+    /// A derived record's value as JSON (an object of its fields: see the
+    /// README), or `None` for text formatted at the call.
+    pub fn json(&self) -> Option<&'a str> {
+        match self.texts {
+            Texts::Record { spans, text } => spans.get(3).map(|s| s.text(text).text),
+            _ => None,
         }
     }
 
@@ -120,11 +151,13 @@ impl<'a> Formatted<'a> {
         self.len() == 0
     }
 
-    /// The `i`-th text (that of the argument's `i`-th spec).
+    /// The `i`-th text (that of the argument's `i`-th spec; a derived
+    /// record's `Debug` text for `i == 0`).
     pub fn get(&self, i: usize) -> Option<Text<'a>> {
         match self.texts {
             Texts::Stored { spans, text } => spans.get(i).map(|s| s.text(text)),
             Texts::Given(texts) => texts.get(i).copied(),
+            Texts::Record { spans, text } => spans.get(i).filter(|_| i == 0).map(|s| s.text(text)),
         }
     }
 
@@ -355,6 +388,9 @@ pub(crate) enum Slot {
         len: u32,
         start: usize,
     },
+    /// A derived record's four renderings from index `start` of
+    /// [`Store::spans`] (see [`Texts::Record`]).
+    Record(usize),
 }
 
 /// A place in [`Store::text`], and the bytes cut off at the call.
@@ -387,6 +423,9 @@ pub(crate) struct Store {
     pub(crate) text: String,
     pub(crate) spans: Vec<Span>,
     pub(crate) wide: Vec<u128>,
+    /// The file's derived types (TYPE frames), which record values are
+    /// rendered with as they are read.
+    pub(crate) types: crate::record::Types,
 }
 
 /// The sizes of a [`Store`]'s parts, to undo what a failed event added.
@@ -400,7 +439,13 @@ pub(crate) struct Mark {
 
 impl Store {
     pub(crate) const fn new() -> Store {
-        Store { slots: Vec::new(), text: String::new(), spans: Vec::new(), wide: Vec::new() }
+        Store {
+            slots: Vec::new(),
+            text: String::new(),
+            spans: Vec::new(),
+            wide: Vec::new(),
+            types: crate::record::Types::new(),
+        }
     }
 
     pub(crate) fn args(&self, range: core::ops::Range<usize>) -> Args<'_> {
@@ -449,7 +494,22 @@ impl Store {
                 let spans = self.spans.get(start..start.saturating_add(len as usize)).unwrap_or(&[]);
                 Value::Formatted(Formatted { texts: Texts::Stored { spans, text: &self.text } })
             }
+            Slot::Record(start) => {
+                let spans = self.spans.get(start..start.saturating_add(4)).unwrap_or(&[]);
+                Value::Formatted(Formatted { texts: Texts::Record { spans, text: &self.text } })
+            }
         }
+    }
+
+    /// Appends a derived record's value from its bytes, rendered with the
+    /// file's types; `None` if the bytes hold no value.
+    pub(crate) fn push_record(&mut self, bytes: &[u8]) -> Option<Slot> {
+        let r = crate::record::render(bytes, &self.types)?;
+        let start = self.spans.len();
+        for t in [&r.debug, &r.pretty, &r.display, &r.json] {
+            self.push_text(t, 0);
+        }
+        Some(Slot::Record(start))
     }
 
     /// Appends a 128-bit value's bits; the index to store.
@@ -501,6 +561,14 @@ impl Store {
             Value::Bool(v) => Slot::Bool(v),
             Value::Char(v) => Slot::Char(v),
             Value::Str(t) => self.push_str(t.text, t.truncated),
+            Value::Formatted(Formatted { texts: Texts::Record { spans, text } }) => {
+                let start = self.spans.len();
+                for s in spans {
+                    let t = s.text(text);
+                    self.push_text(t.text, t.truncated);
+                }
+                Slot::Record(start)
+            }
             Value::Formatted(f) => {
                 let start = self.spans.len();
                 for t in f.iter() {

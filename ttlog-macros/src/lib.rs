@@ -2,6 +2,7 @@
 //! them: this crate's items are an implementation detail.
 
 mod attr;
+mod derive;
 mod event;
 mod format;
 
@@ -18,4 +19,10 @@ pub fn event(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn ttlog(args: TokenStream, item: TokenStream) -> TokenStream {
     attr::expand(args.into(), item.into()).into()
+}
+
+// Documented where `ttlog` re-exports it.
+#[proc_macro_derive(Record, attributes(ttlog))]
+pub fn derive_record(input: TokenStream) -> TokenStream {
+    derive::expand(input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
 }

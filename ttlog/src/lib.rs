@@ -99,6 +99,7 @@ mod crash;
 mod init;
 mod instrument;
 pub mod level;
+pub mod record;
 mod registry;
 mod settings;
 mod snapshot;
@@ -119,6 +120,7 @@ pub use registry::{BufferStats, buffer_stats};
 
 /// Bytes of a block: rings are made of blocks, and grow and shrink by them.
 pub const BLOCK_BYTES: usize = buffer::BLOCK as usize;
+pub use record::Record;
 pub use settings::{
     DEFAULT_BUFFER_SIZE, DEFAULT_MAX_SNAPSHOT_FILES, DEFAULT_MEMORY_BUDGET, DEFAULT_MIN_SNAPSHOT_INTERVAL,
 };
@@ -272,6 +274,51 @@ pub use write::args::{Raw, STR_MAX};
 /// inside reports the function's own location rather than its caller's.
 #[doc(inline)]
 pub use ttlog_macros::ttlog;
+
+/// Makes a struct or enum loggable raw: its fields are recorded as bytes and
+/// the decoder renders them as `Debug` would, or with the type's display
+/// format for `{}`. See [`Record`](trait@Record) for the field types it takes
+/// and the README's section on `#[derive(ttlog::Record)]`.
+///
+/// ```
+/// #[derive(ttlog::Record)]
+/// #[ttlog(display = "({x}, {y})")]
+/// struct Point {
+///     x: i32,
+///     y: i32,
+/// }
+///
+/// #[derive(ttlog::Record)]
+/// enum Shape<'a> {
+///     Empty,
+///     Dot(Point),
+///     Line { from: Point, to: Point, label: Option<&'a str> },
+/// }
+///
+/// #[derive(ttlog::Record)]
+/// struct Request {
+///     id: u64,
+///     shapes: Vec<Shape<'static>>,
+///     #[ttlog(debug)] // not recordable: formatted with `Debug` at the call
+///     deadline: std::time::Instant,
+/// }
+///
+/// let (p, s) = (Point { x: 1, y: 2 }, Shape::Dot(Point { x: 3, y: 4 }));
+/// ttlog::info!("at {} moving {:?}", p, s, shape = ?s);
+/// let r = Request { id: 7, shapes: vec![Shape::Empty], deadline: std::time::Instant::now() };
+/// ttlog::info!("{:?}", r);
+/// ```
+///
+/// `{}` on a type without a display format does not compile:
+///
+/// ```compile_fail
+/// #[derive(ttlog::Record)]
+/// struct Point {
+///     x: i32,
+/// }
+/// ttlog::info!("{}", Point { x: 1 });
+/// ```
+pub use ttlog_macros::Record;
 
 /// Records an event at a level given as the first argument.
 ///

@@ -271,12 +271,14 @@ impl Snapshot {
             CallsiteInfo::encode_static(&mut payload, index as u32, sig.cs, Some(&sig.types));
             wire::put_frame(&mut meta, wire::kind::CALLSITE, &payload);
         }
+        let types = wire::types::put_type_frames(&mut meta);
         for t in &thread_infos {
             payload.clear();
             t.encode(&mut payload);
             wire::put_frame(&mut meta, wire::kind::THREAD, &payload);
         }
-        let meta_frames = 2 + self.calibration.is_some() as u64 + enc.sigs.len() as u64 + thread_infos.len() as u64;
+        let meta_frames =
+            2 + self.calibration.is_some() as u64 + enc.sigs.len() as u64 + types + thread_infos.len() as u64;
         frames += 2 * meta_frames;
         let mut end = Vec::new();
         payload.clear();

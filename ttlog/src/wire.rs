@@ -101,6 +101,9 @@
 //!            least 10 ms after the anchor): the process's one calibration,
 //!            the same in every snapshot of it, so an event has one time in
 //!            all of them. A reader prefers it to the header's points.
+//!  TYPE      a type that derives `ttlog::Record`: see [`types`], which
+//!            also gives the encoding of its values (inside `formatted`
+//!            arguments); written with the CALLSITE frames, in both copies
 //!  DROPS     thread: varint, ticks: varint, count: varint: `count` events
 //!            of the thread lost at that point of a continuous log (its ring
 //!            was overwritten before the writer drained it, or the events
@@ -149,6 +152,7 @@
 //! within version 1, before its release).
 
 pub mod record;
+pub mod types;
 
 mod frames;
 mod primitives;
@@ -199,6 +203,8 @@ pub mod kind {
     pub const CLOCK: u8 = 9;
     /// Events of one thread lost at one point of a continuous log.
     pub const DROPS: u8 = 10;
+    /// A type that derives `ttlog::Record`: its names (see [`super::types`]).
+    pub const TYPE: u8 = 11;
 }
 
 /// The type byte of an argument in a CALLSITE_STATIC frame: its types travel

@@ -163,6 +163,15 @@ pub(crate) fn decode(b: &[u8], pos: &mut usize, shape: &Shape, store: &mut Store
                 let (s, cut) = arg_str(b, pos)?;
                 store.push_str(s, cut)
             }
+            ArgType::Formatted if slots > 0 && b.get(*pos..*pos + 2) == Some(&[1, 0]) => {
+                // A derived record's value (see `ttlog::wire::types`): a
+                // "text cut by 0 bytes", which no text is.
+                *pos += 2;
+                let n = usize::try_from(varint(b, pos)?).ok()?;
+                let bytes = b.get(*pos..)?.get(..n)?;
+                *pos += n;
+                store.push_record(bytes)?
+            }
             ArgType::Formatted => {
                 let start = store.spans.len();
                 let len = u32::try_from(slots).ok()?;
@@ -253,6 +262,20 @@ fn check_value(r: &mut Reader<'_>, ty: ArgType, slots: usize) -> Result<(), Wire
         }
         ArgType::Str => {
             r.arg_str()?;
+        }
+        ArgType::Formatted
+            if slots > 0 && {
+                let mut probe = r.clone();
+                probe.u8() == Ok(1) && probe.u8() == Ok(0)
+            } =>
+        {
+            r.array::<2>()?;
+            let n = r.varint()?;
+            let at = r.offset();
+            let bytes = r.bytes(usize::try_from(n).unwrap_or(usize::MAX))?;
+            if !crate::record::is_value(bytes) {
+                return Err(WireError::malformed(at, "not a record value"));
+            }
         }
         ArgType::Formatted => {
             if u32::try_from(slots).is_err() {

@@ -77,6 +77,13 @@ pub(super) fn read_frame(
             Calibration::decode(&mut r).and_then(|c| same_or_first(&mut snap.calibration, c, base, "clock calibration"))
         }
         wire::kind::END => End::decode(&mut r).map(|e| snap.end = Some(e)),
+        wire::kind::TYPE => ttlog::wire::types::TypeInfo::decode(&mut r).map(|t| {
+            // The first intact copy wins, as for callsites; the count of
+            // types is bounded by the frames the input holds.
+            if snap.values.types.len() < max_items {
+                snap.values.types.entry(t.id).or_insert(t);
+            }
+        }),
         _ => Ok(()),
     }
 }

@@ -280,6 +280,13 @@ pub fn write_json_line_at(out: &mut String, snap: &Snapshot, e: &Event, nanos: O
             out.push_str("null");
             continue;
         };
+        // A derived record's value keeps its structure.
+        if let Value::Formatted(f) = &v
+            && let Some(json) = f.json()
+        {
+            out.push_str(json);
+            continue;
+        }
         // A value recorded raw keeps its type, whatever spec the message or
         // the field renders it with: numbers and booleans as themselves,
         // strings and characters as their text. A value formatted at the

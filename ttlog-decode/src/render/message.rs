@@ -42,7 +42,7 @@ pub fn write_arg(out: &mut String, cs: &CallsiteInfo, args: Args<'_>, arg: usize
     }
     let value = args.value(stored);
     match value {
-        Value::Formatted(texts) => match texts.get(slot) {
+        Value::Formatted(texts) => match texts.for_spec(slot, spec) {
             Some(t) => write_text(out, &t),
             None => out.push_str("{?}"),
         },

@@ -173,7 +173,7 @@ impl Writer {
         let mut payload = Vec::new();
         header.encode(&mut payload);
         wire::put_frame(&mut bytes, wire::kind::HEADER, &payload);
-        self.file.frames += 1;
+        self.file.frames += 1 + wire::types::put_type_frames(&mut bytes);
         let r = out.write(&[&bytes]);
         self.report(r, "write");
         COUNTERS.files.fetch_add(1, Ordering::Relaxed);

@@ -157,6 +157,7 @@ fn make(ring_bytes: u64) -> io::Result<Fatal> {
         wire::put_frame(&mut meta, wire::kind::CALLSITE_STATIC, &payload);
         meta_ids.push(crate::callsite::callsite_id(cs));
     }
+    wire::types::put_type_frames(&mut meta);
     meta_ids.sort_unstable();
     let ring_words = (ring_bytes.max(crate::buffer::MIN_CAPACITY).next_power_of_two() / 8) as usize;
     Ok(Fatal {

@@ -3,6 +3,7 @@
 
 use super::primitives::{Out, put_arg_str, put_point, put_str, put_varint, put_varint128, zigzag, zigzag128};
 use super::reader::{Reader, WireError};
+use super::types;
 use super::write::{HeaderRef, ThreadCounts, ThreadFlags, TriggerRef, encode_thread};
 use super::{
     COUNT_ARG, COUNT_IMPLIED, COUNT_LITERAL, PIECE_ARG, PIECE_LIT, SPEC_ALTERNATE, SPEC_ZERO, THREAD_EXITED,
@@ -509,6 +510,12 @@ pub fn transcode_args(
                 put_arg_str(out, b.get(at..at + n)?, cut);
                 at += n;
             }
+            ArgType::Formatted if b.get(at) == Some(&types::RECORD_MARK) => {
+                // A derived record: one value, whatever the specs.
+                let n = types::value_len(b.get(at + 1..)?)?;
+                put_record_value(out, &b[at + 1..at + 1 + n]);
+                at += 1 + n;
+            }
             ArgType::Formatted => {
                 for _ in 0..slots(i)? {
                     let end = b.get(at..)?.iter().position(|&c| c >= 0xFE)?;
@@ -522,6 +529,16 @@ pub fn transcode_args(
         }
     }
     Some(())
+}
+
+/// Writes a record argument's value (its bytes as the ring holds them, after
+/// the mark) in an EVENTS frame: the text header that no text has (a cut of
+/// 0 bytes), then the bytes with their length. At most `n + 7` bytes for `n`.
+#[inline]
+pub fn put_record_value(out: &mut impl Out, value: &[u8]) {
+    out.put(&[1, 0]);
+    put_varint(out, value.len() as u64);
+    out.put(value);
 }
 
 /// The most bytes [`transcode_args`] writes for `n` bytes of a record: a

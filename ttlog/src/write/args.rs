@@ -82,6 +82,12 @@ pub trait RawValue: Copy + sealed::Value {
     fn raw_encode_short<const MAX: usize>(self, w: &mut RecordWriter) {
         self.raw_encode(w, usize::MAX)
     }
+    /// Whether part of the value is formatted at the call (a derived
+    /// record's `#[ttlog(debug)]` field): its size is known only after.
+    #[inline(always)]
+    fn raw_is_fmt(self) -> bool {
+        false
+    }
 }
 
 /// The tiers of string lengths that the fast path copies without a loop (see
@@ -92,12 +98,23 @@ pub use super::record_writer::{MEDIUM_BYTES, SHORT_BYTES};
 // most a tuple has; events with more take no short path) keep more bytes.
 const _: () = assert!(str_bound(12) >= MEDIUM_BYTES);
 
-mod sealed {
+pub(crate) mod sealed {
     /// Only ttlog's raw value types.
     pub trait Value {}
-    /// Only the types ttlog knows how to record raw.
+    /// Only the types ttlog knows how to record raw (and those that derive
+    /// `ttlog::Record`, whose expansion reaches this through `__private`).
     pub trait Raw {}
 }
+
+/// A raw type that `{}` may record: every raw type but a derived record
+/// without `#[ttlog(display = "..")]`, whose `Display` the decoder could not
+/// reproduce.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is recorded raw and has no `#[ttlog(display = \"..\")]`, which `{{}}` renders it with",
+    label = "`{{}}` needs a display format for this derived type",
+    note = "log it with `{{:?}}`, or add `#[ttlog(display = \"..\")]` to the type (fields by name: `\"({{x}}, {{y}})\"`)"
+)]
+pub trait RawDisplay {}
 
 /// A type recorded as raw bytes and formatted by the decoder: integers of every
 /// width, `f32`, `f64`, `bool`, `char`, `str`, `String`, `Box<str>`,
@@ -117,6 +134,7 @@ macro_rules! raw_int {
     ($($t:ty => $tag:ident as $wire:ty),* $(,)?) => {$(
         impl sealed::Value for $t {}
         impl sealed::Raw for $t {}
+        impl RawDisplay for $t {}
         impl RawValue for $t {
             const TYPE: ArgType = ArgType::$tag;
             const SIZE: usize = core::mem::size_of::<$wire>();
@@ -149,6 +167,7 @@ raw_int! {
 macro_rules! raw_size_int {
     ($($t:ty => $as:ty),* $(,)?) => {$(
         impl sealed::Raw for $t {}
+        impl RawDisplay for $t {}
         impl Raw for $t {
             type Value<'a> = $as;
             #[inline(always)]
@@ -170,6 +189,7 @@ macro_rules! raw_bits {
     ($($t:ty => $tag:ident, $n:expr, $bits:expr),* $(,)?) => {$(
         impl sealed::Value for $t {}
         impl sealed::Raw for $t {}
+        impl RawDisplay for $t {}
         impl RawValue for $t {
             const TYPE: ArgType = ArgType::$tag;
             const SIZE: usize = $n;
@@ -260,6 +280,7 @@ impl RawValue for &str {
 }
 
 impl sealed::Raw for str {}
+impl RawDisplay for str {}
 impl Raw for str {
     type Value<'a> = &'a str;
     #[inline(always)]
@@ -272,6 +293,7 @@ macro_rules! raw_via_deref {
     ($($(#[$m:meta])* [$($g:tt)*] $t:ty),* $(,)?) => {$(
         $(#[$m])*
         impl<$($g)*> sealed::Raw for $t {}
+        impl<$($g)*> RawDisplay for $t where <$t as core::ops::Deref>::Target: RawDisplay {}
         impl<$($g)*> Raw for $t {
             type Value<'v> = <<$t as core::ops::Deref>::Target as Raw>::Value<'v> where Self: 'v;
             #[inline(always)]
@@ -347,11 +369,11 @@ impl<T: RawValue> EncodeArg for T {
     }
     #[inline(always)]
     fn is_fmt(&self) -> bool {
-        false
+        self.raw_is_fmt()
     }
     #[inline(always)]
     fn is_whole_raw(&self, bound: usize) -> bool {
-        self.raw_whole(bound)
+        self.raw_whole(bound) && !self.raw_is_fmt()
     }
     #[inline(always)]
     fn size(&self, bound: usize) -> usize {
@@ -721,14 +743,19 @@ pub trait ViaRaw<'a, T: Raw + ?Sized + 'a> {
     where
         F: Fn(&mut FmtSink<'_>, usize) -> fmt::Result;
 
-    /// Records the argument of a plain `{}` raw (every raw type is `Display`).
-    fn __ttlog_display(self) -> T::Value<'a>;
+    /// Records the argument of a plain `{}` raw (every raw type is
+    /// `Display`, or a derived record with a display format).
+    fn __ttlog_display(self) -> T::Value<'a>
+    where
+        T: RawDisplay;
 
     /// Records the argument of a plain `{:?}` raw (every raw type is `Debug`).
     fn __ttlog_debug(self) -> T::Value<'a>;
 
     /// Records the value of `#[ttlog]`'s `ret` or `err` raw, in `Display` mode.
-    fn __ttlog_value_display(self) -> T::Value<'a>;
+    fn __ttlog_value_display(self) -> T::Value<'a>
+    where
+        T: RawDisplay;
 
     /// Records the value of `#[ttlog]`'s `ret` or `err` raw, in `Debug` mode.
     fn __ttlog_value_debug(self) -> T::Value<'a>;
@@ -744,7 +771,10 @@ impl<'a, T: Raw + ?Sized> ViaRaw<'a, T> for &Probe<'a, T> {
     }
 
     #[inline(always)]
-    fn __ttlog_display(self) -> T::Value<'a> {
+    fn __ttlog_display(self) -> T::Value<'a>
+    where
+        T: RawDisplay,
+    {
         self.0.raw_value()
     }
 
@@ -754,7 +784,10 @@ impl<'a, T: Raw + ?Sized> ViaRaw<'a, T> for &Probe<'a, T> {
     }
 
     #[inline(always)]
-    fn __ttlog_value_display(self) -> T::Value<'a> {
+    fn __ttlog_value_display(self) -> T::Value<'a>
+    where
+        T: RawDisplay,
+    {
         self.0.raw_value()
     }
 

@@ -57,6 +57,7 @@ workloads! {
     icount__ttlog__shortString: N_FAST, ttlog_log::short_string;
     icount__ttlog__disabledLevel: N_FAST, ttlog_log::disabled;
     icount__ttlog__debugStruct: N_FAST, ttlog_log::debug_struct;
+    icount__ttlog__derivedStruct: N_FAST, ttlog_log::derived_struct;
     icount__floor__staticString: N_FAST, floor::messages::static_string;
     icount__floor__stringConcat: N_FAST, floor::messages::string_concat;
     icount__floor__singleInteger: N_FAST, floor::messages::single_integer;

@@ -224,6 +224,23 @@ pub(super) unsafe fn encode_args(types: &[ArgType], cs: &Callsite, b: &[u8], mut
                 }
                 at += n;
             }
+            ArgType::Formatted if b.get(at) == Some(&wire::types::RECORD_MARK) => {
+                // A derived record: one value, whatever the specs, walked
+                // (with bounded depth) only to find its end.
+                let n = wire::types::value_len(b.get(at + 1..)?)?;
+                let v = &b[at + 1..at + 1 + n];
+                // SAFETY: room as `encode_event` documents: the `n + 1` bytes
+                // read (mark and value) become at most `n + 7` (two header
+                // bytes, a varint length of at most 5 bytes for a value
+                // shorter than a record, the bytes), within twice `n + 1`
+                // plus 8.
+                unsafe {
+                    w.bytes(&[1, 0]);
+                    w.varint(n as u64);
+                    w.bytes(v);
+                }
+                at += 1 + n;
+            }
             ArgType::Formatted => {
                 for _ in 0..cs.args.get(i).map(|a| a.specs.len())? {
                     let end = b.get(at..)?.iter().position(|&c| c >= 0xFE)?;

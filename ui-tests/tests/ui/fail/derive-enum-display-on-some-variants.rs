@@ -1,0 +1,8 @@
+#[derive(ttlog::Record)]
+enum State {
+    #[ttlog(display = "off")]
+    Off,
+    On(u8),
+}
+
+fn main() {}

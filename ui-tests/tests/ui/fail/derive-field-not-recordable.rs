@@ -1,0 +1,9 @@
+struct Opaque;
+
+#[derive(ttlog::Record)]
+struct Request {
+    id: u64,
+    body: Opaque,
+}
+
+fn main() {}

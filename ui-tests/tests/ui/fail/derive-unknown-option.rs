@@ -1,0 +1,7 @@
+#[derive(ttlog::Record)]
+#[ttlog(colour = "red")]
+struct Point {
+    x: i32,
+}
+
+fn main() {}
