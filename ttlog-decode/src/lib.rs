@@ -42,6 +42,7 @@ mod read;
 
 pub mod agg;
 pub mod calls;
+pub mod export;
 pub mod filter;
 pub mod merge;
 pub mod render;
