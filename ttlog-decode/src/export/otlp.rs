@@ -139,8 +139,10 @@ impl<W: Write> Sink for Otlp<W> {
         if let Some(h) = &meta.header {
             push_attr_key(r, &mut first, "service.name");
             push_any_value(r, &Typed::Str(h.program.as_str().into()));
+            r.push('}');
             push_attr_key(r, &mut first, "host.name");
             push_any_value(r, &Typed::Str(h.host.as_str().into()));
+            r.push('}');
             push_attr_key(r, &mut first, "process.pid");
             match i64::try_from(h.pid) {
                 Ok(pid) => push_any_value(r, &Typed::Int(pid)),
