@@ -35,8 +35,8 @@ pub(crate) enum Command {
     Info(InfoArgs),
     /// Count, min, mean, p50, p90, p99 and max of one numeric argument.
     Agg(AggArgs),
-    /// Writes the events for other tools: OpenTelemetry logs (OTLP/JSON),
-    /// a Perfetto timeline, or a Parquet table.
+    /// Writes the events for other tools: OpenTelemetry logs (OTLP/JSON) or
+    /// a Perfetto timeline.
     Export(ExportArgs),
 }
 
@@ -191,8 +191,6 @@ pub(crate) enum ExportFormat {
     /// Perfetto's protobuf trace; Chrome trace event JSON when the output
     /// name ends in `.json`.
     Perfetto,
-    /// A Parquet table, a row per event.
-    Parquet,
 }
 
 #[derive(Args, Debug)]
@@ -204,8 +202,7 @@ pub(crate) struct ExportArgs {
     /// The format.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub(crate) format: ExportFormat,
-    /// Where to write (standard output without it, or with `-`). For
-    /// Parquet, a name ending in `/` is a directory: one file per input.
+    /// Where to write (standard output without it, or with `-`).
     #[arg(long, short = 'o', value_name = "OUT")]
     pub(crate) output: Option<PathBuf>,
 }

@@ -53,15 +53,12 @@ fn progress(events: u64, name: &str) -> ProgressBar {
 enum Output {
     Stdout,
     File(PathBuf),
-    /// One file per input in this directory (Parquet).
-    Dir(PathBuf),
 }
 
 fn output_of(a: &ExportArgs) -> Output {
     match &a.output {
         None => Output::Stdout,
         Some(p) if p == Path::new("-") => Output::Stdout,
-        Some(p) if p.as_os_str().to_string_lossy().ends_with('/') || p.is_dir() => Output::Dir(p.clone()),
         Some(p) => Output::File(p.clone()),
     }
 }
@@ -76,14 +73,8 @@ pub(crate) fn run(a: &ExportArgs, stdout: &mut impl Write) -> io::Result<Outcome
     }
     let output = output_of(a);
     let json = matches!(&output, Output::File(p) if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")));
-    match (&output, a.format) {
-        (Output::Dir(_), ExportFormat::Otlp | ExportFormat::Perfetto) => {
-            return Ok(Outcome::Usage("`-o DIR/` (a file per input) is for `--format parquet`".into()));
-        }
-        (Output::Stdout, ExportFormat::Parquet | ExportFormat::Perfetto) if io::stdout().is_terminal() => {
-            return Ok(Outcome::Usage("the output is binary: give `-o OUT` or redirect standard output".into()));
-        }
-        _ => {}
+    if matches!(output, Output::Stdout) && a.format == ExportFormat::Perfetto && io::stdout().is_terminal() {
+        return Ok(Outcome::Usage("the output is binary: give `-o OUT` or redirect standard output".into()));
     }
     let mut ok = true;
     let mut sources = Vec::new();
@@ -112,13 +103,10 @@ pub(crate) fn run(a: &ExportArgs, stdout: &mut impl Write) -> io::Result<Outcome
         }
         _ => stdout,
     };
-    let mut sink = match (a.format, &output) {
-        (ExportFormat::Otlp, _) => AnySink::Otlp(Otlp::new(&mut *out)),
-        (ExportFormat::Perfetto, _) if json => AnySink::Json(ChromeJson::new(&mut *out)),
-        (ExportFormat::Perfetto, _) => AnySink::Perfetto(Perfetto::new(&mut *out)),
-        (ExportFormat::Parquet, _) => {
-            return Ok(Outcome::Usage("this ttlog-decode was built without the `parquet` feature".into()));
-        }
+    let mut sink = match a.format {
+        ExportFormat::Otlp => AnySink::Otlp(Otlp::new(&mut *out)),
+        ExportFormat::Perfetto if json => AnySink::Json(ChromeJson::new(&mut *out)),
+        ExportFormat::Perfetto => AnySink::Perfetto(Perfetto::new(&mut *out)),
     };
     for (name, source) in &sources {
         let shown = text(name, false).into_owned();

@@ -1,7 +1,6 @@
 //! Exports of events to the formats other tools read: OpenTelemetry logs
 //! ([`otlp`], OTLP/JSON), timelines ([`perfetto`], Perfetto's protobuf
-//! TrackEvent trace or Chrome's trace event JSON) and, with the `parquet`
-//! feature, tables for SQL engines (`parquet`).
+//! TrackEvent trace or Chrome's trace event JSON).
 //!
 //! Each format is a [`Sink`]: it is told where each input file begins
 //! ([`Sink::begin`], with the file's metadata), given the events in time
