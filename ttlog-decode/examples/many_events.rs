@@ -29,11 +29,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             i += 2;
                             continue;
                         }
-                        let host = if i % 2 == 0 { "db-1" } else { "db-2" };
-                        if i % 50 == 0 {
+                        let host = if i.is_multiple_of(2) { "db-1" } else { "db-2" };
+                        if i.is_multiple_of(50) {
                             ttlog::warn!(target: "app::db", "slow query {}", i, rows = i * 3);
                         } else {
-                            ttlog::info!(target: "app::server", "request {} took {} us", i, 100 + i % 900, host = host, ok = i % 7 != 0, ratio = (i % 100) as f64 / 8.0);
+                            ttlog::info!(target: "app::server", "request {} took {} us", i, 100 + i % 900, host = host, ok = !i.is_multiple_of(7), ratio = (i % 100) as f64 / 8.0);
                         }
                         i += 1;
                     }

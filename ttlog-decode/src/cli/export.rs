@@ -191,7 +191,7 @@ fn export_one(
     let mut seen = 0u64;
     let result = export::run(&mut stream, sink.sink(), |snap, e, time| {
         seen += 1;
-        if seen % 65536 == 0 {
+        if seen.is_multiple_of(65536) {
             bar.inc(65536);
         }
         if everything {

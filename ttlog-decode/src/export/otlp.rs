@@ -148,7 +148,7 @@ impl<W: Write> Sink for Otlp<W> {
                 Ok(pid) => push_any_value(r, &Typed::Int(pid)),
                 Err(_) => push_any_value(r, &Typed::Str(h.pid.to_string().into())),
             }
-            r.push_str("}");
+            r.push('}');
         }
         r.push_str("]}");
         Ok(())

@@ -91,10 +91,10 @@ pub fn snapshot() -> &'static PathBuf {
         ttlog::set_max_level(ttlog::LevelFilter::Trace);
         on_thread("ex-server", || {
             for i in 0..40u64 {
-                let host = if i % 2 == 0 { "db-1" } else { "db-2" };
+                let host = if i.is_multiple_of(2) { "db-1" } else { "db-2" };
                 let ratio = i as f64 / 4.0;
-                ttlog::info!(target: "app::server", "request {} took {} us", i, 100 + i, host = host, ok = i % 3 != 0, ratio = ratio, delta = -(i as i64));
-                if i % 5 == 0 {
+                ttlog::info!(target: "app::server", "request {} took {} us", i, 100 + i, host = host, ok = !i.is_multiple_of(3), ratio = ratio, delta = -(i as i64));
+                if i.is_multiple_of(5) {
                     ttlog::warn!(target: "app::db", "slow query {}", i, rows = i * 1000);
                 }
             }
