@@ -6,7 +6,7 @@
 //! ([`Sink::begin`], with the file's metadata), given the events in time
 //! order ([`Sink::event`]) and told where the input ends ([`Sink::end`]);
 //! [`Sink::finish`] writes what it still holds. A sink holds a bounded batch,
-//! so a [`Stream`](crate::stream::Stream) of a file of any size exports in
+//! so a [`Stream`] of a file of any size exports in
 //! bounded memory:
 //!
 //! ```no_run

@@ -11,7 +11,7 @@
 //!   `severityNumber` (TRACE 1, DEBUG 5, INFO 9, WARN 13, ERROR 17) and
 //!   `severityText`, the rendered message as `body`, and as attributes
 //!   `thread.id`, `thread.name`, `code.filepath`, `code.lineno` and the
-//!   event's arguments, typed (see [`Typed`](super::Typed)): `intValue` (a
+//!   event's arguments, typed (see [`Typed`]): `intValue` (a
 //!   decimal string, as OTLP/JSON writes 64-bit integers), `doubleValue`
 //!   (NaN and the infinities as the strings `"NaN"`, `"Infinity"` and
 //!   `"-Infinity"`, as protobuf's JSON mapping has them), `boolValue`,
