@@ -5,10 +5,11 @@
 //! - [`args`]: the command line.
 //! - [`input`]: reading the files (or standard input) and reporting damage.
 //! - [`select`]: the events the filters keep, of all files merged.
-//! - [`print`], [`stats`], [`info`], [`agg`]: the commands.
+//! - [`print`], [`stats`], [`info`], [`agg`], [`export`]: the commands.
 
 mod agg;
 mod args;
+mod export;
 mod info;
 mod input;
 mod print;
@@ -42,6 +43,7 @@ pub(crate) fn main() -> ExitCode {
         Some(Command::Stats(a)) => stats::run(&a, &mut out),
         Some(Command::Info(a)) => info::run(&a, &mut out),
         Some(Command::Agg(a)) => agg::run(&a, &mut out),
+        Some(Command::Export(a)) => export::run(&a, &mut out),
     };
     let flushed = out.flush();
     match result {

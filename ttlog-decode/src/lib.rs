@@ -43,6 +43,7 @@ mod record;
 
 pub mod agg;
 pub mod calls;
+pub mod export;
 pub mod filter;
 pub mod merge;
 pub mod render;

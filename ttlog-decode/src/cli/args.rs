@@ -35,6 +35,9 @@ pub(crate) enum Command {
     Info(InfoArgs),
     /// Count, min, mean, p50, p90, p99 and max of one numeric argument.
     Agg(AggArgs),
+    /// Writes the events for other tools: OpenTelemetry logs (OTLP/JSON) or
+    /// a Perfetto timeline.
+    Export(ExportArgs),
 }
 
 /// The input files.
@@ -177,4 +180,29 @@ pub(crate) struct AggArgs {
     /// One JSON object, of kind "agg".
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// The formats of `export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// OTLP/JSON lines, one `LogsData` a line (the collector's
+    /// `otlpjsonfile` receiver reads them).
+    Otlp,
+    /// Perfetto's protobuf trace; Chrome trace event JSON when the output
+    /// name ends in `.json`.
+    Perfetto,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ExportArgs {
+    #[command(flatten)]
+    pub(crate) input: Input,
+    #[command(flatten)]
+    pub(crate) filters: Filters,
+    /// The format.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub(crate) format: ExportFormat,
+    /// Where to write (standard output without it, or with `-`).
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub(crate) output: Option<PathBuf>,
 }
