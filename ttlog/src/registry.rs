@@ -601,7 +601,7 @@ pub(crate) fn fork_child(keep: Option<&'static Slot>) {
     LATE_DROPPED.store(0, Ordering::Relaxed);
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(ttlog_loom)))]
 mod tests {
     use super::*;
 
