@@ -166,7 +166,7 @@ struct View<'a> {
 }
 
 /// The description of variant `variant` of type `id`, if the file has it.
-fn variant<'t>(types: &'t Types, id: u32, variant: u16) -> Option<(&'t TypeInfo, &'t ttlog::wire::types::VariantInfo)> {
+fn variant(types: &Types, id: u32, variant: u16) -> Option<(&TypeInfo, &ttlog::wire::types::VariantInfo)> {
     let t = types.get(&id)?;
     Some((t, t.variants.get(variant as usize)?))
 }
