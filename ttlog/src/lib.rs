@@ -89,44 +89,19 @@
 //! process down.
 #![warn(missing_docs)]
 
-#[cfg(any(feature = "log", feature = "tracing"))]
-pub mod bridge;
-mod buffer;
-pub mod callsite;
-pub mod clock;
-mod continuous;
-mod crash;
-mod init;
-mod instrument;
-pub mod level;
-pub mod record;
-mod registry;
-mod settings;
-mod snapshot;
-mod sync;
-pub mod wire;
-mod write;
+// The run time, which builds without the proc macros (and so in parallel with
+// syn); its items are this crate's.
+#[doc(inline)]
+pub use ttlog_core::*;
 
 #[doc(hidden)]
-#[path = "private.rs"]
-pub mod __private;
-
-pub use clock::Clock;
-pub use continuous::{__set_writer_delay, LogFileStats, OnFull, flush, log_file_stats};
-pub use crash::{FATAL_SIGNALS, TERMINATION_SIGNALS};
-pub use init::{Builder, DEFAULT_SNAPSHOT_SIGNAL, InitError};
-pub use level::{Level, LevelFilter, ParseLevelError, STATIC_MAX_LEVEL, max_level, set_max_level};
-pub use registry::{BufferStats, buffer_stats};
-
-/// Bytes of a block: rings are made of blocks, and grow and shrink by them.
-pub const BLOCK_BYTES: usize = buffer::BLOCK as usize;
-pub use record::Record;
-pub use settings::{
-    DEFAULT_BUFFER_SIZE, DEFAULT_MAX_SNAPSHOT_FILES, DEFAULT_MEMORY_BUDGET, DEFAULT_MIN_SNAPSHOT_INTERVAL,
-};
-pub use snapshot::file::snapshot_dir;
-pub use snapshot::{Snapshot, ThreadSnapshot, snapshot};
-pub use write::args::{Raw, STR_MAX};
+pub mod __private {
+    //! What the macros' expansions reach, and nothing else. Not a public API:
+    //! it changes with every release, which is why `ttlog` pins `ttlog-core`
+    //! and `ttlog-macros` exactly.
+    pub use ttlog_core::__private::*;
+    pub use ttlog_macros::event;
+}
 
 /// Instruments a function: an event when it is entered, with its arguments,
 /// and one when it exits, with how it ended; the decoder pairs them by a

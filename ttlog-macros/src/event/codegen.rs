@@ -136,7 +136,16 @@ pub(crate) fn callsite_static(site: &Site<'_>, ident: &Ident, resolved: &Resolve
             args: &[#(#args),*],
             path: #path,
         };
-        #p::inventory::submit! { #p::Registration(&#ident) }
+        // Data only on Linux and Android (see `Registration`): no code per
+        // callsite.
+        const _: () = {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            #[used]
+            #[unsafe(link_section = "ttlog_callsites")]
+            static __TTLOG_REGISTRATION: #p::Registration = #p::Registration(&#ident);
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            #p::inventory::submit! { #p::Registration(&#ident) }
+        };
     }
 }
 

@@ -420,10 +420,12 @@ impl Profile {
     }
 }
 
-/// A source path from where it becomes recognisable (`ttlog/src/...`,
+/// A source path from where it becomes recognisable (`ttlog-core/src/...`,
 /// `library/core/...`, a crate in the registry).
 fn short_path(path: &str) -> String {
-    for marker in ["/ttlog/src/", "/ttlog-decode/src/", "/benches/src/", "/library/", "/registry/src/"] {
+    for marker in
+        ["/ttlog/src/", "/ttlog-core/src/", "/ttlog-decode/src/", "/benches/src/", "/library/", "/registry/src/"]
+    {
         if let Some(i) = path.find(marker) {
             let rest = &path[i + 1..];
             return if marker == "/registry/src/" {

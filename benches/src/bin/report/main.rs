@@ -59,6 +59,10 @@ struct Args {
     #[arg(long)]
     compile_cost: bool,
 
+    /// Only the compile cost: none of the run-time measurements.
+    #[arg(long)]
+    only_compile_cost: bool,
+
     /// Skip the instruction counts (valgrind).
     #[arg(long)]
     no_icount: bool,
@@ -285,69 +289,76 @@ fn run_report(a: &Args, plan: &Plan) -> ExitCode {
     let mut out = Output::default();
     let step = |what: &str| eprintln!("report: {what} ...");
 
-    step(&format!("hot path and peers (clock {default_clock})"));
-    out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("hot"), s("--clock"), s(default_clock), s("--peers")]));
-    for clock in ["tsc", "monotonic", "coarse", "none"].into_iter().filter(|c| *c != default_clock) {
-        step(&format!("hot path (clock {clock})"));
-        out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("hot"), s("--clock"), s(clock)]));
-    }
-    step("events per second, 1 to 64 threads");
-    out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("threads")]));
-    step("buffer operations with a snapshot reader");
-    out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("buffer-ops")]));
-    for &(threads, ring, events) in plan.concurrent_threads {
-        step(&format!("concurrent threads: {threads}"));
-        let mut o = child(
+    if !a.only_compile_cost {
+        step(&format!("hot path and peers (clock {default_clock})"));
+        out.merge(child(
             &exe,
             &scratch,
             a.quick,
-            &[
-                s("--job"),
-                s("concurrent-threads"),
-                s("--threads"),
-                threads.to_string(),
-                s("--ring"),
-                ring.to_string(),
-                s("--events"),
-                events.to_string(),
-            ],
-        );
-        let key = concurrency::concurrent_threads_key(threads);
-        if o.get(&key).is_none() {
-            // The measuring process failed: no thread was verified.
-            o.metric(
-                key,
-                0.0,
-                "threads",
-                model::Better::Higher,
-                format!("{threads} threads planned; the measuring process failed"),
+            &[s("--job"), s("hot"), s("--clock"), s(default_clock), s("--peers")],
+        ));
+        for clock in ["tsc", "monotonic", "coarse", "none"].into_iter().filter(|c| *c != default_clock) {
+            step(&format!("hot path (clock {clock})"));
+            out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("hot"), s("--clock"), s(clock)]));
+        }
+        step("events per second, 1 to 64 threads");
+        out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("threads")]));
+        step("buffer operations with a snapshot reader");
+        out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("buffer-ops")]));
+        for &(threads, ring, events) in plan.concurrent_threads {
+            step(&format!("concurrent threads: {threads}"));
+            let mut o = child(
+                &exe,
+                &scratch,
+                a.quick,
+                &[
+                    s("--job"),
+                    s("concurrent-threads"),
+                    s("--threads"),
+                    threads.to_string(),
+                    s("--ring"),
+                    ring.to_string(),
+                    s("--events"),
+                    events.to_string(),
+                ],
             );
+            let key = concurrency::concurrent_threads_key(threads);
+            if o.get(&key).is_none() {
+                // The measuring process failed: no thread was verified.
+                o.metric(
+                    key,
+                    0.0,
+                    "threads",
+                    model::Better::Higher,
+                    format!("{threads} threads planned; the measuring process failed"),
+                );
+            }
+            let failed = o.checks.iter().any(|c| !c.ok);
+            out.merge(o);
+            if failed {
+                break;
+            }
         }
-        let failed = o.checks.iter().any(|c| !c.ok);
-        out.merge(o);
-        if failed {
-            break;
+        step("concurrent buffers: short-lived threads");
+        out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("concurrent-buffers")]));
+        step("bytes per event");
+        out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("bytes")]));
+        for n in [1usize, 2, 64] {
+            step(&format!("snapshots of {n} thread(s)"));
+            out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("snapshot"), s("--threads"), n.to_string()]));
+        }
+        for n in [1usize, 2] {
+            step(&format!("continuous log, {n} thread(s)"));
+            out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("continuous"), s("--threads"), n.to_string()]));
+        }
+        step("continuous log, Drop mode against a slow writer");
+        out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("continuous-drop")]));
+        if !a.no_icount {
+            step("instruction counts (valgrind)");
+            out.merge(icount::measure(&exe, &scratch));
         }
     }
-    step("concurrent buffers: short-lived threads");
-    out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("concurrent-buffers")]));
-    step("bytes per event");
-    out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("bytes")]));
-    for n in [1usize, 2, 64] {
-        step(&format!("snapshots of {n} thread(s)"));
-        out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("snapshot"), s("--threads"), n.to_string()]));
-    }
-    for n in [1usize, 2] {
-        step(&format!("continuous log, {n} thread(s)"));
-        out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("continuous"), s("--threads"), n.to_string()]));
-    }
-    step("continuous log, Drop mode against a slow writer");
-    out.merge(child(&exe, &scratch, a.quick, &[s("--job"), s("continuous-drop")]));
-    if !a.no_icount {
-        step("instruction counts (valgrind)");
-        out.merge(icount::measure(&exe, &scratch));
-    }
-    if a.compile_cost {
+    if a.compile_cost || a.only_compile_cost {
         step("compile cost (several minutes)");
         out.merge(compile_cost::run(&workspace));
     }
@@ -364,7 +375,7 @@ fn run_report(a: &Args, plan: &Plan) -> ExitCode {
         build: machine::build(),
         options: json!({
             "quick": a.quick,
-            "compile_cost": a.compile_cost,
+            "compile_cost": a.compile_cost || a.only_compile_cost,
             "icount": !a.no_icount,
             "default_clock": default_clock,
             "hot_rounds": plan.hot_rounds,

@@ -78,18 +78,65 @@ pub fn callsite_id(cs: &'static Callsite) -> u32 {
     ((cs as *const Callsite as usize) >> 3) as u32
 }
 
-/// Registers a callsite, so that snapshots can map its id back to it: what
-/// the macros submit through `inventory`, once per callsite.
+/// Registers a callsite, so that snapshots can map its id back to it: one per
+/// callsite. On Linux and Android the macros place it in the
+/// `ttlog_callsites` link section, which the linker gathers into one array:
+/// data only, no code per callsite and nothing to run before `main`.
+/// Elsewhere they submit it through `inventory` (a constructor per callsite).
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Registration(pub &'static Callsite);
 
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
 inventory::collect!(Registration);
+
+/// Registers one of the runtime's own callsites, as the macros do theirs.
+macro_rules! register {
+    ($cs:path) => {
+        const _: () = {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            #[used]
+            #[unsafe(link_section = "ttlog_callsites")]
+            static REGISTRATION: $crate::callsite::Registration = $crate::callsite::Registration(&$cs);
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            inventory::submit! { $crate::callsite::Registration(&$cs) }
+        };
+    };
+}
+pub(crate) use register;
+
+/// The registrations in the `ttlog_callsites` section of this binary (or
+/// shared object): every callsite the macros made, in every crate linked in,
+/// and the runtime's own (which keep the section from being empty).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn linked() -> impl Iterator<Item = &'static Registration> {
+    // The linker defines these two for a section whose name is a C
+    // identifier: its start and its end.
+    unsafe extern "Rust" {
+        #[link_name = "__start_ttlog_callsites"]
+        static START: [Registration; 0];
+        #[link_name = "__stop_ttlog_callsites"]
+        static STOP: [Registration; 0];
+    }
+    let start = (&raw const START).cast::<Registration>();
+    let stop = (&raw const STOP).cast::<Registration>();
+    // SAFETY: the section holds nothing but `Registration`s (the statics
+    // that `register!` and the macros place there, each a word, so the
+    // linker packs them with no gap), initialised at link time and never
+    // written; `START` and `STOP` bound it, in the same object.
+    let all: &'static [Registration] = unsafe { core::slice::from_raw_parts(start, stop.offset_from(start) as usize) };
+    all.iter()
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn linked() -> impl Iterator<Item = &'static Registration> {
+    inventory::iter::<Registration>.into_iter()
+}
 
 /// Every callsite registered so far: the macros' statics, then those the
 /// bridges made at run time.
 pub(crate) fn registered() -> impl Iterator<Item = &'static Callsite> {
-    inventory::iter::<Registration>.into_iter().map(|r| r.0).chain(runtime()).chain(made_at_run_time())
+    linked().map(|r| r.0).chain(runtime()).chain(made_at_run_time())
 }
 
 /// The callsites the bridges made (`ttlog::bridge`).

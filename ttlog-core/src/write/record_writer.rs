@@ -470,7 +470,7 @@ mod tests {
     //! reservations of every size at every offset of a block, exact, larger
     //! and too small. What lands in the ring is compared with a byte-by-byte
     //! model, and every word outside the reservation must stay as it was.
-    //! Small enough to run under Miri (`cargo +nightly miri test -p ttlog --lib
+    //! Small enough to run under Miri (`cargo +nightly miri test -p ttlog-core --lib
     //! record_writer`), which checks the pointer arithmetic.
 
     use super::*;

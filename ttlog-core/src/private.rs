@@ -1,5 +1,5 @@
 //! What the macros' expansions reach, and nothing else. Not a public API: it
-//! changes with every release, which is why `ttlog` pins `ttlog-macros` exactly.
+//! changes with every release, which is why `ttlog` pins `ttlog-core` and `ttlog-macros` exactly.
 
 pub use crate::callsite::{
     Align, ArgMeta, ArgRole, Callsite, CallsiteKind, Count, FmtType, Outcome, Piece, Registration, Sign, Spec,
@@ -26,7 +26,6 @@ pub use core::primitive::{bool, str, u8, u16, u32, u64, usize};
 pub use core::result::Result::{Err, Ok};
 pub use core::{concat, file, format_args, line, module_path, unreachable};
 pub use inventory;
-pub use ttlog_macros::event;
 
 /// Whether `level` is compiled in: a constant the compiler folds.
 #[inline(always)]

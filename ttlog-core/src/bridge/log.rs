@@ -87,7 +87,7 @@ static OVERFLOW: Callsite = Callsite {
     path: None,
 };
 
-inventory::submit! { crate::callsite::Registration(&OVERFLOW) }
+crate::callsite::register!(OVERFLOW);
 
 fn arguments(a: &fmt::Arguments<'_>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     fmt::Display::fmt(a, f)

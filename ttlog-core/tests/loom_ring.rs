@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! RUSTFLAGS="--cfg ttlog_loom" LOOM_MAX_PREEMPTIONS=3 \
-//!     cargo test --release -p ttlog --test loom_ring
+//!     cargo test --release -p ttlog-core --test loom_ring
 //! ```
 //!
 //! The test compiles the production files into itself: `sync.rs` (which

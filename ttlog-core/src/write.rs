@@ -173,7 +173,7 @@ static RAW_CALLSITE: Callsite = Callsite {
     path: None,
 };
 
-inventory::submit! { crate::callsite::Registration(&RAW_CALLSITE) }
+crate::callsite::register!(RAW_CALLSITE);
 
 /// One reserve and commit of an empty record (header and a zero timestamp) in
 /// the calling thread's ring: the buffer's own cost, without the clock, the
