@@ -77,6 +77,13 @@ static TICKER_PID: AtomicU32 = AtomicU32::new(0);
 /// created by `fork` has no thread of its parent's, so the first event of each
 /// of its threads (every thread's first event in a child comes here, see
 /// `write.rs`) starts one for it.
+///
+/// The thread is a bare `pthread_create`, not `std::thread`: a std thread
+/// takes a lock of std's own as it starts (its stack-overflow guard's table),
+/// and in a child of a multithreaded parent that lock may have been copied
+/// held by a parent's thread that was starting one; the ticker would then
+/// never tick. The bare thread's body only sleeps, reads the clock and
+/// stores: it takes no lock.
 fn start_ticker() {
     // SAFETY: `getpid` has no preconditions.
     let pid = unsafe { libc::getpid() } as u32;
@@ -84,18 +91,52 @@ fn start_ticker() {
     if running == pid || TICKER_PID.compare_exchange(running, pid, Ordering::AcqRel, Ordering::Acquire).is_err() {
         return;
     }
-    {
-        TICKER.store(monotonic_ns(), Ordering::Relaxed);
-        let spawned = std::thread::Builder::new().name("ttlog-clock".into()).spawn(|| {
-            loop {
-                std::thread::sleep(std::time::Duration::from_millis(1));
-                TICKER.store(monotonic_ns(), Ordering::Relaxed);
-            }
-        });
-        if let Err(e) = spawned {
-            eprintln!("ttlog: cannot start the coarse clock's thread ({e}): events keep the time of the first one");
-        }
+    TICKER.store(monotonic_ns(), Ordering::Relaxed);
+    if let Err(rc) = spawn_ticker() {
+        eprintln!("ttlog: cannot start the coarse clock's thread (error {rc}): events keep the time of the first one");
     }
+}
+
+/// The ticker's body: every millisecond, the monotonic clock into [`TICKER`].
+extern "C" fn tick(_: *mut libc::c_void) -> *mut libc::c_void {
+    let pause = libc::timespec { tv_sec: 0, tv_nsec: 1_000_000 };
+    loop {
+        // SAFETY: `pause` is a valid timespec; the remainder may be null.
+        unsafe { libc::nanosleep(&pause, core::ptr::null_mut()) };
+        TICKER.store(monotonic_ns(), Ordering::Relaxed);
+    }
+}
+
+/// Starts [`tick`] on a detached bare thread named `ttlog-clock`, with every
+/// signal blocked (process-directed signals go to the program's threads).
+fn spawn_ticker() -> Result<(), i32> {
+    // SAFETY: every pointer passed below is to a local that outlives the call
+    // that reads it; `attr` is initialised before use and destroyed once;
+    // `tick` is an `extern "C" fn` that lives as long as the program and
+    // ignores its argument (null). The signal mask is the calling thread's,
+    // put back before returning, and the new thread inherits the blocked one.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = core::mem::zeroed();
+        let rc = libc::pthread_attr_init(&mut attr);
+        if rc != 0 {
+            return Err(rc);
+        }
+        libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
+        libc::pthread_attr_setstacksize(&mut attr, 64 * 1024);
+        let mut all: libc::sigset_t = core::mem::zeroed();
+        let mut old: libc::sigset_t = core::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+        let mut thread: libc::pthread_t = core::mem::zeroed();
+        let rc = libc::pthread_create(&mut thread, &attr, tick, core::ptr::null_mut());
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, core::ptr::null_mut());
+        libc::pthread_attr_destroy(&mut attr);
+        if rc != 0 {
+            return Err(rc);
+        }
+        libc::pthread_setname_np(thread, c"ttlog-clock".as_ptr());
+    }
+    Ok(())
 }
 
 #[cfg(target_arch = "x86_64")]
