@@ -191,6 +191,10 @@ pub(crate) enum ExportFormat {
     /// Perfetto's protobuf trace; Chrome trace event JSON when the output
     /// name ends in `.json`.
     Perfetto,
+    /// A Parquet table, a row per event with typed columns (one file per
+    /// input when `-o` names a directory).
+    #[cfg(feature = "parquet")]
+    Parquet,
 }
 
 #[derive(Args, Debug)]
@@ -202,7 +206,9 @@ pub(crate) struct ExportArgs {
     /// The format.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub(crate) format: ExportFormat,
-    /// Where to write (standard output without it, or with `-`).
+    /// Where to write (standard output without it, or with `-`). With
+    /// `--format parquet`, a directory (an existing one, or a name ending in
+    /// `/`) gets one file per input, named after it.
     #[arg(long, short = 'o', value_name = "OUT")]
     pub(crate) output: Option<PathBuf>,
 }

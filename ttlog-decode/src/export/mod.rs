@@ -1,6 +1,7 @@
 //! Exports of events to the formats other tools read: OpenTelemetry logs
 //! ([`otlp`], OTLP/JSON), timelines ([`perfetto`], Perfetto's protobuf
-//! TrackEvent trace or Chrome's trace event JSON).
+//! TrackEvent trace or Chrome's trace event JSON), tables for SQL engines
+//! ([`parquet`], with the `parquet` feature, on by default).
 //!
 //! Each format is a [`Sink`]: it is told where each input file begins
 //! ([`Sink::begin`], with the file's metadata), given the events in time
@@ -26,6 +27,8 @@
 //! among them: the formats that show calls show those as the calls.
 
 pub mod otlp;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod perfetto;
 
 use crate::render::message::{write_arg, write_cut_marker};
