@@ -34,18 +34,28 @@ fn array<const N: usize>(b: &[u8], pos: &mut usize) -> Option<[u8; N]> {
 /// An unsigned LEB128 `u64`, as [`Reader::varint`] reads it.
 #[inline(always)]
 pub(crate) fn varint(b: &[u8], pos: &mut usize) -> Option<u64> {
-    let first = *b.get(*pos)?;
+    let p = *pos;
+    let first = *b.get(p)?;
     if first < 0x80 {
-        *pos += 1;
+        *pos = p + 1;
         return Some(first as u64);
     }
-    varint_long(b, pos)
+    // Two bytes, the most common long varint (time deltas, small numbers).
+    if let Some(&second) = b.get(p + 1)
+        && second < 0x80
+    {
+        *pos = p + 2;
+        return Some((first & 0x7f) as u64 | (second as u64) << 7);
+    }
+    let (v, end) = varint_long(b, p)?;
+    *pos = end;
+    Some(v)
 }
 
-/// A varint of two bytes or more.
-#[inline]
-fn varint_long(b: &[u8], pos: &mut usize) -> Option<u64> {
-    let p = *pos;
+/// A varint of three bytes or more at `p`: its value and where it ends (by
+/// value, so that the caller's position can stay in a register).
+#[inline(never)]
+fn varint_long(b: &[u8], p: usize) -> Option<(u64, usize)> {
     // Up to eight bytes with one load: the bytes whose top bit is clear end
     // a varint, and the first of them is the last byte of this one.
     if let Some(chunk) = b.get(p..).and_then(|s| s.first_chunk::<8>()) {
@@ -58,8 +68,7 @@ fn varint_long(b: &[u8], pos: &mut usize) -> Option<u64> {
             x = (x & 0x007f_007f_007f_007f) | ((x & 0x7f00_7f00_7f00_7f00) >> 1);
             x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x3fff_0000_3fff_0000) >> 2);
             x = (x & 0x0000_0000_0fff_ffff) | ((x & 0x0fff_ffff_0000_0000) >> 4);
-            *pos = p + len as usize;
-            return Some(x);
+            return Some((x, p + len as usize));
         }
     }
     // Nine or ten bytes, or near the end of the input: a byte at a time.
@@ -74,8 +83,7 @@ fn varint_long(b: &[u8], pos: &mut usize) -> Option<u64> {
         }
         v |= ((byte & 0x7f) as u64) << shift;
         if byte < 0x80 {
-            *pos = at;
-            return Some(v);
+            return Some((v, at));
         }
         shift += 7;
         if shift > 63 {
@@ -137,31 +145,39 @@ fn utf8(bytes: &[u8]) -> Option<&str> {
 /// Decodes the arguments of `shape` at `*pos` into `store`, advancing `*pos`;
 /// `None` if the bytes are not valid, with `store` possibly holding part of
 /// them (the caller undoes that).
-#[inline]
+#[inline(always)]
 pub(crate) fn decode(b: &[u8], pos: &mut usize, shape: &Shape, store: &mut Store) -> Option<()> {
+    // Each arm pushes its own variant: the compiler writes a known variant's
+    // tag and payload, not a slot assembled field by field.
+    macro_rules! push {
+        ($slot:expr) => {{
+            let slot = $slot;
+            store.slots.push(slot);
+        }};
+    }
     for &(ty, slots) in shape {
-        let slot = match ty {
-            ArgType::U8 => Slot::U8(byte(b, pos)?),
+        match ty {
+            ArgType::U8 => push!(Slot::U8(byte(b, pos)?)),
             ArgType::Bool => match byte(b, pos)? {
-                0 => Slot::Bool(false),
-                1 => Slot::Bool(true),
+                0 => push!(Slot::Bool(false)),
+                1 => push!(Slot::Bool(true)),
                 _ => return None,
             },
-            ArgType::U16 => Slot::U16(u16::try_from(varint(b, pos)?).ok()?),
-            ArgType::U32 => Slot::U32(u32::try_from(varint(b, pos)?).ok()?),
-            ArgType::U64 => Slot::U64(varint(b, pos)?),
-            ArgType::U128 => Slot::U128(store.push_wide(varint128(b, pos)?)),
-            ArgType::I8 => Slot::I8(i8::try_from(wire::unzigzag(varint(b, pos)?)).ok()?),
-            ArgType::I16 => Slot::I16(i16::try_from(wire::unzigzag(varint(b, pos)?)).ok()?),
-            ArgType::I32 => Slot::I32(i32::try_from(wire::unzigzag(varint(b, pos)?)).ok()?),
-            ArgType::I64 => Slot::I64(wire::unzigzag(varint(b, pos)?)),
-            ArgType::I128 => Slot::I128(store.push_wide(wire::unzigzag128(varint128(b, pos)?) as u128)),
-            ArgType::F32 => Slot::F32(f32::from_le_bytes(array(b, pos)?)),
-            ArgType::F64 => Slot::F64(f64::from_le_bytes(array(b, pos)?)),
-            ArgType::Char => Slot::Char(char::from_u32(u32::try_from(varint(b, pos)?).ok()?)?),
+            ArgType::U16 => push!(Slot::U16(u16::try_from(varint(b, pos)?).ok()?)),
+            ArgType::U32 => push!(Slot::U32(u32::try_from(varint(b, pos)?).ok()?)),
+            ArgType::U64 => push!(Slot::U64(varint(b, pos)?)),
+            ArgType::U128 => push!(Slot::U128(store.push_wide(varint128(b, pos)?))),
+            ArgType::I8 => push!(Slot::I8(i8::try_from(wire::unzigzag(varint(b, pos)?)).ok()?)),
+            ArgType::I16 => push!(Slot::I16(i16::try_from(wire::unzigzag(varint(b, pos)?)).ok()?)),
+            ArgType::I32 => push!(Slot::I32(i32::try_from(wire::unzigzag(varint(b, pos)?)).ok()?)),
+            ArgType::I64 => push!(Slot::I64(wire::unzigzag(varint(b, pos)?))),
+            ArgType::I128 => push!(Slot::I128(store.push_wide(wire::unzigzag128(varint128(b, pos)?) as u128))),
+            ArgType::F32 => push!(Slot::F32(f32::from_le_bytes(array(b, pos)?))),
+            ArgType::F64 => push!(Slot::F64(f64::from_le_bytes(array(b, pos)?))),
+            ArgType::Char => push!(Slot::Char(char::from_u32(u32::try_from(varint(b, pos)?).ok()?)?)),
             ArgType::Str => {
                 let (s, cut) = arg_str(b, pos)?;
-                store.push_str(s, cut)
+                push!(store.push_str(s, cut))
             }
             ArgType::Formatted if slots > 0 && b.get(*pos..*pos + 2) == Some(&[1, 0]) => {
                 // A derived record's value (see `ttlog::wire::types`): a
@@ -170,7 +186,7 @@ pub(crate) fn decode(b: &[u8], pos: &mut usize, shape: &Shape, store: &mut Store
                 let n = usize::try_from(varint(b, pos)?).ok()?;
                 let bytes = b.get(*pos..)?.get(..n)?;
                 *pos += n;
-                store.push_record(bytes)?
+                push!(store.push_record(bytes)?)
             }
             ArgType::Formatted => {
                 let start = store.spans.len();
@@ -179,10 +195,9 @@ pub(crate) fn decode(b: &[u8], pos: &mut usize, shape: &Shape, store: &mut Store
                     let (s, cut) = arg_str(b, pos)?;
                     store.push_text(s, cut);
                 }
-                Slot::Formatted { len, start }
+                push!(Slot::Formatted { len, start })
             }
-        };
-        store.slots.push(slot);
+        }
     }
     Some(())
 }

@@ -75,6 +75,11 @@ pub(super) fn read_frame(
     let mut pos = (r.offset() - base) as usize;
     let events = &mut snap.events;
     let store = &mut snap.values;
+    // Room for the frame's events (each takes two bytes at least), so that
+    // the loop's pushes never grow the vectors.
+    let room = (count as usize).min(b.len().saturating_sub(pos) / 2);
+    events.reserve(room);
+    times.reserve(room);
     for i in 0..count {
         let at = pos;
         let mark = store.mark();
