@@ -2,6 +2,7 @@
 //! them: this crate's items are an implementation detail.
 
 mod attr;
+mod crate_name;
 mod derive;
 mod event;
 mod format;

@@ -127,10 +127,7 @@ fn returns_result(output: &ReturnType) -> bool {
 /// which then needs `crate = path`) or is ttlog itself (its own tests and
 /// examples reach it as `ttlog`).
 fn runtime_crate() -> Ident {
-    match proc_macro_crate::crate_name("ttlog") {
-        Ok(proc_macro_crate::FoundCrate::Name(name)) => Ident::new(&name, Span::call_site()),
-        Ok(proc_macro_crate::FoundCrate::Itself) | Err(_) => Ident::new("ttlog", Span::call_site()),
-    }
+    Ident::new(crate::crate_name::ttlog_name().as_deref().unwrap_or("ttlog"), Span::call_site())
 }
 
 /// Checks `options` against `func`; every problem is reported.

@@ -9,10 +9,7 @@ use syn::spanned::Spanned;
 
 /// The name under which the crate being compiled depends on `ttlog`.
 fn runtime_crate() -> syn::Ident {
-    match proc_macro_crate::crate_name("ttlog") {
-        Ok(proc_macro_crate::FoundCrate::Name(name)) => syn::Ident::new(&name, Span::call_site()),
-        Ok(proc_macro_crate::FoundCrate::Itself) | Err(_) => syn::Ident::new("ttlog", Span::call_site()),
-    }
+    syn::Ident::new(crate::crate_name::ttlog_name().as_deref().unwrap_or("ttlog"), Span::call_site())
 }
 
 /// Whether `tokens` mention one of `params`.

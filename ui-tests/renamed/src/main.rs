@@ -31,8 +31,20 @@ async fn plain_async(a: u32) -> u32 {
     a * 3
 }
 
+/// The derive, too, finds the name in Cargo.toml.
+#[derive(Debug, renamed_ttlog::Record)]
+struct Point {
+    x: u32,
+    y: i16,
+}
+
+fn derived() {
+    renamed_ttlog::info!("a derived record: {:?}", Point { x: 1, y: -2 });
+}
+
 fn main() {
     log();
+    derived();
     instrumented(1);
     plain(1);
     drop(plain_async(1));
@@ -43,7 +55,8 @@ fn main() {
 #[test]
 fn macros_work_through_a_renamed_dependency() {
     log();
+    derived();
     assert_eq!(instrumented(41), 42);
     assert_eq!(plain(21), 42);
-    assert!(renamed_ttlog::snapshot("renamed").event_count() >= 6);
+    assert!(renamed_ttlog::snapshot("renamed").event_count() >= 7);
 }
