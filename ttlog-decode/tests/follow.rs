@@ -140,6 +140,25 @@ fn log_event(t: u64, i: u64) {
     ttlog::info!("event {} of thread {}", i, t);
 }
 
+/// A `#[ttlog]` call inside the live child's batches.
+#[ttlog::ttlog]
+fn handle(i: u64) {
+    ttlog::info!("handling {}", i);
+}
+
+/// The live child's two halves, in one call that is open while the parent
+/// follows the first.
+#[ttlog::ttlog]
+fn serve(dir: &Path, batch: &dyn Fn(u64, u64)) {
+    batch(0, 50);
+    std::fs::write(dir.join("half"), b"").unwrap();
+    let start = Instant::now();
+    while !dir.join("go").exists() && start.elapsed() < DEADLINE {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    batch(50, 100);
+}
+
 /// What the children do.
 #[test]
 fn child_entry() {
@@ -152,6 +171,9 @@ fn child_entry() {
             if i % 10 == 0 {
                 ttlog::warn!(target: "app::db", "slow query {}", i, rows = i * 3);
             }
+            if i % 25 == 0 {
+                handle(i);
+            }
             if i % 7 == 0 {
                 ttlog::flush();
             }
@@ -162,13 +184,7 @@ fn child_entry() {
         // Half its events, then the rest once the parent says so.
         "live" => {
             small().log_file(dir.join("app.ttlog")).init().unwrap();
-            batch(0, 50);
-            std::fs::write(dir.join("half"), b"").unwrap();
-            let start = Instant::now();
-            while !dir.join("go").exists() && start.elapsed() < DEADLINE {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            batch(50, 100);
+            serve(&dir, &batch);
         }
         // Two threads, each flushing now and then, into small rotated files.
         "rotate" => {
@@ -213,15 +229,16 @@ fn follows_a_log_as_it_is_written_and_prints_what_print_prints() {
     let mut text = Follower::spawn(&[], &log);
     let mut json = Follower::spawn(&["print", "--json", "--level", "warn"], &log);
     let mut grep = Follower::spawn(&["--grep", r"request \d*3 ", "--raw"], &log);
-    text.wait("the first half", |l, _| l.len() >= 55);
+    // The entry of `serve`, 50 requests, 5 warnings and 2 calls of `handle`.
+    text.wait("the first half", |l, _| l.len() >= 62);
     json.wait("the first half's warnings", |l, _| l.len() >= 5);
     // While the writer waits: these came from a log still being written.
-    assert_eq!(text.lines.len(), 55, "{:?}", text.lines);
+    assert_eq!(text.lines.len(), 62, "{:?}", text.lines);
     assert_eq!(json.lines.len(), 5, "{:?}", json.lines);
     assert!(writer.try_wait().unwrap().is_none(), "the writer waits for the parent");
     std::fs::write(dir.join("go"), b"").unwrap();
     assert!(writer.wait().unwrap().success());
-    text.wait_lines(110);
+    text.wait_lines(124);
     json.wait_lines(10);
     grep.wait_lines(10);
 
@@ -235,7 +252,11 @@ fn follows_a_log_as_it_is_written_and_prints_what_print_prints() {
         assert_eq!(f.lines, lines(&printed.stdout), "--follow {args:?} against the file printed whole");
         assert!(f.errs.is_empty(), "{:?}", f.errs);
     }
-    assert!(text.lines[0].contains(r"tab\there"), "escaped: {}", text.lines[0]);
+    assert!(text.lines[1].contains(r"tab\there"), "escaped: {}", text.lines[1]);
+    // The calls paired as print pairs them: nested, with their times.
+    assert!(text.lines.iter().any(|l| l.contains("handling 25")), "{:?}", text.lines);
+    let last = text.lines.last().unwrap();
+    assert!(last.contains("← follow::serve") && last.contains("elapsed="), "{last}");
     assert!(grep.lines[0].contains("tab\there"), "--raw keeps the tab: {}", grep.lines[0]);
     assert!(json.lines.iter().all(|l| l.starts_with('{') && l.contains("slow query")), "{:?}", json.lines);
 }

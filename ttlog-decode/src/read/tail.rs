@@ -11,12 +11,14 @@ use std::path::Path;
 use ttlog::wire;
 
 /// The events of a file being written, a frame at a time, as its frames
-/// become complete. It holds the metadata read so far and one frame's
-/// events: its memory does not grow with the file.
+/// become complete. It holds the metadata read so far, one frame's events
+/// and the calls open: its memory does not grow with the file.
 ///
 /// [`Tail::next_event`] yields the events of the complete frames, in file
 /// order (each frame's events in time order, as [`Stream`](crate::stream::Stream)
-/// yields them within a frame), and returns `None` when the rest of the file,
+/// yields them within a frame), the calls of `#[ttlog]` functions paired
+/// (as [`calls::pair`](crate::calls::pair) pairs them, over the events in
+/// that order), and returns `None` when the rest of the file,
 /// if any, is not complete yet: call it again once the file is longer. A
 /// frame written in part is waited for; a stretch that does not check out is
 /// reported (in [`Tail::take_problems`]) once an intact frame follows it, and
@@ -40,6 +42,8 @@ pub struct Tail {
     typed: ring::Typed,
     /// The callsite of DROPS markers, once there is one.
     marker: Option<u32>,
+    /// The calls of `#[ttlog]` functions open after the events so far.
+    pairing: crate::calls::Pairing,
     /// The next of `meta.events` to yield.
     next: usize,
     problems: Vec<Problem>,
@@ -86,6 +90,7 @@ impl Tail {
             shapes: None,
             typed: ring::Typed::new(wire::MAX_FRAME as usize),
             marker: None,
+            pairing: crate::calls::Pairing::new(),
             next: 0,
             problems: Vec::new(),
             lost: 0,
@@ -286,7 +291,10 @@ impl Tail {
                 self.shapes = None;
             }
         }
-        crate::order::sort_by_time(&mut snap.events, &ticks);
+        if !snap.events.is_empty() {
+            crate::order::sort_by_time(&mut snap.events, &ticks);
+            self.pairing.pair_next(snap);
+        }
         self.problems.append(&mut snap.problems);
     }
 
