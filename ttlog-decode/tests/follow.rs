@@ -406,3 +406,26 @@ fn damage_is_reported_where_print_reports_it_and_following_goes_on() {
     assert_eq!(f.errs, std::slice::from_ref(&expected), "reported once");
     assert!(said.contains(&expected), "print says the same: {said:?}");
 }
+
+#[test]
+fn a_new_run_that_rewrites_the_log_is_followed_from_its_start() {
+    let dir = fresh_dir("again");
+    let log = dir.join("app.ttlog");
+    let run = || {
+        let out = child("frames", &dir).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        lines(&decode(&[], &log).stdout)
+    };
+    let first = run();
+    let mut f = Follower::spawn(&[], &log);
+    f.wait_lines(first.len());
+    assert_eq!(f.lines, first);
+    // The same program again: it truncates the file and writes it anew.
+    let second = run();
+    assert_ne!(first, second, "other times");
+    f.wait_lines(first.len() + second.len());
+    assert_eq!(f.lines[first.len()..], second[..]);
+    let note =
+        format!("ttlog-decode: {}: the file was replaced or truncated; following it from its start", log.display());
+    assert_eq!(f.errs, [note]);
+}

@@ -33,6 +33,9 @@ struct Current {
     /// The next file is the first rotated file whose name sorts after this
     /// (all of them with `None`).
     after: Option<OsString>,
+    /// The file's length and modification time once its END frame was read:
+    /// when either changes, it is being written again.
+    ended: Option<(u64, Option<SystemTime>)>,
 }
 
 /// Why `--follow` cannot be used with these arguments.
@@ -98,7 +101,7 @@ fn open(base: &Path, path: PathBuf) -> io::Result<Current> {
     } else {
         path.file_name().map(Into::into)
     };
-    Ok(Current { path, tail: Tail::new(file), id, after })
+    Ok(Current { path, tail: Tail::new(file), id, after, ended: None })
 }
 
 /// Prints the events that are complete now, and reports the problems found;
@@ -161,11 +164,19 @@ pub(crate) fn run(a: &PrintArgs, filter: &Filter, out: &mut impl Write) -> io::R
         // written again after its END frame: a new run of the program.
         if c.path == base
             && let Ok(m) = std::fs::metadata(base)
-            && (identity(&m) != c.id || m.len() < c.tail.position() || (c.tail.ended() && m.len() > c.tail.position()))
         {
-            eprintln!("ttlog-decode: {shown_base}: the file was replaced or truncated; following it from its start");
-            current = Some(open(base, base.to_path_buf())?);
-            continue;
+            let now = (m.len(), m.modified().ok());
+            if c.tail.ended() && c.ended.is_none() {
+                c.ended = Some(now);
+            }
+            let rewritten = c.ended.is_some_and(|e| e != now);
+            if identity(&m) != c.id || m.len() < c.tail.position() || rewritten {
+                eprintln!(
+                    "ttlog-decode: {shown_base}: the file was replaced or truncated; following it from its start"
+                );
+                current = Some(open(base, base.to_path_buf())?);
+                continue;
+            }
         }
         std::thread::sleep(POLL);
     }
