@@ -429,3 +429,46 @@ fn a_new_run_that_rewrites_the_log_is_followed_from_its_start() {
         format!("ttlog-decode: {}: the file was replaced or truncated; following it from its start", log.display());
     assert_eq!(f.errs, [note]);
 }
+
+/// The library's `Tail` on a file that grows a few bytes at a time: after
+/// each piece, the events of the frames complete so far and no problem; in the
+/// end, the events `read_file` reads, the calls paired as it pairs them.
+#[test]
+fn tail_yields_each_frame_once_it_is_complete_whatever_the_cut() {
+    use ttlog_decode::render::line::text_line;
+    let dir = fresh_dir("bytes");
+    let (bytes, frames) = frames_log(&dir);
+    let whole = ttlog_decode::read_file(dir.join("app.ttlog")).unwrap();
+    assert!(whole.problems.is_empty(), "{:?}", whole.problems);
+    let expected: Vec<String> = whole.events.iter().map(|e| text_line(&whole, e)).collect();
+    let path = dir.join("growing.ttlog");
+    let mut file = std::fs::File::create(&path).unwrap();
+    let mut tail = ttlog_decode::follow::Tail::open(&path).unwrap();
+    let mut got = Vec::new();
+    // Pieces of 1 to 9 bytes: cuts at every offset of the frame header and
+    // all over the payloads.
+    let (mut at, mut piece) = (0, 0);
+    while at < bytes.len() {
+        piece = piece % 9 + 1;
+        let to = (at + piece).min(bytes.len());
+        std::io::Write::write_all(&mut file, &bytes[at..to]).unwrap();
+        let before = got.len();
+        while let Some((snap, e)) = tail.next_event() {
+            got.push(text_line(snap, e));
+        }
+        let problems = tail.take_problems();
+        assert!(problems.is_empty(), "at byte {to}: {problems:?}");
+        assert!(tail.failed().is_none());
+        // Events come exactly when their frame is complete.
+        let ends_events = frames.iter().any(|f| at < f.end() && f.end() <= to && f.kind == wire::kind::EVENTS);
+        assert_eq!(got.len() > before, ends_events, "at byte {to}");
+        assert_eq!(got[..], expected[..got.len()], "at byte {to}");
+        assert_eq!(tail.ended(), to == bytes.len());
+        at = to;
+    }
+    assert_eq!(got, expected);
+    tail.end_of_input();
+    assert!(tail.next_event().is_none());
+    let problems = tail.take_problems();
+    assert!(problems.is_empty(), "the END frame's counts match: {problems:?}");
+}
