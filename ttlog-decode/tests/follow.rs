@@ -214,6 +214,22 @@ fn child_entry() {
             small().log_file(dir.join("app.ttlog")).init().unwrap();
             batch(0, 200);
         }
+        // Events lost while the writer is slow, then a callsite not used
+        // before: its CALLSITE frame comes after DROPS frames.
+        "drops" => {
+            small().log_file(dir.join("app.ttlog")).on_full(ttlog::OnFull::Drop).init().unwrap();
+            ttlog::__set_writer_delay(Duration::from_millis(30));
+            for i in 0..20_000 {
+                log_event(0, i);
+            }
+            ttlog::__set_writer_delay(Duration::ZERO);
+            ttlog::flush();
+            assert!(ttlog::log_file_stats().dropped > 0, "events were dropped");
+            ttlog::error!("after the drops {}", 1);
+            for i in 0..3 {
+                log_event(1, i);
+            }
+        }
         other => panic!("unknown child {other}"),
     }
 }
@@ -471,4 +487,30 @@ fn tail_yields_each_frame_once_it_is_complete_whatever_the_cut() {
     assert!(tail.next_event().is_none());
     let problems = tail.take_problems();
     assert!(problems.is_empty(), "the END frame's counts match: {problems:?}");
+}
+
+#[test]
+fn drop_markers_and_the_callsites_after_them_print_as_print_prints_them() {
+    let dir = fresh_dir("drops");
+    let log = dir.join("app.ttlog");
+    let out = child("drops", &dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = lines(&decode(&[], &log).stdout);
+    let errors = lines(&decode(&["--level", "error"], &log).stdout);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(printed.iter().any(|l| l.ends_with(" events dropped")), "there are drop markers");
+    let mut all = Follower::spawn(&[], &log);
+    let mut error = Follower::spawn(&["--level", "error"], &log);
+    all.wait_lines(printed.len());
+    error.wait_lines(1);
+    assert_eq!(error.lines, errors);
+    // The same lines; the markers in the order of the frames rather than
+    // sorted by time with the events of the other frames.
+    let (mut followed, mut whole) = (all.lines.clone(), printed.clone());
+    followed.sort();
+    whole.sort();
+    assert_eq!(followed, whole);
+    let strip = |v: &[String]| v.iter().filter(|l| !l.ends_with(" events dropped")).cloned().collect::<Vec<_>>();
+    assert_eq!(strip(&all.lines), strip(&printed), "the events in their order");
+    assert!(all.errs.is_empty() && error.errs.is_empty(), "{:?} {:?}", all.errs, error.errs);
 }

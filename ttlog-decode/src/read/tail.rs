@@ -280,6 +280,17 @@ impl Tail {
                 self.shapes = None;
             }
             kind => {
+                // The drop marker's callsite, which the reader added after
+                // the callsites then known, moves after this frame's: the
+                // writer numbers its callsites from where they were.
+                let marker = if kind == wire::kind::CALLSITE { self.marker.take() } else { None };
+                if let Some(m) = marker {
+                    if snap.callsites.len() == m as usize + 1 {
+                        snap.callsites.pop();
+                    } else if let Some(c) = snap.callsites.get_mut(m as usize) {
+                        *c = None;
+                    }
+                }
                 let max_items = (self.len / wire::FRAME_HEADER_LEN as u64) as usize;
                 if let Err(e) = meta::read_frame(snap, &mut self.statics, max_items, kind, base, payload) {
                     snap.problems.push(Problem {
@@ -287,6 +298,11 @@ impl Tail {
                         message: format!("frame at byte {offset} has a valid checksum but cannot be read: {e}"),
                         lost_events: 0,
                     });
+                }
+                if marker.is_some() {
+                    let m = snap.callsites.len() as u32;
+                    snap.callsites.push(Some(drops::marker(m)));
+                    self.marker = Some(m);
                 }
                 self.shapes = None;
             }
