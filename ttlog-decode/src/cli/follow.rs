@@ -124,8 +124,15 @@ pub(crate) fn run(a: &PrintArgs, filter: &Filter, out: &mut impl Write) -> io::R
     let base = a.input.files[0].as_path();
     let mut lines = Lines::new(a, filter);
     let shown_base = text(&base.display().to_string(), false).into_owned();
+    let cannot_open = |path: &Path, e: io::Error| {
+        eprintln!("ttlog-decode: {}: {}", text(&path.display().to_string(), false), text(&e.to_string(), false));
+        Ok(Outcome::BadInput)
+    };
     let mut current = match newest(base) {
-        Some(p) => Some(open(base, p)?),
+        Some(p) => match open(base, p.clone()) {
+            Ok(c) => Some(c),
+            Err(e) => return cannot_open(&p, e),
+        },
         None => {
             eprintln!("ttlog-decode: {shown_base}: waiting for the log to appear");
             None
@@ -135,9 +142,14 @@ pub(crate) fn run(a: &PrintArgs, filter: &Filter, out: &mut impl Write) -> io::R
         let Some(c) = current.as_mut() else {
             std::thread::sleep(POLL);
             // The first file of the log to appear, and the ones after it.
-            current = next_after(base, None)
-                .or_else(|| base.is_file().then(|| base.to_path_buf()))
-                .and_then(|p| open(base, p).ok());
+            let Some(p) = next_after(base, None).or_else(|| base.is_file().then(|| base.to_path_buf())) else {
+                continue;
+            };
+            current = match open(base, p.clone()) {
+                Ok(c) => Some(c),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(e) => return cannot_open(&p, e),
+            };
             continue;
         };
         drain(c, &mut lines, out)?;
@@ -149,14 +161,11 @@ pub(crate) fn run(a: &PrintArgs, filter: &Filter, out: &mut impl Write) -> io::R
         if let Some(next) = next_after(base, c.after.as_ref()) {
             c.tail.end_of_input();
             drain(c, &mut lines, out)?;
-            match open(base, next) {
+            match open(base, next.clone()) {
                 Ok(n) => current = Some(n),
                 // Removed already (`keep`): the one after it, next time.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    eprintln!("ttlog-decode: {shown_base}: cannot open the next file: {e}");
-                    return Ok(Outcome::BadInput);
-                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => std::thread::sleep(POLL),
+                Err(e) => return cannot_open(&next, e),
             }
             continue;
         }
@@ -174,7 +183,12 @@ pub(crate) fn run(a: &PrintArgs, filter: &Filter, out: &mut impl Write) -> io::R
                 eprintln!(
                     "ttlog-decode: {shown_base}: the file was replaced or truncated; following it from its start"
                 );
-                current = Some(open(base, base.to_path_buf())?);
+                current = match open(base, base.to_path_buf()) {
+                    Ok(c) => Some(c),
+                    // Gone again: followed once it is back.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                    Err(e) => return cannot_open(base, e),
+                };
                 continue;
             }
         }
