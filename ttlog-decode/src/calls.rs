@@ -77,19 +77,64 @@ struct Stack {
 ///
 /// It takes time in proportion to the events, whatever their calls and ids.
 pub fn pair(snap: &mut Snapshot) {
+    Pairing::new().pair_next(snap);
+}
+
+/// The calls open after some events, to pair events that come in batches
+/// (the frames of a log being written, [`follow`](crate::follow)): each
+/// batch's events are paired as [`pair`] pairs them all at once, those of
+/// one batch after those of the batches before. It holds the calls that are
+/// open.
+#[derive(Default)]
+pub struct Pairing {
+    open: HashMap<u64, Open>,
+    stacks: HashMap<u32, Stack>,
+    entries: u64,
+}
+
+impl std::fmt::Debug for Pairing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pairing").field("open", &self.open.len()).finish_non_exhaustive()
+    }
+}
+
+impl Pairing {
+    /// No call open yet.
+    pub fn new() -> Pairing {
+        Pairing::default()
+    }
+
+    /// Fills in [`Event::depth`](crate::Event::depth) and
+    /// [`Event::call`](crate::Event::call) of `snap`'s events (in time
+    /// order), which follow the events paired so far.
+    pub fn pair_next(&mut self, snap: &mut Snapshot) {
+        let Snapshot { events, callsites, .. } = snap;
+        // Most snapshots hold no `#[ttlog]` call: nothing to pair.
+        if !has_calls(callsites) {
+            for e in events.iter_mut() {
+                e.depth = 0;
+                e.call = None;
+            }
+            return;
+        }
+        let open = std::mem::take(&mut self.open);
+        let stacks = std::mem::take(&mut self.stacks);
+        let (open, stacks, entries) = pair_with(snap, open, stacks, self.entries);
+        (self.open, self.stacks, self.entries) = (open, stacks, entries);
+    }
+}
+
+/// Pairs the events of `snap`, which has callsites of calls, after the state
+/// of the events before them: the open calls, the threads' stacks and the
+/// entries so far; returns the state after them.
+fn pair_with(
+    snap: &mut Snapshot,
+    mut open: HashMap<u64, Open>,
+    mut stacks: HashMap<u32, Stack>,
+    mut entries: u64,
+) -> (HashMap<u64, Open>, HashMap<u32, Stack>, u64) {
     let Snapshot { events, callsites, header, calibration, values, .. } = snap;
     let calibration = &*calibration;
-    // Most snapshots hold no `#[ttlog]` call: nothing to pair.
-    if !has_calls(callsites) {
-        for e in events.iter_mut() {
-            e.depth = 0;
-            e.call = None;
-        }
-        return;
-    }
-    let mut open: HashMap<u64, Open> = HashMap::new();
-    let mut stacks: HashMap<u32, Stack> = HashMap::new();
-    let mut entries = 0u64;
     let elapsed = |from: u64, to: u64| -> Option<u64> {
         let at = |ticks: u64| match calibration {
             Some(c) => c.unix_nanos(ticks),
@@ -185,6 +230,7 @@ pub fn pair(snap: &mut Snapshot) {
             }
         }
     }
+    (open, stacks, entries)
 }
 
 /// Closes call `id`, whose entry (already out of `open`) was `entry`; with
@@ -387,6 +433,47 @@ mod tests {
             let expected = reference(&snap);
             pair(&mut snap);
             let got: Vec<(u32, Option<Call>)> = snap.events.iter().map(|e| (e.depth, e.call)).collect();
+            assert_eq!(got, expected, "round {round}");
+        }
+    }
+
+    /// The same random sequences cut into batches, each paired by one
+    /// [`Pairing`] after the ones before: the same depths and calls as all
+    /// at once.
+    #[test]
+    fn pairing_in_batches_matches_pairing_at_once() {
+        let mut rng = Rng::new(0xBB67_AE85_84CA_A73B);
+        for round in 0..2_000 {
+            let mut whole = snapshot();
+            let mut batches = vec![snapshot()];
+            let (ids, threads) = (1 + rng.below(6), 1 + rng.below(3) as u32);
+            let mut ticks = 0;
+            for _ in 0..rng.below(60) {
+                if rng.one_in(8) {
+                    batches.push(snapshot());
+                }
+                ticks += rng.below(3);
+                let thread = rng.below(threads as u64) as u32;
+                let id = rng.below(ids);
+                let event = rng.one_in(9);
+                let batch = batches.last_mut().unwrap();
+                for snap in [&mut whole, batch] {
+                    match id % 4 {
+                        _ if event => snap.push_event(ticks, thread, EVENT, []),
+                        0 | 1 => snap.push_event(ticks, thread, ENTER, [Value::U64(id)]),
+                        2 => snap.push_event(ticks, thread, EXIT, [Value::U64(id / 2), Value::U8(0)]),
+                        _ => snap.push_event(ticks, thread, SUSPEND, [Value::U64(id / 3)]),
+                    }
+                }
+            }
+            pair(&mut whole);
+            let expected: Vec<(u32, Option<Call>)> = whole.events.iter().map(|e| (e.depth, e.call)).collect();
+            let mut pairing = Pairing::new();
+            let mut got = Vec::new();
+            for mut b in batches {
+                pairing.pair_next(&mut b);
+                got.extend(b.events.iter().map(|e| (e.depth, e.call)));
+            }
             assert_eq!(got, expected, "round {round}");
         }
     }

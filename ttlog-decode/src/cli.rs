@@ -5,11 +5,13 @@
 //! - [`args`]: the command line.
 //! - [`input`]: reading the files (or standard input) and reporting damage.
 //! - [`select`]: the events the filters keep, of all files merged.
+//! - [`follow`]: `print --follow`, a log as it is written.
 //! - [`print`], [`stats`], [`info`], [`agg`], [`export`]: the commands.
 
 mod agg;
 mod args;
 mod export;
+mod follow;
 mod info;
 mod input;
 mod print;

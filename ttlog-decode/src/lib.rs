@@ -32,7 +32,8 @@
 //! target, callsite, field and time; [`merge`] puts the events of several
 //! snapshots in one time order, each event of one process once; [`stats`]
 //! counts events and [`agg`] summarises a numeric argument. [`stream`] reads
-//! a file of any size a frame at a time, with bounded memory.
+//! a file of any size a frame at a time, with bounded memory, and
+//! [`follow`] a continuous log as it is written.
 #![warn(missing_docs)]
 
 mod decode;
@@ -45,6 +46,7 @@ pub mod agg;
 pub mod calls;
 pub mod export;
 pub mod filter;
+pub mod follow;
 pub mod merge;
 pub mod render;
 pub mod snapshot;

@@ -24,6 +24,7 @@ mod frames;
 mod meta;
 mod ring;
 pub(crate) mod stream;
+pub(crate) mod tail;
 
 use crate::error::Error;
 use crate::snapshot::{Problem, Snapshot};

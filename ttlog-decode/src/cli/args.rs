@@ -120,6 +120,18 @@ pub(crate) struct PrintArgs {
     /// `--json`, as objects of kind "snapshot" and "thread").
     #[arg(long, short = 's')]
     pub(crate) summary: bool,
+    /// Follow a continuous log as it is written, like `tail -f`: FILE is
+    /// the path given to `log_file` (one file; not `-`). Prints the file
+    /// written last of FILE and its rotated files (`STEM-TIME-N.EXT`
+    /// beside it) from its start, or, when none exists yet, each from the
+    /// first to appear; then each event once its frame is complete, going
+    /// on to each next rotated file in turn, and to FILE again from its
+    /// start when a new run replaces it. Older rotated files are not
+    /// printed. Lines are those of `ttlog-decode FILE`, in the order the
+    /// writer wrote them (each thread's in time order). Damage is reported
+    /// on stderr and skipped. Runs until interrupted.
+    #[arg(long, short = 'f')]
+    pub(crate) follow: bool,
 }
 
 #[derive(Args, Debug)]

@@ -61,6 +61,12 @@ pub(crate) fn run(a: &PrintArgs, out: &mut impl Write) -> io::Result<Outcome> {
     if let Some(name) = bare {
         return Ok(Outcome::Usage(format!("`--field {name}`: expected `KEY=VALUE` (a bare name is for `agg`)")));
     }
+    if a.follow {
+        if let Some(why) = super::follow::usage(a) {
+            return Ok(Outcome::Usage(why));
+        }
+        return super::follow::run(a, &filter, out);
+    }
     // One file and nothing that needs all of it first: streamed, in
     // bounded memory, however large it is.
     if let [path] = a.input.files.as_slice()
@@ -157,38 +163,11 @@ fn print_stream<R: std::io::Read + std::io::Seek>(
     filter: &Filter,
     out: &mut impl Write,
 ) -> io::Result<Outcome> {
-    let colour = !a.json && colour(a.color);
-    let everything = filter.is_empty() && a.filters.grep.is_none();
-    // Compiled again when ring records add callsites to the table.
-    let mut compiled: Option<(usize, Compiled<'_>)> = None;
-    let (mut line, mut shown_line, mut scratch) = (String::new(), String::new(), String::new());
+    let mut lines = Lines::new(a, filter);
     let mut events = 0u64;
     while let Some((snap, e)) = stream.next_event() {
         events += 1;
-        let time = snap.unix_nanos(e);
-        if !everything {
-            if compiled.as_ref().is_none_or(|(n, _)| *n != snap.callsites.len()) {
-                compiled = Some((snap.callsites.len(), filter.compile(snap)));
-            }
-            let keep = compiled.as_ref().is_some_and(|(_, c)| c.matches(snap, e, time))
-                && a.filters.grep.as_ref().is_none_or(|re| select::grep(re, snap, e, &mut scratch));
-            if !keep {
-                continue;
-            }
-        }
-        line.clear();
-        if a.json {
-            write_json_line_at(&mut line, snap, e, time);
-            write_line(out, &line)?;
-            continue;
-        }
-        write_text_line_at(&mut line, snap, e, time);
-        shown_line.clear();
-        push_text(&mut shown_line, &line, a.raw);
-        if colour {
-            colour_level(&mut shown_line);
-        }
-        write_line(out, &shown_line)?;
+        lines.write(snap, e, out)?;
     }
     out.flush()?;
     let problems = stream.problems();
@@ -204,6 +183,65 @@ fn print_stream<R: std::io::Read + std::io::Seek>(
         problems.len()
     );
     Ok(Outcome::BadInput)
+}
+
+/// The lines of events of one file at a time, as `print` writes them: the
+/// filters, `--json`, `--raw` and colours.
+pub(crate) struct Lines<'f> {
+    a: &'f PrintArgs,
+    filter: &'f Filter,
+    everything: bool,
+    colour: bool,
+    /// The filter compiled against the metadata with these many callsites
+    /// and threads (compiled again when ring records, or the frames of a
+    /// followed file, add some).
+    compiled: Option<((usize, usize), Compiled<'f>)>,
+    line: String,
+    shown: String,
+    scratch: String,
+}
+
+impl<'f> Lines<'f> {
+    pub(crate) fn new(a: &'f PrintArgs, filter: &'f Filter) -> Lines<'f> {
+        Lines {
+            a,
+            filter,
+            everything: filter.is_empty() && a.filters.grep.is_none(),
+            colour: !a.json && colour(a.color),
+            compiled: None,
+            line: String::new(),
+            shown: String::new(),
+            scratch: String::new(),
+        }
+    }
+
+    /// Writes the line of `e` of `snap` if the filters keep it.
+    pub(crate) fn write(&mut self, snap: &Snapshot, e: &ttlog_decode::Event, out: &mut impl Write) -> io::Result<()> {
+        let time = snap.unix_nanos(e);
+        if !self.everything {
+            let key = (snap.callsites.len(), snap.threads.len());
+            if self.compiled.as_ref().is_none_or(|(k, _)| *k != key) {
+                self.compiled = Some((key, self.filter.compile(snap)));
+            }
+            let keep = self.compiled.as_ref().is_some_and(|(_, c)| c.matches(snap, e, time))
+                && self.a.filters.grep.as_ref().is_none_or(|re| select::grep(re, snap, e, &mut self.scratch));
+            if !keep {
+                return Ok(());
+            }
+        }
+        self.line.clear();
+        if self.a.json {
+            write_json_line_at(&mut self.line, snap, e, time);
+            return write_line(out, &self.line);
+        }
+        write_text_line_at(&mut self.line, snap, e, time);
+        self.shown.clear();
+        push_text(&mut self.shown, &self.line, self.a.raw);
+        if self.colour {
+            colour_level(&mut self.shown);
+        }
+        write_line(out, &self.shown)
+    }
 }
 
 fn json_process(p: &Process) -> String {

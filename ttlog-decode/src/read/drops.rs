@@ -13,7 +13,7 @@ use ttlog::wire::{Drops, Reader};
 pub const MARKER_NAME: &str = "ttlog::dropped";
 
 /// The marker callsite: `{dropped} events dropped`, at WARN, target `ttlog`.
-fn marker(index: u32) -> CallsiteInfo {
+pub(super) fn marker(index: u32) -> CallsiteInfo {
     CallsiteInfo {
         index,
         level: Level::Warn,

@@ -24,6 +24,8 @@ pub(crate) struct Scan {
     /// Bytes that failed checks may still cost (see the stream's module).
     budget: u64,
     chunk: Vec<u8>,
+    /// The input is still being written (see [`Scan::following`]).
+    follow: bool,
 }
 
 impl Scan {
@@ -34,7 +36,23 @@ impl Scan {
             len,
             budget: len.saturating_mul(2).saturating_add(1 << 20),
             chunk: Vec::new(),
+            follow: false,
         }
+    }
+
+    /// The frames from `pos` of an input of `len` bytes so far, that is
+    /// still being written: a stretch at `pos` that does not check out with
+    /// no intact frame after it before `len` (a frame written in part, or
+    /// damage whose extent is not known yet) ends the scan without a
+    /// problem and without moving past it, to be scanned again once the
+    /// input is longer. With `follow` false, as [`Scan::new`] from `pos`.
+    pub(crate) fn at(pos: u64, len: u64, follow: bool) -> Scan {
+        Scan { pos, follow, ..Scan::new(len) }
+    }
+
+    /// Where the next frame is looked for.
+    pub(crate) fn pos(&self) -> u64 {
+        self.pos
     }
 
     /// The next frame (its payload in `buf`), or the problem of a stretch
@@ -55,6 +73,9 @@ impl Scan {
             }
             Err(why) => {
                 let next = self.resync(input, pos + 1, buf)?;
+                if self.follow && next >= self.len {
+                    return Ok(None);
+                }
                 let skipped = next - pos;
                 let message = if next >= self.len {
                     format!("{why}; skipped the remaining {skipped} bytes")
