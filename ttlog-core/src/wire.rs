@@ -230,6 +230,35 @@ pub const SPEC_ALTERNATE: u8 = 1;
 /// Flag bits of a spec.
 pub const SPEC_ZERO: u8 = 2;
 
+/// The stem and extension (with its dot, or empty) of a log's base path.
+pub(crate) fn stem_ext(base: &std::path::Path) -> (String, String) {
+    let stem = base.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = base.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    (stem, ext)
+}
+
+/// Whether `name` is the name of a rotated file of the continuous log at
+/// `base`: `STEM-YYYYMMDDTHHMMSS.mmmZ-N.EXT`, as the writer names them (so
+/// that a directory listing sorts them in time order).
+pub fn is_rotated_name(base: &std::path::Path, name: &str) -> bool {
+    let (stem, ext) = stem_ext(base);
+    let Some(mid) =
+        name.strip_prefix(stem.as_str()).and_then(|r| r.strip_prefix('-')).and_then(|r| r.strip_suffix(ext.as_str()))
+    else {
+        return false;
+    };
+    let b = mid.as_bytes();
+    b.len() > 21
+        && b[..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b'T'
+        && b[9..15].iter().all(u8::is_ascii_digit)
+        && b[15] == b'.'
+        && b[16..19].iter().all(u8::is_ascii_digit)
+        && b[19] == b'Z'
+        && b[20] == b'-'
+        && b[21..].iter().all(u8::is_ascii_digit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::write::SmallCrc;

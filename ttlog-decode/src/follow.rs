@@ -28,33 +28,10 @@ use std::path::{Path, PathBuf};
 
 pub use crate::read::tail::Tail;
 
-/// The stem and extension (with its dot, or empty) of the base path's name.
-fn stem_ext(base: &Path) -> (String, String) {
-    let stem = base.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let ext = base.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
-    (stem, ext)
-}
-
 /// Whether `name` is the name of a rotated file of the log at `base`:
-/// `STEM-YYYYMMDDTHHMMSS.mmmZ-N.EXT` (as the writer names them, in
-/// `ttlog-core/src/continuous/files.rs`).
+/// `STEM-YYYYMMDDTHHMMSS.mmmZ-N.EXT`, as the writer names them.
 pub fn is_rotated(base: &Path, name: &str) -> bool {
-    let (stem, ext) = stem_ext(base);
-    let Some(mid) =
-        name.strip_prefix(stem.as_str()).and_then(|r| r.strip_prefix('-')).and_then(|r| r.strip_suffix(ext.as_str()))
-    else {
-        return false;
-    };
-    let b = mid.as_bytes();
-    b.len() > 21
-        && b[..8].iter().all(u8::is_ascii_digit)
-        && b[8] == b'T'
-        && b[9..15].iter().all(u8::is_ascii_digit)
-        && b[15] == b'.'
-        && b[16..19].iter().all(u8::is_ascii_digit)
-        && b[19] == b'Z'
-        && b[20] == b'-'
-        && b[21..].iter().all(u8::is_ascii_digit)
+    ttlog::wire::is_rotated_name(base, name)
 }
 
 /// The rotated files of the log at `base` in its directory, in name order,

@@ -117,44 +117,18 @@ impl Output {
     }
 }
 
-/// The stem and extension (with its dot, or empty) of the base path's name.
-fn stem_ext(base: &Path) -> (String, String) {
-    let stem = base.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let ext = base.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
-    (stem, ext)
-}
-
 /// The name of the `n`th file of a rotated log opened at `unix_ns`:
 /// `STEM-YYYYMMDDTHHMMSS.mmmZ-NNNN.EXT` beside the base path.
 pub(crate) fn rotated_name(base: &Path, unix_ns: u64, n: u64) -> PathBuf {
-    let (stem, ext) = stem_ext(base);
+    let (stem, ext) = crate::wire::stem_ext(base);
     let (y, mo, d, h, mi, s) = crate::snapshot::file::civil((unix_ns / 1_000_000_000) as i64);
     let ms = unix_ns / 1_000_000 % 1000;
     let name = format!("{stem}-{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}.{ms:03}Z-{n:04}{ext}");
     base.with_file_name(name)
 }
 
-/// Whether `name` is a rotated file of the log `STEM` / `EXT`.
-fn is_rotated(name: &str, stem: &str, ext: &str) -> bool {
-    let Some(mid) = name.strip_prefix(stem).and_then(|r| r.strip_prefix('-')).and_then(|r| r.strip_suffix(ext)) else {
-        return false;
-    };
-    // YYYYMMDDTHHMMSS.mmmZ-N...
-    let b = mid.as_bytes();
-    b.len() > 21
-        && b[..8].iter().all(u8::is_ascii_digit)
-        && b[8] == b'T'
-        && b[9..15].iter().all(u8::is_ascii_digit)
-        && b[15] == b'.'
-        && b[16..19].iter().all(u8::is_ascii_digit)
-        && b[19] == b'Z'
-        && b[20] == b'-'
-        && b[21..].iter().all(u8::is_ascii_digit)
-}
-
 /// The rotated files of the log at `base` that its directory holds.
 pub(crate) fn rotated_files(base: &Path) -> Vec<PathBuf> {
-    let (stem, ext) = stem_ext(base);
     let dir = match base.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -162,7 +136,7 @@ pub(crate) fn rotated_files(base: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
     entries
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_str().is_some_and(|n| is_rotated(n, &stem, &ext)))
+        .filter(|e| e.file_name().to_str().is_some_and(|n| crate::wire::is_rotated_name(base, n)))
         .map(|e| dir.join(e.file_name()))
         .collect()
 }
@@ -182,12 +156,12 @@ mod tests {
         v.sort();
         assert_eq!(v, [a.clone(), b, c]);
         let name = a.file_name().unwrap().to_str().unwrap();
-        assert!(is_rotated(name, "app", ".ttlog"));
-        assert!(!is_rotated("app.ttlog", "app", ".ttlog"));
-        assert!(!is_rotated("app-notes.ttlog", "app", ".ttlog"));
-        assert!(!is_rotated("app-20251203T122545.123Z-0001.txt", "app", ".ttlog"));
+        assert!(crate::wire::is_rotated_name(Path::new("app.ttlog"), name));
+        assert!(!crate::wire::is_rotated_name(Path::new("app.ttlog"), "app.ttlog"));
+        assert!(!crate::wire::is_rotated_name(Path::new("app.ttlog"), "app-notes.ttlog"));
+        assert!(!crate::wire::is_rotated_name(Path::new("app.ttlog"), "app-20251203T122545.123Z-0001.txt"));
         let bare = rotated_name(Path::new("log"), 0, 12);
         assert_eq!(bare, Path::new("log-19700101T000000.000Z-0012"));
-        assert!(is_rotated("log-19700101T000000.000Z-0012", "log", ""));
+        assert!(crate::wire::is_rotated_name(Path::new("log"), "log-19700101T000000.000Z-0012"));
     }
 }
