@@ -156,11 +156,13 @@ pub mod types;
 
 mod frames;
 mod primitives;
+#[cfg(feature = "read")]
 mod reader;
 pub(crate) mod write;
 
 pub use frames::*;
 pub use primitives::*;
+#[cfg(feature = "read")]
 pub use reader::{Reader, WireError};
 
 /// First eight bytes of every snapshot.
@@ -259,7 +261,7 @@ pub fn is_rotated_name(base: &std::path::Path, name: &str) -> bool {
         && b[21..].iter().all(u8::is_ascii_digit)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "read"))]
 mod tests {
     use super::write::SmallCrc;
     use super::*;

@@ -2,13 +2,13 @@
 //! encodes and the reader decodes.
 
 use super::primitives::{Out, put_arg_str, put_point, put_str, put_varint, put_varint128, zigzag, zigzag128};
+#[cfg(feature = "read")]
 use super::reader::{Reader, WireError};
 use super::types;
 use super::write::{HeaderRef, ThreadCounts, ThreadFlags, TriggerRef, encode_thread};
-use super::{
-    COUNT_ARG, COUNT_IMPLIED, COUNT_LITERAL, PIECE_ARG, PIECE_LIT, SPEC_ALTERNATE, SPEC_ZERO, THREAD_EXITED,
-    THREAD_NOT_COPIED, UNTYPED,
-};
+use super::{COUNT_ARG, COUNT_IMPLIED, COUNT_LITERAL, PIECE_ARG, PIECE_LIT, SPEC_ALTERNATE, SPEC_ZERO, UNTYPED};
+#[cfg(feature = "read")]
+use super::{THREAD_EXITED, THREAD_NOT_COPIED};
 use crate::callsite::{ArgRole, ArgType, Count, Spec};
 use crate::clock::{Clock, ClockPoint};
 use crate::level::Level;
@@ -44,6 +44,7 @@ impl Header {
         HeaderRef::from(self).encode_with_version(out, &self.ttlog_version);
     }
 
+    #[cfg(feature = "read")]
     /// Decodes the payload.
     pub fn decode(r: &mut Reader<'_>) -> Result<Header, WireError> {
         Ok(Header {
@@ -93,6 +94,7 @@ impl Calibration {
         put_point(out, &self.point);
     }
 
+    #[cfg(feature = "read")]
     /// Decodes the payload.
     pub fn decode(r: &mut Reader<'_>) -> Result<Calibration, WireError> {
         let at = r.offset();
@@ -160,6 +162,7 @@ impl Trigger {
         TriggerRef::from(self).encode(out);
     }
 
+    #[cfg(feature = "read")]
     /// Decodes the payload.
     pub fn decode(r: &mut Reader<'_>) -> Result<Trigger, WireError> {
         let signal = r.varint_u32()?;
@@ -289,12 +292,14 @@ impl CallsiteInfo {
         }
     }
 
+    #[cfg(feature = "read")]
     /// Decodes a CALLSITE payload, checking that every reference inside it is
     /// in range.
     pub fn decode(r: &mut Reader<'_>) -> Result<CallsiteInfo, WireError> {
         Self::decode_frame(r, false)
     }
 
+    #[cfg(feature = "read")]
     /// Decodes a CALLSITE_STATIC payload: `index` is the runtime callsite id,
     /// and every argument's `ty` is [`ArgType::Formatted`] until a record's
     /// types replace it.
@@ -302,6 +307,7 @@ impl CallsiteInfo {
         Self::decode_frame(r, true)
     }
 
+    #[cfg(feature = "read")]
     fn decode_frame(r: &mut Reader<'_>, untyped: bool) -> Result<CallsiteInfo, WireError> {
         let index = r.varint_u32()?;
         let at = r.offset();
@@ -400,6 +406,7 @@ impl ThreadInfo {
 }
 
 impl ThreadInfo {
+    #[cfg(feature = "read")]
     /// Decodes the payload.
     pub fn decode(r: &mut Reader<'_>) -> Result<ThreadInfo, WireError> {
         let index = r.varint_u32()?;
@@ -436,6 +443,7 @@ impl End {
         put_varint(out, self.events);
     }
 
+    #[cfg(feature = "read")]
     /// Decodes the payload.
     pub fn decode(r: &mut Reader<'_>) -> Result<End, WireError> {
         Ok(End { frames: r.varint()?, events: r.varint()? })
@@ -462,6 +470,7 @@ impl Drops {
         put_varint(out, self.count);
     }
 
+    #[cfg(feature = "read")]
     /// Decodes the payload.
     pub fn decode(r: &mut Reader<'_>) -> Result<Drops, WireError> {
         Ok(Drops { thread: r.varint_u32()?, ticks: r.varint()?, count: r.varint()? })

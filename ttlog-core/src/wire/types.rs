@@ -33,7 +33,9 @@
 //! before: the additions take a frame kind and a text header that no earlier
 //! writer produced.
 
-use super::{Out, Reader, WireError, put_str, put_varint};
+use super::{Out, put_str, put_varint};
+#[cfg(feature = "read")]
+use super::{Reader, WireError};
 
 /// The first byte of a record argument in a ring record.
 pub const RECORD_MARK: u8 = 0xF8;
@@ -223,6 +225,7 @@ impl TypeInfo {
         }
     }
 
+    #[cfg(feature = "read")]
     /// Reads a TYPE frame's payload.
     pub fn decode(r: &mut Reader<'_>) -> Result<TypeInfo, WireError> {
         let id = r.varint_u32()?;
