@@ -23,7 +23,7 @@
 use crate::snapshot::{CallsiteInfo, Snapshot};
 use crate::value::{Args, Value};
 use std::collections::HashMap;
-use ttlog::callsite::{ArgRole, CallsiteKind, Outcome};
+use ttlog_core::callsite::{ArgRole, CallsiteKind, Outcome};
 
 pub use crate::snapshot::Call;
 
@@ -273,8 +273,8 @@ mod tests {
     use crate::rng::Rng;
     use crate::snapshot::{ArgInfo, Header, PieceInfo};
     use std::time::Duration;
-    use ttlog::callsite::{ArgType, Spec};
-    use ttlog::clock::{Clock, ClockPoint};
+    use ttlog_core::callsite::{ArgType, Spec};
+    use ttlog_core::clock::{Clock, ClockPoint};
 
     const ENTER: u32 = 0;
     const EXIT: u32 = 1;
@@ -291,7 +291,7 @@ mod tests {
         let callsite = |index, kind, args| {
             Some(CallsiteInfo {
                 index,
-                level: ttlog::Level::Info,
+                level: ttlog_core::Level::Info,
                 kind,
                 name: "f".into(),
                 target: "t".into(),

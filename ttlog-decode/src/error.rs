@@ -2,7 +2,7 @@
 //! not an error: see [`Problem`](crate::Problem)).
 
 use std::fmt;
-use ttlog::wire;
+use ttlog_core::wire;
 
 /// Why a file could not be read as a snapshot at all.
 #[derive(Debug)]

@@ -19,7 +19,7 @@
 use crate::render::message::write_arg;
 use crate::snapshot::{CallsiteInfo, Event, Snapshot, ThreadInfo};
 use std::fmt;
-use ttlog::Level;
+use ttlog_core::Level;
 
 /// A source location, `FILE:LINE`: a callsite's file is matched whole or by
 /// its last path components (`server.rs:31` and `src/server.rs:31` both find

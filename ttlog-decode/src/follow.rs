@@ -31,7 +31,7 @@ pub use crate::read::tail::Tail;
 /// Whether `name` is the name of a rotated file of the log at `base`:
 /// `STEM-YYYYMMDDTHHMMSS.mmmZ-N.EXT`, as the writer names them.
 pub fn is_rotated(base: &Path, name: &str) -> bool {
-    ttlog::wire::is_rotated_name(base, name)
+    ttlog_core::wire::is_rotated_name(base, name)
 }
 
 /// The rotated files of the log at `base` in its directory, in name order,

@@ -1,7 +1,7 @@
 //! Reads a snapshot file's bytes into a [`Snapshot`]: frames, then the
 //! metadata, then events, recovering from damage.
 //!
-//! The format is defined in [`ttlog::wire`]. Reading never panics: a file that
+//! The format is defined in [`ttlog_core::wire`]. Reading never panics: a file that
 //! is not a snapshot at all (too short, wrong magic, unknown version) is an
 //! [`Error`]; a snapshot that is damaged or truncated still yields every event of
 //! every intact frame, and a [`Problem`] for each part it had to skip.
@@ -28,7 +28,7 @@ pub(crate) mod tail;
 
 use crate::error::Error;
 use crate::snapshot::{Problem, Snapshot};
-use ttlog::wire;
+use ttlog_core::wire;
 
 pub(crate) use frames::check_preamble;
 

@@ -1,5 +1,5 @@
 //! Values of types that derive `ttlog::Record`: read from their bytes (see
-//! [`ttlog::wire::types`]) with the file's TYPE frames, and rendered as
+//! [`ttlog_core::wire::types`]) with the file's TYPE frames, and rendered as
 //! `Debug` renders them, with the type's display format, or as JSON.
 //!
 //! The bytes and the TYPE frames are untrusted: reading bounds the nesting
@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
-use ttlog::wire::types::{MAX_DEPTH, Style, TypeInfo, scalar_width, tag};
+use ttlog_core::wire::types::{MAX_DEPTH, Style, TypeInfo, scalar_width, tag};
 
 /// The TYPE frames of a file, by id.
 pub(crate) type Types = BTreeMap<u32, TypeInfo>;
@@ -166,7 +166,7 @@ struct View<'a> {
 }
 
 /// The description of variant `variant` of type `id`, if the file has it.
-fn variant(types: &Types, id: u32, variant: u16) -> Option<(&TypeInfo, &ttlog::wire::types::VariantInfo)> {
+fn variant(types: &Types, id: u32, variant: u16) -> Option<(&TypeInfo, &ttlog_core::wire::types::VariantInfo)> {
     let t = types.get(&id)?;
     Some((t, t.variants.get(variant as usize)?))
 }
@@ -263,8 +263,8 @@ impl View<'_> {
                 Some((_, var)) if var.fields.len() == fields.len() && var.display.is_some() => {
                     for p in var.display.iter().flatten() {
                         match p {
-                            ttlog::wire::types::DisplayPiece::Lit(s) => out.push_str(s),
-                            ttlog::wire::types::DisplayPiece::Field { index, debug } => {
+                            ttlog_core::wire::types::DisplayPiece::Lit(s) => out.push_str(s),
+                            ttlog_core::wire::types::DisplayPiece::Field { index, debug } => {
                                 let Some(node) = fields.get(*index as usize) else { continue };
                                 let v = View { node, types: self.types };
                                 if *debug {
@@ -352,7 +352,7 @@ fn push_json_array(out: &mut String, items: &[Node], types: &Types) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ttlog::wire::types::{DisplayPiece, VariantInfo};
+    use ttlog_core::wire::types::{DisplayPiece, VariantInfo};
 
     fn point() -> Types {
         let v = |name: &str, style, fields: &[&str]| VariantInfo {

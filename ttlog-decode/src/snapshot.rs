@@ -1,15 +1,15 @@
 //! The decoded snapshot: what the reader fills in, what the time order and
 //! [`calls`](crate::calls) rearrange and annotate, and what the renderer reads.
 //!
-//! The metadata types come from the wire format ([`ttlog::wire`]) as they are
+//! The metadata types come from the wire format ([`ttlog_core::wire`]) as they are
 //! and are re-exported here; the events and their arguments are the decoder's
 //! own.
 
 use crate::value::{Args, Store, Value};
 use std::fmt;
-use ttlog::callsite::{CallsiteKind, Outcome};
+use ttlog_core::callsite::{CallsiteKind, Outcome};
 
-pub use ttlog::wire::{ArgInfo, Calibration, CallsiteInfo, End, Header, PieceInfo, ThreadInfo, Trigger};
+pub use ttlog_core::wire::{ArgInfo, Calibration, CallsiteInfo, End, Header, PieceInfo, ThreadInfo, Trigger};
 
 /// A part of a snapshot that could not be read, and what that cost.
 #[derive(Clone, Debug, PartialEq, Eq)]

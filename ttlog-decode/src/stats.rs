@@ -9,8 +9,8 @@
 
 use crate::snapshot::{Event, Snapshot};
 use crate::value::Value;
-use ttlog::Level;
-use ttlog::callsite::ArgType;
+use ttlog_core::Level;
+use ttlog_core::callsite::ArgType;
 
 /// Counts of one callsite's events.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -40,7 +40,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
-use ttlog::wire;
+use ttlog_core::wire;
 
 /// An event frame: where its payload is, and what kind it is.
 #[derive(Clone, Copy, Debug)]

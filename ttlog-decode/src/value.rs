@@ -22,7 +22,7 @@
 //! ```
 
 use core::fmt;
-use ttlog::callsite::ArgType;
+use ttlog_core::callsite::ArgType;
 
 /// A decoded argument value, typed as it was at the call. Text borrows from
 /// the [`Snapshot`](crate::Snapshot) it was decoded into.
@@ -59,7 +59,7 @@ pub enum Value<'a> {
     /// `str` and its owners, recorded as UTF-8 and rendered at decode time.
     Str(Text<'a>),
     /// Any other type, formatted at the call: one text per spec of the argument,
-    /// in the order of [`ArgMeta::specs`](ttlog::callsite::ArgMeta::specs).
+    /// in the order of [`ArgMeta::specs`](ttlog_core::callsite::ArgMeta::specs).
     Formatted(Formatted<'a>),
 }
 
@@ -123,11 +123,11 @@ impl<'a> Formatted<'a> {
     /// The text of the argument's `i`-th spec, which is `spec`: for a value
     /// formatted at the call, the `i`-th text; for a derived record's value
     /// (recorded raw), its rendering for `spec` (`{}`, `{:?}` or `{:#?}`).
-    pub fn for_spec(&self, i: usize, spec: &ttlog::callsite::Spec) -> Option<Text<'a>> {
+    pub fn for_spec(&self, i: usize, spec: &ttlog_core::callsite::Spec) -> Option<Text<'a>> {
         match self.texts {
             Texts::Record { spans, text } => {
                 let k = match (spec.ty, spec.alternate) {
-                    (ttlog::callsite::FmtType::Display, _) => 2,
+                    (ttlog_core::callsite::FmtType::Display, _) => 2,
                     (_, true) => 1,
                     _ => 0,
                 };

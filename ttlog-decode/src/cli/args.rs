@@ -54,7 +54,7 @@ pub(crate) struct Filters {
     /// Events of this level and the more severe ones (error, warn, info,
     /// debug, trace).
     #[arg(long, value_name = "LEVEL")]
-    pub(crate) level: Option<ttlog::Level>,
+    pub(crate) level: Option<ttlog_core::Level>,
     /// Events of this thread, by name or id (repeatable: any of them).
     #[arg(long, value_name = "NAME|ID")]
     pub(crate) thread: Vec<String>,
@@ -157,7 +157,7 @@ pub(crate) struct InfoArgs {
     pub(crate) input: Input,
     /// Callsites of this level and the more severe ones.
     #[arg(long, value_name = "LEVEL")]
-    pub(crate) level: Option<ttlog::Level>,
+    pub(crate) level: Option<ttlog_core::Level>,
     /// Threads by name or id (repeatable).
     #[arg(long, value_name = "NAME|ID")]
     pub(crate) thread: Vec<String>,

@@ -15,7 +15,7 @@ fn template(cs: &CallsiteInfo) -> String {
         match p {
             PieceInfo::Lit(l) => s.push_str(&l.replace('{', "{{").replace('}', "}}")),
             PieceInfo::Arg { arg, .. } => match cs.args.get(*arg as usize) {
-                Some(a) if a.role == ttlog::callsite::ArgRole::Named => {
+                Some(a) if a.role == ttlog_core::callsite::ArgRole::Named => {
                     s.push('{');
                     s.push_str(&a.name);
                     s.push('}');
@@ -62,7 +62,7 @@ pub(crate) fn run(a: &InfoArgs, out: &mut impl Write) -> io::Result<Outcome> {
             let o = serde_json::json!({
                 "kind": "snapshot", "file": name, "header": header,
                 "trigger": snap.trigger.as_ref().map(super::print::trigger_json),
-                "format_version": ttlog::wire::VERSION,
+                "format_version": ttlog_core::wire::VERSION,
                 "events": snap.events.len(), "complete": snap.end.is_some(),
                 "problems": snap.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
             });
@@ -96,7 +96,7 @@ pub(crate) fn run(a: &InfoArgs, out: &mut impl Write) -> io::Result<Outcome> {
                 writeln!(
                     out,
                     "format      version {}, written by ttlog {}",
-                    ttlog::wire::VERSION,
+                    ttlog_core::wire::VERSION,
                     text(&h.ttlog_version, raw)
                 )?;
                 writeln!(

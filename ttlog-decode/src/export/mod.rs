@@ -37,7 +37,7 @@ use crate::stream::Stream;
 use crate::value::{Args, Value};
 use std::borrow::Cow;
 use std::io::{self, Read, Seek};
-use ttlog::callsite::ArgRole;
+use ttlog_core::callsite::ArgRole;
 
 /// A destination of exported events (see the module).
 pub trait Sink {

@@ -23,7 +23,7 @@ use crate::render::message::write_message;
 use crate::snapshot::{Event, Snapshot};
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use ttlog::Level;
+use ttlog_core::Level;
 
 /// Records per line unless [`Otlp::with_batch`] says otherwise.
 pub const DEFAULT_BATCH: usize = 1024;

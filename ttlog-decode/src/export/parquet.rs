@@ -54,7 +54,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
-use ttlog::callsite::{ArgRole, CallsiteKind};
+use ttlog_core::callsite::{ArgRole, CallsiteKind};
 
 /// The fixed columns, before the arguments'.
 pub const FIXED_COLUMNS: [&str; 14] = [

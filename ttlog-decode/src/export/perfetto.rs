@@ -34,7 +34,7 @@ use crate::stream::Stream;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::{self, Read, Seek, Write};
-use ttlog::callsite::{CallsiteKind, Outcome};
+use ttlog_core::callsite::{CallsiteKind, Outcome};
 
 /// The calls of a stream's input that are shown as async slices: those with
 /// a suspend or resume event, or whose exit is on another thread than their

@@ -9,8 +9,8 @@
 //! random bytes).
 
 use crate::value::{Slot, Store};
-use ttlog::callsite::ArgType;
-use ttlog::wire::{self, Reader, WireError};
+use ttlog_core::callsite::ArgType;
+use ttlog_core::wire::{self, Reader, WireError};
 
 /// A callsite's argument types, each with its number of texts when formatted.
 pub(crate) type Shape = [(ArgType, usize)];
@@ -180,7 +180,7 @@ pub(crate) fn decode(b: &[u8], pos: &mut usize, shape: &Shape, store: &mut Store
                 push!(store.push_str(s, cut))
             }
             ArgType::Formatted if slots > 0 && b.get(*pos..*pos + 2) == Some(&[1, 0]) => {
-                // A derived record's value (see `ttlog::wire::types`): a
+                // A derived record's value (see `ttlog_core::wire::types`): a
                 // "text cut by 0 bytes", which no text is.
                 *pos += 2;
                 let n = usize::try_from(varint(b, pos)?).ok()?;

@@ -14,7 +14,7 @@
 //! from a zero register. The CRC of any stretch then follows from the prefixes
 //! at its two ends, in a few hundred operations whatever its length.
 
-use ttlog::wire;
+use ttlog_core::wire;
 
 /// The CRC-32 polynomial (IEEE 802.3) in the reflected representation that the
 /// register uses: bit 31 is the coefficient of x^0, bit 0 that of x^31.

@@ -5,12 +5,12 @@
 
 use crate::snapshot::{ArgInfo, CallsiteInfo, PieceInfo, Problem, Snapshot};
 use crate::value::Value;
-use ttlog::callsite::{ArgRole, ArgType, CallsiteKind, Spec};
-use ttlog::level::Level;
-use ttlog::wire::{Drops, Reader};
+use ttlog_core::callsite::{ArgRole, ArgType, CallsiteKind, Spec};
+use ttlog_core::level::Level;
+use ttlog_core::wire::{Drops, Reader};
 
 /// The name of the callsite of the marker events.
-pub const MARKER_NAME: &str = "ttlog::dropped";
+pub const MARKER_NAME: &str = "ttlog_core::dropped";
 
 /// The marker callsite: `{dropped} events dropped`, at WARN, target `ttlog`.
 pub(super) fn marker(index: u32) -> CallsiteInfo {

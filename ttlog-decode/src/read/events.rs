@@ -3,8 +3,8 @@
 
 use super::args::{self, Shape};
 use crate::snapshot::{ArgRange, CallsiteInfo, Event, Problem, Snapshot};
-use ttlog::callsite::ArgType;
-use ttlog::wire::{Reader, WireError};
+use ttlog_core::callsite::ArgType;
+use ttlog_core::wire::{Reader, WireError};
 
 /// What the event loop reads of each callsite, by callsite index, rather
 /// than its full metadata.

@@ -9,7 +9,7 @@
 use super::crc::Checksums;
 use crate::error::Error;
 use crate::snapshot::Problem;
-use ttlog::wire;
+use ttlog_core::wire;
 
 /// Checks the preamble: magic and format version.
 pub(crate) fn check_preamble(bytes: &[u8]) -> Result<(), Error> {

@@ -3,7 +3,7 @@
 
 use crate::snapshot::{Calibration, CallsiteInfo, End, Header, Problem, Snapshot, ThreadInfo, Trigger};
 use std::collections::HashMap;
-use ttlog::wire::{self, Reader, WireError};
+use ttlog_core::wire::{self, Reader, WireError};
 
 /// The callsites of CALLSITE_STATIC frames (crash snapshots), by runtime
 /// callsite id: their arguments' types come with each ring record.
@@ -11,7 +11,7 @@ pub(super) type Statics = HashMap<u32, Static>;
 
 /// A callsite of a CALLSITE_STATIC frame.
 pub(super) struct Static {
-    /// The callsite, each argument typed [`ArgType::Formatted`](ttlog::callsite::ArgType::Formatted).
+    /// The callsite, each argument typed [`ArgType::Formatted`](ttlog_core::callsite::ArgType::Formatted).
     pub(super) info: CallsiteInfo,
     /// The bytes of its frame's payload.
     pub(super) wire_len: usize,
@@ -77,7 +77,7 @@ pub(super) fn read_frame(
             Calibration::decode(&mut r).and_then(|c| same_or_first(&mut snap.calibration, c, base, "clock calibration"))
         }
         wire::kind::END => End::decode(&mut r).map(|e| snap.end = Some(e)),
-        wire::kind::TYPE => ttlog::wire::types::TypeInfo::decode(&mut r).map(|t| {
+        wire::kind::TYPE => ttlog_core::wire::types::TypeInfo::decode(&mut r).map(|t| {
             // The first intact copy wins, as for callsites; the count of
             // types is bounded by the frames the input holds.
             if snap.values.types.len() < max_items {

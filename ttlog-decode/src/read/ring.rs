@@ -1,5 +1,5 @@
 //! RING frames (crash snapshots): a thread's ring blocks as they were in
-//! memory (see [`ttlog::wire::record`]), each record typed by its own type
+//! memory (see [`ttlog_core::wire::record`]), each record typed by its own type
 //! tags and decoded against the callsite of a CALLSITE_STATIC frame.
 //!
 //! Records carry their length, so a record that cannot be decoded costs only
@@ -9,8 +9,8 @@ use super::args::{self, Shape};
 use super::meta::Statics;
 use crate::snapshot::{ArgRange, CallsiteInfo, Event, Problem, Snapshot};
 use std::collections::HashMap;
-use ttlog::callsite::ArgType;
-use ttlog::wire::{self, Reader, WireError, record};
+use ttlog_core::callsite::ArgType;
+use ttlog_core::wire::{self, Reader, WireError, record};
 
 /// The least and the most bytes a ring block may have.
 const BLOCK_SIZES: core::ops::RangeInclusive<u64> = 64..=1 << 20;

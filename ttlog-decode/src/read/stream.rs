@@ -8,7 +8,7 @@ use super::meta::{self, Statics};
 use super::ring::{self, Typed};
 use crate::snapshot::{Problem, Snapshot};
 use std::io::{self, Read, Seek, SeekFrom};
-use ttlog::wire;
+use ttlog_core::wire;
 
 /// A frame that checked out: its payload is in the scan's buffer.
 pub(crate) struct FrameAt {
@@ -240,7 +240,7 @@ impl Decoder {
     /// exits), ordinary or static.
     pub(crate) fn has_calls(&self, callsites: &[Option<crate::snapshot::CallsiteInfo>]) -> bool {
         crate::calls::has_calls(callsites)
-            || self.statics.values().any(|s| s.info.kind != ttlog::callsite::CallsiteKind::Event)
+            || self.statics.values().any(|s| s.info.kind != ttlog_core::callsite::CallsiteKind::Event)
     }
 
     /// Decodes an EVENTS frame into `snap`, its times into `ticks`.

@@ -8,7 +8,7 @@ use crate::snapshot::{Event, Problem, Snapshot};
 use std::fs::File;
 use std::io::{Seek, SeekFrom};
 use std::path::Path;
-use ttlog::wire;
+use ttlog_core::wire;
 
 /// The events of a file being written, a frame at a time, as its frames
 /// become complete. It holds the metadata read so far, one frame's events

@@ -26,7 +26,7 @@ use super::time::{rfc3339, write_rfc3339};
 use crate::snapshot::{Call, CallsiteInfo, Event, Snapshot};
 use crate::value::Value;
 use std::fmt::Write;
-use ttlog::callsite::{ArgRole, CallsiteKind, Outcome, Spec};
+use ttlog_core::callsite::{ArgRole, CallsiteKind, Outcome, Spec};
 
 /// Appends the event's text line (without a newline).
 pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
@@ -39,11 +39,11 @@ pub fn write_text_line(out: &mut String, snap: &Snapshot, e: &Event) {
 pub fn write_text_line_at(out: &mut String, snap: &Snapshot, e: &Event, nanos: Option<i128>) {
     let cs = snap.callsite(e);
     let level: &[u8; 8] = match cs.map(|cs| cs.level) {
-        Some(ttlog::Level::Error) => b" ERROR [",
-        Some(ttlog::Level::Warn) => b"  WARN [",
-        Some(ttlog::Level::Info) => b"  INFO [",
-        Some(ttlog::Level::Debug) => b" DEBUG [",
-        Some(ttlog::Level::Trace) => b" TRACE [",
+        Some(ttlog_core::Level::Error) => b" ERROR [",
+        Some(ttlog_core::Level::Warn) => b"  WARN [",
+        Some(ttlog_core::Level::Info) => b"  INFO [",
+        Some(ttlog_core::Level::Debug) => b" DEBUG [",
+        Some(ttlog_core::Level::Trace) => b" TRACE [",
         None => b" ????? [",
     };
     // The timestamp and the level, written at once.
@@ -339,9 +339,9 @@ pub fn json_line(snap: &Snapshot, e: &Event) -> String {
 mod tests {
     use super::*;
     use crate::value::Text;
-    use ttlog::callsite::{ArgRole, ArgType, Spec};
-    use ttlog::clock::{Clock, ClockPoint};
-    use ttlog::wire::{ArgInfo, Header, PieceInfo, ThreadInfo};
+    use ttlog_core::callsite::{ArgRole, ArgType, Spec};
+    use ttlog_core::clock::{Clock, ClockPoint};
+    use ttlog_core::wire::{ArgInfo, Header, PieceInfo, ThreadInfo};
 
     fn thread(index: u32, tid: u64, name: &str) -> Option<ThreadInfo> {
         Some(ThreadInfo {
@@ -365,7 +365,7 @@ mod tests {
         let mut snap = Snapshot::default();
         snap.callsites.push(Some(CallsiteInfo {
             index: 0,
-            level: ttlog::Level::Warn,
+            level: ttlog_core::Level::Warn,
             kind: CallsiteKind::Event,
             name: "n".into(),
             target: "app::db".into(),

@@ -3,8 +3,8 @@
 use super::digits::{push_i64, push_u64};
 use super::spec::render_value;
 use crate::value::{Args, Slot, Text, Value};
-use ttlog::callsite::{ArgRole, Count, FmtType, Sign};
-use ttlog::wire::{CallsiteInfo, PieceInfo};
+use ttlog_core::callsite::{ArgRole, Count, FmtType, Sign};
+use ttlog_core::wire::{CallsiteInfo, PieceInfo};
 
 /// Appends the marker that shows a string was cut at the call.
 pub fn write_cut_marker(out: &mut String, cut: u64) {

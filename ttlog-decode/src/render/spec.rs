@@ -67,7 +67,7 @@
 
 use core::fmt::{self, Write as _};
 
-use ttlog::callsite::{Align, FmtType, Sign, Spec};
+use ttlog_core::callsite::{Align, FmtType, Sign, Spec};
 
 use crate::value::Value;
 

@@ -6,7 +6,7 @@
 
 use crate::render::digits::{pair, push_ascii};
 use core::fmt::Write as _;
-use ttlog::clock::civil_from_days;
+use ttlog_core::clock::civil_from_days;
 
 /// Seconds in a day.
 const SECS_PER_DAY: i128 = 86_400;

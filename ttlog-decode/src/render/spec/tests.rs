@@ -10,7 +10,7 @@
 
 use core::fmt::{Binary, Debug, Display, LowerExp, LowerHex, Octal, UpperExp, UpperHex};
 
-use ttlog::callsite::Count;
+use ttlog_core::callsite::Count;
 
 use super::*;
 use crate::rng::Rng;
