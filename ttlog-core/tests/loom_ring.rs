@@ -257,7 +257,7 @@ fn in_block_mode_the_owner_waits_for_the_drain_and_no_event_is_lost() {
                 let end = walk.first_seq + walk.count;
                 if end > next {
                     next = end;
-                    ring.set_drained(1, next);
+                    ring.set_drained(1, next, 0);
                     continue;
                 }
             }
