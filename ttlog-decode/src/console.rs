@@ -156,3 +156,94 @@ impl<W: Write + Send> Sink for Console<W> {
 pub fn make(colour: Colour) -> Box<dyn Sink> {
     Box::new(Console::stderr(colour))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use ttlog_core::wire;
+
+    /// A snapshot's bytes: a few threads' events, `#[ttlog]`-free.
+    fn log_bytes() -> Vec<u8> {
+        let hs: Vec<_> = (0..3u64)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    for i in 0..200u64 {
+                        ttlog::info!("console unit {} of {}", i, t, note = "a\tb");
+                    }
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        let dir = std::env::temp_dir().join(format!("ttlog-console-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("unit.ttlog");
+        ttlog::snapshot("unit").save(&path).unwrap();
+        std::fs::read(&path).unwrap()
+    }
+
+    /// The largest frame of `bytes`, header included.
+    fn largest_frame(bytes: &[u8]) -> usize {
+        let mut at = wire::PREAMBLE_LEN;
+        let mut largest = 0;
+        while at + wire::FRAME_HEADER_LEN <= bytes.len() {
+            let len = u32::from_le_bytes(bytes[at + 5..at + 9].try_into().unwrap()) as usize;
+            largest = largest.max(wire::FRAME_HEADER_LEN + len);
+            at += wire::FRAME_HEADER_LEN + len;
+        }
+        assert_eq!(at, bytes.len(), "whole frames");
+        largest
+    }
+
+    fn render(bytes: &[u8], cuts: impl Iterator<Item = usize>, bound: usize) -> String {
+        let mut c = Console::new(Vec::new(), false);
+        c.start_file();
+        let mut at = 0;
+        for len in cuts {
+            let to = (at + len).min(bytes.len());
+            c.write(&bytes[at..to]).unwrap();
+            let kept = c.tail.as_ref().unwrap().kept();
+            assert!(kept <= bound, "{kept} bytes kept at byte {to}: more than a frame ({bound})");
+            at = to;
+            if at == bytes.len() {
+                break;
+            }
+        }
+        String::from_utf8(c.into_inner()).unwrap()
+    }
+
+    #[test]
+    fn any_split_of_the_bytes_gives_the_lines_of_the_whole_in_bounded_memory() {
+        let bytes = log_bytes();
+        let bound = largest_frame(&bytes);
+        let whole = render(&bytes, std::iter::once(bytes.len()), bytes.len());
+        assert!(whole.lines().filter(|l| l.contains("console unit")).count() >= 600, "{whole}");
+        // What ttlog-decode prints: the same lines (the snapshot has one
+        // EVENTS frame a thread, so the console's order is not the time order).
+        let snap = crate::from_bytes(&bytes).unwrap();
+        let mut printed: Vec<String> = snap
+            .events
+            .iter()
+            .map(|e| {
+                let (mut s, mut scratch) = (String::new(), String::new());
+                write_printed_line(&mut s, &mut scratch, &snap, e, false, false);
+                s
+            })
+            .collect();
+        let mut got: Vec<String> = whole.lines().map(str::to_owned).collect();
+        printed.sort();
+        got.sort();
+        assert_eq!(got, printed);
+        assert!(whole.contains(r"note=a\tb"), "escaped");
+        let one = render(&bytes, std::iter::repeat(1), bound);
+        assert_eq!(one, whole, "a byte at a time");
+        let mut rng = Rng::new(0x5eed_c0de);
+        for round in 0..12 {
+            let max = [16, 300, 4096, 70_000][round % 4];
+            let cuts: Vec<usize> = (0..bytes.len()).map(|_| 1 + rng.index(max)).collect();
+            assert_eq!(render(&bytes, cuts.into_iter(), bound + max), whole, "round {round}");
+        }
+    }
+}

@@ -4,6 +4,10 @@
 //! stderr is compared with what `ttlog-decode` prints for the same events
 //! (the log file it wrote, or a snapshot of its rings).
 
+mod support {
+    pub mod rng;
+}
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -51,6 +55,32 @@ fn printed(file: &Path) -> Vec<String> {
 
 fn lines(s: &str) -> Vec<String> {
     s.lines().map(str::to_owned).collect()
+}
+
+/// The console's text for the bytes of a log file (of rotated files, one
+/// after the other), handed to it in random pieces of up to `max` bytes.
+fn console_of(files: &[PathBuf], seed: u64, max: usize) -> String {
+    let mut rng = support::rng::Rng::new(seed);
+    let mut c = ttlog_decode::console::Console::new(Vec::new(), false);
+    for f in files {
+        let bytes = std::fs::read(f).unwrap();
+        c.start_file();
+        let mut at = 0;
+        while at < bytes.len() {
+            let to = (at + 1 + rng.index(max)).min(bytes.len());
+            c.write(&bytes[at..to]).unwrap();
+            at = to;
+        }
+    }
+    String::from_utf8(c.into_inner()).unwrap()
+}
+
+/// The console's text is a function of the bytes alone: the file's bytes,
+/// cut anywhere, give exactly what the program's console printed.
+fn assert_bytes_give(files: &[PathBuf], stderr: &str) {
+    for (seed, max) in [(1, 61), (2, 500), (3, 1 << 20)] {
+        assert!(console_of(files, seed, max) == stderr, "pieces of up to {max} bytes");
+    }
 }
 
 /// The thread of a line: `[name tid]`.
@@ -151,7 +181,7 @@ fn child_entry() {
         }
         // Small rotated files.
         "rotate" => {
-            small().log_file(dir.join("app.ttlog")).rotate_size(8 << 10).console().init().unwrap();
+            small().log_file(dir.join("app.ttlog")).rotate_size(2 << 10).console().init().unwrap();
             for i in 0..3000u64 {
                 ttlog::info!("event {i}");
                 if i % 100 == 0 {
@@ -193,6 +223,7 @@ fn console_lines_are_what_ttlog_decode_prints_for_the_file() {
     // Entries and exits of both functions, warnings, the first two events.
     assert_eq!(printed.len(), 2 + 3 * 200 * 6 + 3 * 40, "{printed:?}");
     assert_same_lines(&console, &printed);
+    assert_bytes_give(&[dir.join("app.ttlog")], &stderr);
     // Escaped, not obeyed; calls paired and indented; the user type.
     let hostile = console.iter().find(|l| l.contains("hostile")).unwrap();
     assert!(hostile.ends_with(r"hostile tab\there \u{1b}]0;owned\u{7} cr\r\nforged line ok=true"), "{hostile}");
@@ -247,6 +278,7 @@ fn lines_go_on_across_rotations() {
     assert!(files.len() >= 3, "the log rotated: {files:?}");
     let whole: Vec<String> = files.iter().flat_map(|f| printed(f)).collect();
     assert_eq!(console, whole, "one thread: the same lines in the same order");
+    assert_bytes_give(&files, &(console.join("\n") + "\n"));
     let numbers: Vec<u64> = console.iter().map(|l| l.rsplit(' ').next().unwrap().parse().unwrap()).collect::<Vec<_>>();
     assert_eq!(numbers, (0..3000).collect::<Vec<_>>(), "each event once, in order");
 }
@@ -254,7 +286,9 @@ fn lines_go_on_across_rotations() {
 #[test]
 fn drop_markers_show_as_ttlog_decode_prints_them() {
     let dir = fresh_dir("drop");
-    let console = lines(&run(child("drop", &dir)));
+    let stderr = run(child("drop", &dir));
+    assert_bytes_give(&[dir.join("app.ttlog")], &stderr);
+    let console = lines(&stderr);
     let printed = printed(&dir.join("app.ttlog"));
     let markers: Vec<&String> = console.iter().filter(|l| l.ends_with(" events dropped")).collect();
     assert!(!markers.is_empty(), "markers: {console:?}");

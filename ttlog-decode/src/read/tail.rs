@@ -195,6 +195,15 @@ impl Tail {
         }
     }
 
+    /// The bytes an in-memory tail keeps (0 for a file's).
+    #[cfg(test)]
+    pub(crate) fn kept(&self) -> usize {
+        match &self.file {
+            Input::Memory(w) => w.bytes.len(),
+            Input::File(_) => 0,
+        }
+    }
+
     /// Notes the file's length now; whether it grew.
     fn look(&mut self) -> bool {
         match self.file.len() {
