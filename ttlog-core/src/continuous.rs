@@ -19,7 +19,13 @@
 //! overwrites as the flight recorder does, and the writer counts the events it
 //! never saw (a jump of the owner's sequence numbers) and writes a DROPS frame
 //! where they were lost, which the decoder shows as a marker line.
+//!
+//! With a console ([`Builder::console`](crate::Builder::console) or
+//! `TTLOG_CONSOLE`), the writer also hands the bytes it writes to the
+//! console's sink ([`console`]), which renders them on stderr; with no file,
+//! the writer runs for the console alone and writes nowhere else.
 
+pub mod console;
 mod files;
 mod writer;
 
@@ -59,6 +65,8 @@ pub(crate) struct Config {
     pub(crate) rotate_size: Option<u64>,
     pub(crate) rotate_every: Option<Duration>,
     pub(crate) keep: Option<usize>,
+    /// Also render the events on stderr.
+    pub(crate) console: bool,
 }
 
 /// Why the continuous log could not be started.
@@ -68,6 +76,9 @@ pub(crate) enum StartError {
     Running(PathBuf),
     /// The file (or the writer thread) could not be created.
     Io(PathBuf, std::io::Error),
+    /// A console was asked for, and no renderer is linked in (the `console`
+    /// feature of `ttlog` is off).
+    NoConsole,
 }
 
 /// Counts of the continuous log since the process started (see
@@ -179,8 +190,9 @@ fn this_process_writer() -> Option<Arc<Shared>> {
     Some(r.shared.clone())
 }
 
-/// Starts the writer for `config` (whose `path` is set). `TTLOG_ON_FULL`
-/// applies where `config` does not choose.
+/// Starts the writer for `config` (whose `path` is set, or `console`).
+/// `TTLOG_ON_FULL` applies where `config` does not choose, and
+/// `TTLOG_CONSOLE`'s colour choice to a console.
 pub(crate) fn start(mut config: Config) -> Result<(), StartError> {
     let path = config.path.clone().unwrap_or_default();
     let mut slot = running();
@@ -190,7 +202,13 @@ pub(crate) fn start(mut config: Config) -> Result<(), StartError> {
     if config.on_full.is_none() {
         config.on_full = env_on_full();
     }
-    let out = files::Output::open(&config).map_err(|e| StartError::Io(path.clone(), e))?;
+    let sink = if config.console {
+        let colour = env_console().flatten().unwrap_or_default();
+        Some(console::make(colour).ok_or(StartError::NoConsole)?)
+    } else {
+        None
+    };
+    let out = files::Output::open(&config, sink).map_err(|e| StartError::Io(path.clone(), e))?;
     let shared = Arc::new(Shared::default());
     let policy = config.on_full.unwrap_or_default();
     let handle = {
@@ -225,16 +243,53 @@ fn env_on_full() -> Option<OnFull> {
     p
 }
 
-/// Starts the writer if `TTLOG_FILE` asks for one and none runs: called by a
-/// thread's first event (cold path), once per process.
+/// `TTLOG_CONSOLE`: `None` when unset, empty or `0` (or not understood,
+/// which is reported on stderr); `Some(colour)` to turn the console on, with
+/// the colour choice it names (`None`: `1` and the like, which choose nothing).
+fn env_console() -> Option<Option<console::Colour>> {
+    let v = std::env::var("TTLOG_CONSOLE").ok()?;
+    match v.trim().to_ascii_lowercase().as_str() {
+        "" | "0" | "false" | "no" | "off" => None,
+        "1" | "true" | "yes" | "on" => Some(None),
+        "auto" => Some(Some(console::Colour::Auto)),
+        "always" => Some(Some(console::Colour::Always)),
+        "never" => Some(Some(console::Colour::Never)),
+        _ => {
+            static TOLD: Once = Once::new();
+            TOLD.call_once(|| {
+                eprintln!("ttlog: ignoring TTLOG_CONSOLE={v:?}: expected `1`, `auto`, `always`, `never` or `0`");
+            });
+            None
+        }
+    }
+}
+
+/// Starts the writer if `TTLOG_FILE` or `TTLOG_CONSOLE` asks for one and none
+/// runs: called by a thread's first event (cold path), once per process.
 pub(crate) fn start_from_env() {
     FROM_ENV.call_once(|| {
-        let Some(path) = std::env::var_os("TTLOG_FILE").filter(|p| !p.is_empty()) else { return };
-        let config = Config { path: Some(PathBuf::from(path)), ..Config::default() };
+        let path = std::env::var_os("TTLOG_FILE").filter(|p| !p.is_empty()).map(PathBuf::from);
+        let console = env_console().is_some();
+        if path.is_none() && !console {
+            return;
+        }
+        let config = Config { path: path.clone(), console, ..Config::default() };
         match start(config) {
-            // `Builder::log_file` started one before: it wins.
+            // `Builder::log_file` or `Builder::console` started one before: it wins.
             Ok(()) | Err(StartError::Running(_)) => {}
-            Err(StartError::Io(p, e)) => eprintln!("ttlog: cannot open TTLOG_FILE {}: {e}", p.display()),
+            Err(StartError::Io(p, e)) if path.is_some() => {
+                eprintln!("ttlog: cannot open TTLOG_FILE {}: {e}", p.display())
+            }
+            Err(StartError::Io(_, e)) => eprintln!("ttlog: cannot start the console's writer thread: {e}"),
+            Err(StartError::NoConsole) => {
+                eprintln!("ttlog: ignoring TTLOG_CONSOLE: {}", console::MISSING);
+                // The file, as without TTLOG_CONSOLE.
+                if let Some(path) = path
+                    && let Err(StartError::Io(p, e)) = start(Config { path: Some(path), ..Config::default() })
+                {
+                    eprintln!("ttlog: cannot open TTLOG_FILE {}: {e}", p.display());
+                }
+            }
         }
     });
 }

@@ -205,6 +205,24 @@ impl Builder {
         self
     }
 
+    /// Renders the events on stderr as text lines while the program runs,
+    /// as `ttlog-decode` prints them, for development: the continuous log's
+    /// writer thread (started for the console alone when there is no
+    /// [`log_file`](Self::log_file)) decodes and formats the events it
+    /// drains, never the logging threads. Levels are coloured when stderr is
+    /// a terminal and `NO_COLOR` is unset or empty (`TTLOG_CONSOLE=always`
+    /// or `never` chooses). Without this call, `TTLOG_CONSOLE=1` does the
+    /// same at the first event. [`on_full`](Self::on_full) applies as to
+    /// the file: by default a thread whose ring is full waits for the
+    /// writer, and so for stderr.
+    ///
+    /// Needs the `console` feature of the `ttlog` crate: without it
+    /// [`init`](Self::init) fails with [`InitError::NoConsole`].
+    pub fn console(mut self) -> Builder {
+        self.log_file.console = true;
+        self
+    }
+
     /// With rotation, keeps at most `n` log files: when a new one is opened,
     /// the oldest of the log's rotated files in its directory are removed.
     pub fn keep(mut self, n: usize) -> Builder {
@@ -276,10 +294,11 @@ impl Builder {
             crate::crash::install_exit()
                 .map_err(|e| InitError::Signal { what: "exit snapshot".into(), error: e.to_string() })?;
         }
-        if self.log_file.path.is_some() {
+        if self.log_file.path.is_some() || self.log_file.console {
             crate::continuous::start(self.log_file).map_err(|e| match e {
                 crate::continuous::StartError::Running(path) => InitError::LogFileRunning { path },
                 crate::continuous::StartError::Io(path, error) => InitError::LogFile { path, error: error.to_string() },
+                crate::continuous::StartError::NoConsole => InitError::NoConsole,
             })?;
         }
         Ok(())
@@ -318,6 +337,9 @@ pub enum InitError {
         /// The system's error.
         error: String,
     },
+    /// [`Builder::console`] was asked for in a build without the `console`
+    /// feature of the `ttlog` crate (nothing was started).
+    NoConsole,
     /// A signal handler could not be installed.
     Signal {
         /// Which.
@@ -336,9 +358,13 @@ impl fmt::Display for InitError {
             InitError::Signal { what, error } => write!(f, "cannot install the {what}: {error}"),
             // The error names the directory already.
             InitError::SnapshotDir { error, .. } => f.write_str(error),
+            InitError::LogFileRunning { path } if path.as_os_str().is_empty() => {
+                f.write_str("the continuous log's writer is already running (for a console without a file)")
+            }
             InitError::LogFileRunning { path } => {
                 write!(f, "a log file is already being written: {}", path.display())
             }
+            InitError::NoConsole => f.write_str(crate::continuous::console::MISSING),
             InitError::LogFile { path, error } => write!(f, "cannot write the log file {}: {error}", path.display()),
         }
     }

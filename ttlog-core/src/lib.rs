@@ -29,6 +29,7 @@ mod write;
 pub mod __private;
 
 pub use clock::Clock;
+pub use continuous::console;
 pub use continuous::{__set_writer_delay, LogFileStats, OnFull, flush, log_file_stats};
 pub use crash::{FATAL_SIGNALS, TERMINATION_SIGNALS};
 pub use init::{Builder, DEFAULT_SNAPSHOT_SIGNAL, InitError};

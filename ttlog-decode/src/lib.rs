@@ -33,7 +33,8 @@
 //! snapshots in one time order, each event of one process once; [`stats`]
 //! counts events and [`agg`] summarises a numeric argument. [`stream`] reads
 //! a file of any size a frame at a time, with bounded memory, and
-//! [`follow`] a continuous log as it is written.
+//! [`follow`] a continuous log as it is written; [`console`] renders a log's
+//! bytes as they are written (the console of `ttlog`'s `console` feature).
 #![warn(missing_docs)]
 
 mod decode;
@@ -44,6 +45,7 @@ mod record;
 
 pub mod agg;
 pub mod calls;
+pub mod console;
 pub mod export;
 pub mod filter;
 pub mod follow;

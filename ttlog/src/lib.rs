@@ -94,6 +94,10 @@
 #[doc(inline)]
 pub use ttlog_core::*;
 
+// The console's renderer, for the writer to find (see `Builder::console`).
+#[cfg(feature = "console")]
+ttlog_core::__private::inventory::submit! { ttlog_core::console::Factory(ttlog_decode::console::make) }
+
 #[doc(hidden)]
 pub mod __private {
     //! What the macros' expansions reach, and nothing else. Not a public API:

@@ -9,17 +9,23 @@
 //! time order. With [`keep`](crate::Builder::keep), once a new file is opened
 //! the oldest files of that pattern in the directory are removed until `n`
 //! remain (those of earlier runs included).
+//!
+//! With a console ([`crate::Builder::console`]) the same bytes also go to
+//! the console's [`Sink`](super::console::Sink), with or without a file.
 
 use super::Config;
+use super::console::Sink;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Where the writer's bytes go.
+/// Where the writer's bytes go: the file (none for a console alone) and the
+/// console.
 #[derive(Debug)]
 pub(crate) struct Output {
-    file: File,
+    file: Option<File>,
+    console: Console,
     /// Bytes in the open file.
     pub(crate) written: u64,
     opened: Instant,
@@ -32,8 +38,26 @@ pub(crate) struct Output {
 }
 
 impl Output {
-    /// Opens the first file.
-    pub(crate) fn open(config: &Config) -> io::Result<Output> {
+    /// Opens the first file (none without a path), with the console's sink.
+    pub(crate) fn open(config: &Config, console: Option<Box<dyn Sink>>) -> io::Result<Output> {
+        let mut console = Console(console);
+        if config.path.is_none() {
+            if config.rotate_size.is_some() || config.rotate_every.is_some() || config.keep.is_some() {
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, "rotation needs a log file"));
+            }
+            console.start_file();
+            return Ok(Output {
+                file: None,
+                console,
+                written: 0,
+                opened: Instant::now(),
+                base: PathBuf::new(),
+                rotate_size: None,
+                rotate_every: None,
+                keep: None,
+                count: 1,
+            });
+        }
         let base = config.path.clone().unwrap_or_default();
         if base.file_name().is_none() {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "the log file path names no file"));
@@ -50,8 +74,10 @@ impl Output {
         let rotates = config.rotate_size.is_some() || config.rotate_every.is_some();
         let path = if rotates { rotated_name(&base, crate::clock::realtime_ns(), 1) } else { base.clone() };
         let file = File::create(&path)?;
+        console.start_file();
         let out = Output {
-            file,
+            file: Some(file),
+            console,
             written: 0,
             opened: Instant::now(),
             base,
@@ -64,18 +90,28 @@ impl Output {
         Ok(out)
     }
 
-    /// Appends `parts` to the open file.
+    /// Appends `parts` to the open file, then hands them to the console
+    /// (even when the file could not take them).
     pub(crate) fn write(&mut self, parts: &[&[u8]]) -> io::Result<()> {
-        for p in parts {
-            self.file.write_all(p)?;
-            self.written += p.len() as u64;
+        let mut r = Ok(());
+        if let Some(file) = self.file.as_mut() {
+            for p in parts {
+                r = file.write_all(p);
+                if r.is_err() {
+                    break;
+                }
+                self.written += p.len() as u64;
+            }
         }
-        Ok(())
+        if let Some(c) = self.console.0.as_mut() {
+            c.write(parts);
+        }
+        r
     }
 
     /// Syncs the open file's data to disk.
     pub(crate) fn sync(&self) -> io::Result<()> {
-        self.file.sync_data()
+        self.file.as_ref().map_or(Ok(()), File::sync_data)
     }
 
     /// Whether the open file is due to rotate.
@@ -94,7 +130,9 @@ impl Output {
     pub(crate) fn rotate(&mut self) -> io::Result<()> {
         self.count += 1;
         let path = rotated_name(&self.base, crate::clock::realtime_ns(), self.count);
-        self.file = File::create(&path)?;
+        // The writer starts a new file's bytes whether or not it opens.
+        self.console.start_file();
+        self.file = Some(File::create(&path)?);
         self.written = 0;
         self.opened = Instant::now();
         self.retain();
@@ -114,6 +152,23 @@ impl Output {
         for p in &names[..excess] {
             let _ = std::fs::remove_file(p);
         }
+    }
+}
+
+/// The console's sink, if there is one.
+struct Console(Option<Box<dyn Sink>>);
+
+impl Console {
+    fn start_file(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            c.start_file();
+        }
+    }
+}
+
+impl std::fmt::Debug for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Console(on)" } else { "Console(off)" })
     }
 }
 

@@ -119,13 +119,35 @@ impl Calibration {
                 let ns = if dt > 0 && dm > 0 && dt != dm {
                     // ns = since * dm / dt, in floating point: both spans fit an f64
                     // with sub-nanosecond error for any realistic process life.
-                    (since as f64 * (dm as f64 / dt as f64)).round() as i64
+                    round_to_i64(since as f64 * (dm as f64 / dt as f64))
                 } else {
                     since
                 };
                 Some(self.point.real_ns as i128 + ns as i128)
             }
         }
+    }
+}
+
+/// `x.round() as i64` (halves away from zero, saturating, NaN to 0) without
+/// the call to `round` that baseline x86-64 makes (it has no rounding
+/// instruction before SSE4.1); the decoder does this for every line.
+///
+/// `x as i64` truncates toward zero (saturating); the fraction left, `x - t`,
+/// is exact for every `|x| < 2^63` (the fraction of a double needs no more
+/// bits than the double has), so comparing it with one half rounds exactly
+/// as `round` does. Past `i64`'s range, and for NaN, the comparisons keep
+/// what the saturating cast gave.
+#[inline]
+fn round_to_i64(x: f64) -> i64 {
+    let t = x as i64;
+    let frac = x - t as f64;
+    if frac >= 0.5 {
+        t.saturating_add(1)
+    } else if frac <= -0.5 {
+        t.saturating_sub(1)
+    } else {
+        t
     }
 }
 
@@ -594,6 +616,42 @@ impl<'a> From<&'a Header> for HeaderRef<'a> {
             taken: h.taken,
             evicted: h.evicted,
             late_dropped: h.late_dropped,
+        }
+    }
+}
+
+#[cfg(all(test, not(ttlog_loom)))]
+mod tests {
+    use super::round_to_i64;
+
+    /// The same as `f64::round` then `as i64`, on the values near every
+    /// rounding boundary and on random bit patterns of every magnitude.
+    #[test]
+    fn rounds_as_round_does() {
+        let check = |x: f64| assert_eq!(round_to_i64(x), x.round() as i64, "{x:e} ({:#x})", x.to_bits());
+        for x in [0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, 0.49999999999999994, -0.49999999999999994, f64::NAN] {
+            check(x);
+        }
+        for x in
+            [f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN, 9.223372036854775807e18, -9.223372036854775808e18]
+        {
+            check(x);
+        }
+        for k in -4_000i64..4_000 {
+            let half = k as f64 + 0.5;
+            for x in [half, f64::from_bits(half.to_bits() + 1), f64::from_bits(half.to_bits() - 1)] {
+                check(x);
+                check(-x);
+            }
+        }
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..1_000_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            check(f64::from_bits(state));
+            // Magnitudes where the fraction matters: below 2^53.
+            check((state >> 11) as f64 / (1u64 << (state % 53)) as f64);
         }
     }
 }

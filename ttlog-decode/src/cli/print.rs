@@ -8,6 +8,7 @@ use ttlog_decode::Snapshot;
 use ttlog_decode::filter::{Compiled, Filter};
 use ttlog_decode::merge::Process;
 use ttlog_decode::render::line::{write_json_line_at, write_text_line_at};
+use ttlog_decode::render::terminal::{colour_level, colour_wanted, write_printed_line};
 use ttlog_decode::stream::Stream;
 
 /// Whether to colour, for `--color` and the environment.
@@ -15,35 +16,8 @@ fn colour(choice: Color) -> bool {
     match choice {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        Color::Auto => colour_wanted(io::stdout().is_terminal()),
     }
-}
-
-/// The SGR sequence that colours a level's name.
-fn level_colour(level: &str) -> Option<&'static str> {
-    Some(match level {
-        "ERROR" => "\x1b[1;31m",
-        "WARN" => "\x1b[33m",
-        "INFO" => "\x1b[32m",
-        "DEBUG" => "\x1b[34m",
-        "TRACE" => "\x1b[35m",
-        _ => return None,
-    })
-}
-
-/// Colours the level of a text line: the field of six characters after the
-/// time, which has no spaces, and before ` [`.
-fn colour_level(line: &mut String) {
-    let Some(t) = line.find(' ') else { return };
-    let Some(field) = line.get(t..t + 6) else { return };
-    if !line[t + 6..].starts_with(" [") {
-        return;
-    }
-    let name = field.trim_start();
-    let Some(sgr) = level_colour(name) else { return };
-    let at = t + 6 - name.len();
-    line.insert_str(t + 6, "\x1b[0m");
-    line.insert_str(at, sgr);
 }
 
 /// The mark of a process's lines, `program[pid]` (with `@host` when the
@@ -234,12 +208,8 @@ impl<'f> Lines<'f> {
             write_json_line_at(&mut self.line, snap, e, time);
             return write_line(out, &self.line);
         }
-        write_text_line_at(&mut self.line, snap, e, time);
         self.shown.clear();
-        push_text(&mut self.shown, &self.line, self.a.raw);
-        if self.colour {
-            colour_level(&mut self.shown);
-        }
+        write_printed_line(&mut self.shown, &mut self.line, snap, e, self.a.raw, self.colour);
         write_line(out, &self.shown)
     }
 }

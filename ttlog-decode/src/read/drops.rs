@@ -10,7 +10,7 @@ use ttlog_core::level::Level;
 use ttlog_core::wire::{Drops, Reader};
 
 /// The name of the callsite of the marker events.
-pub const MARKER_NAME: &str = "ttlog_core::dropped";
+pub const MARKER_NAME: &str = "ttlog::dropped";
 
 /// The marker callsite: `{dropped} events dropped`, at WARN, target `ttlog`.
 pub(super) fn marker(index: u32) -> CallsiteInfo {

@@ -6,7 +6,7 @@ use super::{check_preamble, drops, events, meta, ring};
 use crate::error::Error;
 use crate::snapshot::{Event, Problem, Snapshot};
 use std::fs::File;
-use std::io::{Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use ttlog_core::wire;
 
@@ -27,7 +27,7 @@ use ttlog_core::wire;
 /// [`Tail::end_of_input`]: what is left is then read as a finished file (a
 /// cut tail is reported), and the END frame's counts are checked.
 pub struct Tail {
-    file: File,
+    file: Input,
     /// Where the next frame is looked for.
     pos: u64,
     /// The file's length when it was last looked at.
@@ -80,6 +80,17 @@ impl Tail {
 
     /// Follows `file` from its start.
     pub fn new(file: File) -> Tail {
+        Tail::of(Input::File(file))
+    }
+
+    /// Follows bytes handed to it with [`Tail::push`] rather than a file
+    /// (the console): it keeps only those of the frame it has not read yet,
+    /// once [`Tail::discard_read`] is called.
+    pub(crate) fn in_memory() -> Tail {
+        Tail::of(Input::Memory(Window::default()))
+    }
+
+    fn of(file: Input) -> Tail {
         Tail {
             file,
             pos: 0,
@@ -167,11 +178,37 @@ impl Tail {
         }
     }
 
+    /// Appends `bytes` to what an in-memory tail reads (see
+    /// [`Tail::in_memory`]; a file's tail ignores them).
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        if let Input::Memory(w) = &mut self.file {
+            w.bytes.extend_from_slice(bytes);
+        }
+    }
+
+    /// Lets an in-memory tail forget the bytes of the frames it has read.
+    pub(crate) fn discard_read(&mut self) {
+        if let Input::Memory(w) = &mut self.file
+            && self.started
+        {
+            w.discard_before(self.pos);
+        }
+    }
+
+    /// The bytes an in-memory tail keeps (0 for a file's).
+    #[cfg(test)]
+    pub(crate) fn kept(&self) -> usize {
+        match &self.file {
+            Input::Memory(w) => w.bytes.len(),
+            Input::File(_) => 0,
+        }
+    }
+
     /// Notes the file's length now; whether it grew.
     fn look(&mut self) -> bool {
-        match self.file.metadata() {
-            Ok(m) if m.len() > self.len => {
-                self.len = m.len();
+        match self.file.len() {
+            Ok(len) if len > self.len => {
+                self.len = len;
                 true
             }
             Ok(_) => false,
@@ -342,5 +379,83 @@ impl Tail {
                 }
             }
         }
+    }
+}
+
+/// What a tail reads: a file, or the bytes it was handed.
+enum Input {
+    File(File),
+    Memory(Window),
+}
+
+impl Input {
+    /// The input's length so far.
+    fn len(&self) -> io::Result<u64> {
+        match self {
+            Input::File(f) => f.metadata().map(|m| m.len()),
+            Input::Memory(w) => Ok(w.base + w.bytes.len() as u64),
+        }
+    }
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Input::File(f) => f.read(buf),
+            Input::Memory(w) => w.read(buf),
+        }
+    }
+}
+
+impl Seek for Input {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        match self {
+            Input::File(f) => f.seek(to),
+            Input::Memory(w) => w.seek(to),
+        }
+    }
+}
+
+/// The bytes of an input from `base` on (those before were read and
+/// discarded), read from `at`.
+#[derive(Default)]
+struct Window {
+    base: u64,
+    bytes: Vec<u8>,
+    at: u64,
+}
+
+impl Window {
+    /// Forgets the bytes before `pos`.
+    fn discard_before(&mut self, pos: u64) {
+        let n = pos.saturating_sub(self.base).min(self.bytes.len() as u64);
+        self.bytes.drain(..n as usize);
+        self.base += n;
+    }
+}
+
+impl Read for Window {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(from) = self.at.checked_sub(self.base) else {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "read before the bytes kept"));
+        };
+        let rest = self.bytes.get(from as usize..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Window {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let end = self.base + self.bytes.len() as u64;
+        let at = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => end.checked_add_signed(d),
+            SeekFrom::Current(d) => self.at.checked_add_signed(d),
+        };
+        self.at = at.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        Ok(self.at)
     }
 }

@@ -87,12 +87,84 @@ impl Digits {
 /// Every byte of `bytes` must be ASCII (below 0x80). Other bytes could make
 /// `out` hold text that is not UTF-8, which every `str` method may assume.
 /// Debug builds check it.
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn push_ascii(out: &mut String, bytes: &[u8]) {
     debug_assert!(bytes.is_ascii(), "{bytes:02x?}");
     // SAFETY: the bytes are ASCII (this function's contract), and ASCII is
-    // UTF-8.
-    out.push_str(unsafe { core::str::from_utf8_unchecked(bytes) });
+    // UTF-8, whatever comes before or after it.
+    unsafe { push_utf8(out, bytes) };
+}
+
+/// Appends a `str`, as [`String::push_str`] does: the short ones, which most
+/// of a line's pieces are (a thread name, a target, a literal between two
+/// placeholders, a number's digits), with a few loads and stores instead of
+/// a call to `memcpy`.
+#[inline(always)]
+pub(crate) fn push_str(out: &mut String, s: &str) {
+    // SAFETY: `s` is UTF-8 as a whole, so appending all of its bytes keeps
+    // `out` UTF-8.
+    unsafe { push_utf8(out, s.as_bytes()) };
+}
+
+/// Bytes up to which [`push_utf8`] copies without calling `memcpy`.
+const SMALL: usize = 32;
+
+/// Appends `bytes` to `out`; up to [`SMALL`] of them with two overlapping
+/// copies of the widest power of two that fits (8 to 15 bytes: the first 8
+/// and the last 8).
+///
+/// # Safety
+///
+/// `out` followed by `bytes` must be UTF-8: `bytes` is a whole `str`, or
+/// ASCII.
+#[inline(always)]
+unsafe fn push_utf8(out: &mut String, bytes: &[u8]) {
+    let n = bytes.len();
+    // SAFETY: the caller guarantees that the bytes appended keep the string
+    // UTF-8; nothing else is written into the string's length.
+    let v = unsafe { out.as_mut_vec() };
+    if n > SMALL {
+        v.extend_from_slice(bytes);
+        return;
+    }
+    v.reserve(SMALL);
+    let len = v.len();
+    let src = bytes.as_ptr();
+    // SAFETY: `reserve(SMALL)` leaves at least `SMALL >= n` bytes of spare
+    // capacity after `len`, so every store below, each inside
+    // `dst..dst + n`, is inside the allocation; every load is inside
+    // `src..src + n`, the bytes of `bytes` (each pair of copies of `w` bytes
+    // is made only when `w <= n < 2w`, so `n - w` is in bounds, and the two
+    // cover all `n` bytes between them). Those `n` bytes are then
+    // initialised, so the length may grow by `n`. The copies are unaligned
+    // reads and writes of plain integers.
+    unsafe {
+        let dst = v.as_mut_ptr().add(len);
+        if n >= 16 {
+            let lo = src.cast::<u128>().read_unaligned();
+            let hi = src.add(n - 16).cast::<u128>().read_unaligned();
+            dst.cast::<u128>().write_unaligned(lo);
+            dst.add(n - 16).cast::<u128>().write_unaligned(hi);
+        } else if n >= 8 {
+            let lo = src.cast::<u64>().read_unaligned();
+            let hi = src.add(n - 8).cast::<u64>().read_unaligned();
+            dst.cast::<u64>().write_unaligned(lo);
+            dst.add(n - 8).cast::<u64>().write_unaligned(hi);
+        } else if n >= 4 {
+            let lo = src.cast::<u32>().read_unaligned();
+            let hi = src.add(n - 4).cast::<u32>().read_unaligned();
+            dst.cast::<u32>().write_unaligned(lo);
+            dst.add(n - 4).cast::<u32>().write_unaligned(hi);
+        } else if n >= 2 {
+            let lo = src.cast::<u16>().read_unaligned();
+            let hi = src.add(n - 2).cast::<u16>().read_unaligned();
+            dst.cast::<u16>().write_unaligned(lo);
+            dst.add(n - 2).cast::<u16>().write_unaligned(hi);
+        } else if n == 1 {
+            *dst = *src;
+        }
+        v.set_len(len + n);
+    }
 }
 
 /// Appends `v` in decimal.
@@ -225,6 +297,30 @@ mod tests {
         let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
         for v in (0..1000).chain([u32::MAX, u32::MAX - 1]).chain((0..ROUNDS / 100).map(|_| rng.next() as u32)) {
             assert_eq!(pair(v), format!("{:02}", v % 100).as_bytes(), "{v}");
+        }
+    }
+
+    /// Every length up to past the short copies, from every starting
+    /// length of the string (so every alignment and every amount of spare
+    /// capacity, including none), with multibyte text: the same as
+    /// `push_str`.
+    #[test]
+    fn strings_are_appended_as_push_str_appends_them() {
+        let text = "aé€𝄞bcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_é€𝄞";
+        let ends: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+        for &start in ends.iter().take(12) {
+            for &end in ends.iter().filter(|&&e| e >= start && e - start <= SMALL + 9) {
+                let piece = &text[start..end];
+                for before in 0..(if cfg!(miri) { 3 } else { 40 }) {
+                    let mut prefix = String::with_capacity(before + (before % 5) * 7);
+                    prefix.extend(core::iter::repeat_n('x', before));
+                    let mut ours = prefix.clone();
+                    push_str(&mut ours, piece);
+                    let mut std = prefix;
+                    std.push_str(piece);
+                    assert_eq!(ours, std, "{piece:?} after {before}");
+                }
+            }
         }
     }
 

@@ -19,7 +19,7 @@
 //! there: a poll that returned `Pending` shows as `← name #id pending`, and the
 //! next poll, on whatever thread, as `→ name #id resumed`.
 
-use super::digits::{Digits, push_ascii};
+use super::digits::{Digits, push_ascii, push_str};
 use super::message::{write_arg, write_fields, write_message};
 use super::spec::render_value;
 use super::time::{rfc3339, write_rfc3339};
@@ -75,7 +75,7 @@ pub fn write_text_line_at(out: &mut String, snap: &Snapshot, e: &Event, nanos: O
         Some(t) => (t.name.as_str(), t.tid, !t.name.is_empty()),
         None => ("thread #", e.thread as u64, false),
     };
-    out.push_str(name);
+    push_str(out, name);
     let digits = Digits::new(id);
     let digits = digits.as_bytes();
     let n = digits.len();
@@ -87,7 +87,7 @@ pub fn write_text_line_at(out: &mut String, snap: &Snapshot, e: &Event, nanos: O
     for _ in 0..e.depth.min(MAX_INDENT) {
         out.push_str("  ");
     }
-    out.push_str(&cs.target);
+    push_str(out, &cs.target);
     out.push_str(": ");
     match cs.kind {
         CallsiteKind::Enter | CallsiteKind::Resume => out.push_str("→ "),

@@ -1,6 +1,6 @@
 //! An event's message and fields, rendered from the callsite's parsed pieces.
 
-use super::digits::{push_i64, push_u64};
+use super::digits::{push_i64, push_str, push_u64};
 use super::spec::render_value;
 use crate::value::{Args, Slot, Text, Value};
 use ttlog_core::callsite::{ArgRole, Count, FmtType, Sign};
@@ -83,7 +83,7 @@ fn write_plain(out: &mut String, args: Args<'_>, stored: Slot, ty: FmtType) -> b
 }
 
 fn write_text(out: &mut String, t: &Text<'_>) {
-    out.push_str(t.text);
+    push_str(out, t.text);
     write_cut_marker(out, t.truncated);
 }
 
@@ -92,7 +92,7 @@ fn write_text(out: &mut String, t: &Text<'_>) {
 pub fn write_message(out: &mut String, cs: &CallsiteInfo, args: Args<'_>) {
     for p in &cs.pieces {
         match p {
-            PieceInfo::Lit(s) => out.push_str(s),
+            PieceInfo::Lit(s) => push_str(out, s),
             PieceInfo::Arg { arg, slot } => write_arg(out, cs, args, *arg as usize, *slot as usize),
         }
     }
@@ -110,7 +110,7 @@ pub fn write_fields(out: &mut String, cs: &CallsiteInfo, args: Args<'_>) {
     for (i, a) in cs.args.iter().enumerate() {
         if a.role == ArgRole::Field {
             out.push(' ');
-            out.push_str(&a.name);
+            push_str(out, &a.name);
             out.push('=');
             write_arg(out, cs, args, i, 0);
         }
