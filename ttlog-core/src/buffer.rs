@@ -250,9 +250,7 @@ fn wake_early(ring: &Ring, number: u64) {
     #[cfg(not(all(ttlog_loom, test)))]
     {
         let undrained = (number * BLOCK).saturating_sub(ring.drained_at.load(Ordering::Relaxed));
-        if undrained > ring.cap() as u64 * BLOCK / 2
-            && BLOCKING_WRITER.load(Ordering::Relaxed) == std::process::id()
-        {
+        if undrained > ring.cap() as u64 * BLOCK / 2 && BLOCKING_WRITER.load(Ordering::Relaxed) == std::process::id() {
             wake_writer();
         }
     }

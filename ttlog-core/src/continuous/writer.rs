@@ -222,28 +222,45 @@ impl Writer {
         COUNTERS.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     }
 
-    /// One pass over every ring; returns the events written. Each ring's
-    /// events are written as soon as they are encoded, and its blocks
-    /// released right after (a thread that waits for room waits for its own
-    /// ring only).
+    /// Drains every ring up to its head as seen when the drain reaches it;
+    /// returns the events written. Each ring's events are written as soon
+    /// as they are encoded, a chunk at a time, and its blocks released right
+    /// after (a thread that waits for room waits for its own ring only). A
+    /// ring that holds more than a pass takes is visited again after the
+    /// others, until it reached that head: a flush, or the last drain before
+    /// the file is closed, takes everything logged before it.
     fn drain(&mut self, out: &mut Output) -> u64 {
         let before = self.file.events;
+        let mut left = Vec::new();
         for slot in registry::slots() {
-            // A ring that holds more than a chunk is drained chunk by chunk,
-            // a few at most per pass (the next ring's owner may be waiting).
-            for _ in 0..CHUNKS_PER_PASS {
-                let Some(drained) = self.drain_slot(slot) else { break };
-                let more = drained.more;
-                self.write_batch(out, Some(drained));
-                if !more {
-                    break;
-                }
+            let target = slot.ring().head();
+            if self.drain_chunks(out, slot, target) {
+                left.push((slot, target));
             }
+        }
+        while !left.is_empty() {
+            left.retain(|&(slot, target)| self.drain_chunks(out, slot, target));
         }
         // Frames of rings that had nothing new to release (a THREAD frame,
         // drops of a ring that held no events).
         self.write_batch(out, None);
         self.file.events - before
+    }
+
+    /// Drains a few chunks of one ring (the next ring's owner may be
+    /// waiting); returns whether the ring holds more before `target` (a
+    /// logical position of its owner). Each chunk ends further on: a whole
+    /// block at least, or the head.
+    fn drain_chunks(&mut self, out: &mut Output, slot: &'static Slot, target: u64) -> bool {
+        for _ in 0..CHUNKS_PER_PASS {
+            let Some(drained) = self.drain_slot(slot) else { return false };
+            let more = drained.more && drained.at < target;
+            self.write_batch(out, Some(drained));
+            if !more {
+                return false;
+            }
+        }
+        true
     }
 
     /// Writes the batch (CALLSITE frames for the signatures it uses first,
