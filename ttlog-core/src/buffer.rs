@@ -70,7 +70,35 @@
 //! the events it holds: the owner waits at the block switch (the cold path),
 //! and a taker looks elsewhere. The check and the reuse happen under the ring's
 //! lock, and `drained` is stored under it after the writer's copy, so the
-//! writer's copy of a block happens before the block is written again.
+//! writer's copy of a block happens before the block is written again. The
+//! writer stores `drained` only once the bytes of the events it counts are
+//! handed to the kernel (a killed process loses only what was not drained).
+//!
+//! **Chunks.** The writer drains a ring a few blocks at a time
+//! ([`Ring::copy_from`]: from the block where its last copy ended, at most a
+//! given number of blocks, each whole but the ring's newest), and stores
+//! `drained` after each chunk is written: the owner may reuse those blocks
+//! while the writer copies the next ones. A chunk is a copy like any other
+//! (the same loads, fences and identity checks), so what is said above of a
+//! copy holds for each; `drained` counts only the events of chunks written.
+//!
+//! **Waiting.** An owner that finds its oldest block undrained wakes the
+//! writer, spins a few turns, then sleeps on a condition variable
+//! (`DRAIN_SIGNAL`) that `set_drained` signals when the ring's owner waits.
+//! The owner sets the ring's `waiting` and takes the signal's count (under
+//! the signal's mutex) before it checks `drained` under the ring's lock, and
+//! sleeps only while the count has not moved; `set_drained` stores `drained`
+//! under the ring's lock, then loads `waiting`. If the owner's check read the
+//! old `drained`, its release of the lock synchronises with the writer's
+//! acquisition, so the writer's load sees `waiting` set, and its signal
+//! (which moves the count under the mutex) either precedes the owner's look
+//! at the count (no sleep) or wakes it. Only the length of a wait depends on
+//! this argument, not what is kept: a sleep also ends after a timeout, and
+//! under loom the owner only spins. To make the two sides overlap, an owner
+//! in `Block` mode also wakes the writer at a block switch (never per event)
+//! while more than half of its ring is past what the writer last reported
+//! draining (`drained_at`, a hint), so that the writer drains one half while
+//! the owner fills the other.
 
 use crate::sync::{AtomicBool, AtomicPtr, AtomicU64, CachePadded, fence, spin_wait};
 use crate::wire::record;

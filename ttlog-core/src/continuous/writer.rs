@@ -336,8 +336,10 @@ impl Writer {
         let more = copy.end < head;
         t.head = if copy.end == 0 { head } else { copy.end };
         if end <= t.next && lost_in_ring + unrecorded == 0 {
+            // Nothing new in this chunk (the block where the last copy
+            // ended): the drain goes on with the next, if there is one.
             self.spare = copy.words;
-            return None;
+            return more.then_some(Drained { slot, owner: o.id, next: t.next, at: t.head, more });
         }
         let index = match t.index {
             Some(i) => i,
