@@ -28,11 +28,6 @@ const BLOCK_WORDS: usize = (BLOCK / 8) as usize;
 /// the console) within about this long.
 const INTERVAL: Duration = Duration::from_millis(2);
 
-/// How long after a drain of at least [`BUSY`] events the writer keeps
-/// looking for work (yielding in between) before it sleeps: while threads
-/// log fast, it drains without waiting to be woken.
-const LINGER: Duration = Duration::from_micros(200);
-
 /// Events of one drain above which the writer drains again at once rather
 /// than sleeping: the threads are logging faster than it wakes up.
 const BUSY: u64 = 1024;
@@ -96,7 +91,6 @@ pub(super) fn run(mut out: Output, shared: &Shared) {
         failed: false,
     };
     w.open_file(&mut out);
-    let mut busy_at = std::time::Instant::now() - LINGER;
     loop {
         let (asked, done, stop) = {
             let c = shared.lock();
@@ -139,17 +133,12 @@ pub(super) fn run(mut out: Output, shared: &Shared) {
             let c = shared.lock();
             c.stop || c.flush_asked > c.flush_done
         };
-        if written >= BUSY {
-            busy_at = std::time::Instant::now();
-        }
+        // A drain reaches every ring's head as seen when it started: while
+        // threads log faster than that, it drains again at once; otherwise
+        // it sleeps until a thread's ring is half full (the thread wakes it
+        // at a block switch), a thread waits for room, or the interval ends.
         if !pending && written < BUSY {
-            if busy_at.elapsed() < LINGER {
-                // Threads were logging fast a moment ago: look again soon
-                // rather than wait to be woken.
-                std::thread::yield_now();
-            } else {
-                std::thread::park_timeout(out.due_in().map_or(INTERVAL, |d| d.min(INTERVAL)));
-            }
+            std::thread::park_timeout(out.due_in().map_or(INTERVAL, |d| d.min(INTERVAL)));
         }
     }
 }
