@@ -121,7 +121,7 @@ fn area(w: u32, h: u32, label: &str) -> u32 {
 fn handle(worker: u64, i: u64) {
     let p = Point { x: i as i32, y: -(worker as i32) };
     ttlog::info!(target: "app::server", "request {} at {:?}", i, p, host = "db-1");
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         ttlog::warn!("slow request {i}", ms = 1.5f64 * i as f64);
     }
     let _ = area(i as u32, 3, "box");
