@@ -5,6 +5,7 @@
 //! (the log file it wrote, or a snapshot of its rings).
 
 mod support {
+    pub mod child;
     pub mod rng;
 }
 
@@ -13,25 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-const CHILD: &str = "TTLOG_TEST_CHILD";
-const DIR: &str = "TTLOG_TEST_LOG_DIR";
+use support::child::{CHILD, DIR, child};
 
-/// A fresh directory for one test's files.
 fn fresh_dir(kind: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ttlog-console-{}-{kind}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn child(kind: &str, dir: &Path) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", "child_entry", "--nocapture", "--test-threads=1"]).env(CHILD, kind).env(DIR, dir);
-    for k in ["TTLOG_CONSOLE", "TTLOG_FILE", "NO_COLOR", "TTLOG_ON_FULL", "TTLOG_LEVEL"] {
-        cmd.env_remove(k);
-    }
-    cmd.stdout(Stdio::null());
-    cmd
+    support::child::fresh_dir("console", kind)
 }
 
 /// Runs a child to its end; its stderr.
