@@ -11,10 +11,12 @@
 //! the metadata of the file being written, the calls open, and the bytes of a
 //! frame not complete yet.
 //!
-//! The lines are those of `ttlog-decode --follow`: each thread's in order,
-//! those of different threads in the order of the frames, which the writer
-//! makes per drain (a few milliseconds); `ttlog-decode` on the finished file
-//! sorts them all by time.
+//! The lines of one write (the writer writes once per drain, every few
+//! milliseconds) are put in time order, each thread's kept in its order: a
+//! line appears after lines logged later only when they were logged within
+//! about a drain of each other, on different threads, and drained in
+//! different writes. `ttlog-decode` on the finished file sorts them all by
+//! time.
 //!
 //! ```
 //! use ttlog_decode::console::Console;
@@ -47,8 +49,16 @@ pub struct Console<W: Write = io::Stderr> {
     colour: bool,
     /// The file being written, once it started.
     tail: Option<Tail>,
-    /// The lines of one chunk.
+    /// The lines of one write.
     text: String,
+    /// Where each line of `text` starts, with its sort key: the event's
+    /// clock reading, raised to its thread's last key when the reading went
+    /// back (so that a stable sort keeps each thread's order).
+    order: Vec<(u64, usize)>,
+    /// The last key of each thread seen in this write.
+    last: std::collections::HashMap<u32, u64>,
+    /// `text` in time order.
+    sorted: String,
     scratch: String,
 }
 
@@ -75,7 +85,16 @@ impl Console {
 impl<W: Write> Console<W> {
     /// A console that writes its lines to `out`, levels coloured if `colour`.
     pub fn new(out: W, colour: bool) -> Console<W> {
-        Console { out, colour, tail: None, text: String::new(), scratch: String::new() }
+        Console {
+            out,
+            colour,
+            tail: None,
+            text: String::new(),
+            order: Vec::new(),
+            last: std::collections::HashMap::new(),
+            sorted: String::new(),
+            scratch: String::new(),
+        }
     }
 
     /// A new file starts: the bytes that follow begin with its preamble.
@@ -91,7 +110,7 @@ impl<W: Write> Console<W> {
     }
 
     /// Appends `bytes` to the file being written and writes the lines of the
-    /// events they complete, in one write. Bytes before the first
+    /// events they complete, in time order, in one write. Bytes before the first
     /// [`Console::start_file`] start a file.
     pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.feed(bytes);
@@ -111,23 +130,46 @@ impl<W: Write> Console<W> {
     /// The lines of the events `tail` has now, and its problems.
     fn render(&mut self, tail: &mut Tail) {
         while let Some((snap, e)) = tail.next_event() {
+            let last = self.last.entry(e.thread).or_insert(0);
+            *last = (*last).max(e.ticks);
+            self.order.push((*last, self.text.len()));
             write_printed_line(&mut self.text, &mut self.scratch, snap, e, false, self.colour);
             self.text.push('\n');
         }
         for p in tail.take_problems() {
+            // After the events of the write.
+            self.order.push((u64::MAX, self.text.len()));
             self.text.push_str("ttlog: console: ");
             self.text.push_str(&escaped(&p.to_string()));
             self.text.push('\n');
         }
     }
 
-    /// Writes the lines rendered so far.
+    /// Writes the lines rendered so far, in time order.
     fn emit(&mut self) -> io::Result<()> {
         if self.text.is_empty() {
             return Ok(());
         }
-        let r = self.out.write_all(self.text.as_bytes()).and_then(|()| self.out.flush());
+        let text = if self.order.windows(2).all(|w| w[0].0 <= w[1].0) {
+            &self.text
+        } else {
+            let mut lines: Vec<(u64, usize, usize)> = Vec::with_capacity(self.order.len());
+            for (i, &(key, start)) in self.order.iter().enumerate() {
+                let end = self.order.get(i + 1).map_or(self.text.len(), |n| n.1);
+                lines.push((key, start, end));
+            }
+            // Stable: lines of one key (each thread's, at least) keep their order.
+            lines.sort_by_key(|l| l.0);
+            self.sorted.clear();
+            for (_, start, end) in lines {
+                self.sorted.push_str(&self.text[start..end]);
+            }
+            &self.sorted
+        };
+        let r = self.out.write_all(text.as_bytes()).and_then(|()| self.out.flush());
         self.text.clear();
+        self.order.clear();
+        self.last.clear();
         r
     }
 
@@ -215,7 +257,7 @@ mod tests {
     }
 
     #[test]
-    fn any_split_of_the_bytes_gives_the_lines_of_the_whole_in_bounded_memory() {
+    fn any_split_of_the_bytes_gives_the_lines_of_the_whole_in_bounded_memory_each_write_in_time_order() {
         let bytes = log_bytes();
         let bound = largest_frame(&bytes);
         let whole = render(&bytes, std::iter::once(bytes.len()), bytes.len());
@@ -233,17 +275,32 @@ mod tests {
             })
             .collect();
         let mut got: Vec<String> = whole.lines().map(str::to_owned).collect();
+        // One write: in time order (the RFC 3339 times sort as text).
+        let time = |l: &str| l[..l.find(' ').unwrap()].to_owned();
+        assert!(got.windows(2).all(|w| time(&w[0]) <= time(&w[1])), "time order");
         printed.sort();
         got.sort();
         assert_eq!(got, printed);
         assert!(whole.contains(r"note=a\tb"), "escaped");
-        let one = render(&bytes, std::iter::repeat(1), bound);
-        assert_eq!(one, whole, "a byte at a time");
+        // Smaller writes: the same lines, each thread's in the same order,
+        // each write's in time order.
+        let same = |split: &str, what: &str| {
+            let threads = |s: &str| {
+                let mut by: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+                for l in s.lines() {
+                    let t = &l[l.find(" [").unwrap()..l.find(']').unwrap()];
+                    by.entry(t.to_owned()).or_default().push(l.to_owned());
+                }
+                by
+            };
+            assert_eq!(threads(split), threads(&whole), "{what}");
+        };
+        same(&render(&bytes, std::iter::repeat(1), bound), "a byte at a time");
         let mut rng = Rng::new(0x5eed_c0de);
         for round in 0..12 {
             let max = [16, 300, 4096, 70_000][round % 4];
             let cuts: Vec<usize> = (0..bytes.len()).map(|_| 1 + rng.index(max)).collect();
-            assert_eq!(render(&bytes, cuts.into_iter(), bound + max), whole, "round {round}");
+            same(&render(&bytes, cuts.into_iter(), bound + max), &format!("round {round}"));
         }
     }
 }

@@ -4,6 +4,7 @@
 //! across rotations, at a frame written in part and at damage.
 
 mod support {
+    pub mod child;
     pub mod file;
 }
 
@@ -14,25 +15,13 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 use ttlog::wire;
 
-const CHILD: &str = "TTLOG_TEST_CHILD";
-const DIR: &str = "TTLOG_TEST_LOG_DIR";
+use support::child::{CHILD, DIR, child};
 
 /// How long any one wait may take before the test fails.
 const DEADLINE: Duration = Duration::from_secs(8);
 
-/// A fresh directory for one test's files.
 fn fresh_dir(kind: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ttlog-follow-{}-{kind}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn child(kind: &str, dir: &Path) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", "child_entry", "--nocapture", "--test-threads=1"]).env(CHILD, kind).env(DIR, dir);
-    cmd.stdout(Stdio::null());
-    cmd
+    support::child::fresh_dir("follow", kind)
 }
 
 fn decode(args: &[&str], file: &Path) -> Output {

@@ -87,6 +87,16 @@
 //!
 //! A snapshot that cannot be written is reported on stderr; it never takes the
 //! process down.
+//!
+//! # The continuous log and the console
+//!
+//! [`Builder::log_file`] (or `TTLOG_FILE=path`) starts one background thread
+//! that drains every thread's ring into a compacted log file, so that every
+//! event is kept; [`OnFull`] says what a thread whose ring is full does before
+//! the writer drains it, and [`flush`] waits for the file. [`Builder::console`]
+//! (or `TTLOG_CONSOLE=1`) makes that thread also print the events on stderr as
+//! text lines, as `ttlog-decode` prints them, for development; it needs this
+//! crate's `console` feature.
 #![warn(missing_docs)]
 
 // The run time, which builds without the proc macros (and so in parallel with

@@ -47,6 +47,14 @@ pub(crate) fn varint(b: &[u8], pos: &mut usize) -> Option<u64> {
         *pos = p + 2;
         return Some((first & 0x7f) as u64 | (second as u64) << 7);
     }
+    // Three bytes: values below 2^21 (a million microseconds, most sizes
+    // and counts).
+    if let Some(&[_, second, third]) = b.get(p..p + 3).and_then(|s| s.first_chunk::<3>())
+        && third < 0x80
+    {
+        *pos = p + 3;
+        return Some((first & 0x7f) as u64 | ((second & 0x7f) as u64) << 7 | (third as u64) << 14);
+    }
     let (v, end) = varint_long(b, p)?;
     *pos = end;
     Some(v)
