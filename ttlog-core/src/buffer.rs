@@ -70,7 +70,35 @@
 //! the events it holds: the owner waits at the block switch (the cold path),
 //! and a taker looks elsewhere. The check and the reuse happen under the ring's
 //! lock, and `drained` is stored under it after the writer's copy, so the
-//! writer's copy of a block happens before the block is written again.
+//! writer's copy of a block happens before the block is written again. The
+//! writer stores `drained` only once the bytes of the events it counts are
+//! handed to the kernel (a killed process loses only what was not drained).
+//!
+//! **Chunks.** The writer drains a ring a few blocks at a time
+//! ([`Ring::copy_from`]: from the block where its last copy ended, at most a
+//! given number of blocks, each whole but the ring's newest), and stores
+//! `drained` after each chunk is written: the owner may reuse those blocks
+//! while the writer copies the next ones. A chunk is a copy like any other
+//! (the same loads, fences and identity checks), so what is said above of a
+//! copy holds for each; `drained` counts only the events of chunks written.
+//!
+//! **Waiting.** An owner that finds its oldest block undrained wakes the
+//! writer, spins a few turns, then sleeps on a condition variable
+//! (`DRAIN_SIGNAL`) that `set_drained` signals when the ring's owner waits.
+//! The owner sets the ring's `waiting` and takes the signal's count (under
+//! the signal's mutex) before it checks `drained` under the ring's lock, and
+//! sleeps only while the count has not moved; `set_drained` stores `drained`
+//! under the ring's lock, then loads `waiting`. If the owner's check read the
+//! old `drained`, its release of the lock synchronises with the writer's
+//! acquisition, so the writer's load sees `waiting` set, and its signal
+//! (which moves the count under the mutex) either precedes the owner's look
+//! at the count (no sleep) or wakes it. Only the length of a wait depends on
+//! this argument, not what is kept: a sleep also ends after a timeout, and
+//! under loom the owner only spins. To make the two sides overlap, an owner
+//! in `Block` mode also wakes the writer at a block switch (never per event)
+//! while more than half of its ring is past what the writer last reported
+//! draining (`drained_at`, a hint), so that the writer drains one half while
+//! the owner fills the other.
 
 use crate::sync::{AtomicBool, AtomicPtr, AtomicU64, CachePadded, fence, spin_wait};
 use crate::wire::record;
@@ -103,38 +131,159 @@ fn keep_for_writer(drained: &AtomicU64, end: impl FnOnce() -> u64) -> bool {
     pid != 0 && drained.load(Ordering::Relaxed) < end() && pid == std::process::id()
 }
 
-/// One turn of a wait for the continuous writer: spins first, then wakes the
-/// writer and sleeps briefly. The time is added to [`WAITED_NS`].
-#[cold]
-#[inline(never)]
-fn wait_for_writer(turns: &mut u32) {
-    let start = std::time::Instant::now();
-    wait_turn(turns);
-    WAITED_NS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
-}
+/// Turns of a wait for the continuous writer spent spinning before the
+/// waiting thread sleeps until the writer signals that it drained a ring.
+#[cfg(not(all(ttlog_loom, test)))]
+const SPIN_TURNS: u32 = 64;
 
-fn wait_turn(turns: &mut u32) {
-    // Under loom the wait is a spin that lets the model run the other thread.
-    #[cfg(all(ttlog_loom, test))]
-    {
-        *turns += 1;
-        spin_wait();
-    }
-    #[cfg(not(all(ttlog_loom, test)))]
-    wait_turn_std(turns);
+/// How long a waiting thread sleeps at most before it looks again (the writer
+/// signals every drain of a ring that has a waiter: this bounds a wait only
+/// if it did not, e.g. a writer that stopped).
+#[cfg(not(all(ttlog_loom, test)))]
+const WAIT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// What the continuous writer signals when it advances `drained` on a ring
+/// whose owner waits: a count of such drains, with the condition variable
+/// the waiting owners sleep on.
+#[cfg(not(all(ttlog_loom, test)))]
+struct DrainSignal {
+    drains: std::sync::Mutex<u64>,
+    cv: std::sync::Condvar,
 }
 
 #[cfg(not(all(ttlog_loom, test)))]
-fn wait_turn_std(turns: &mut u32) {
-    *turns += 1;
-    if *turns < 32 {
-        spin_wait();
-        return;
+static DRAIN_SIGNAL: DrainSignal = DrainSignal { drains: std::sync::Mutex::new(0), cv: std::sync::Condvar::new() };
+
+#[cfg(not(all(ttlog_loom, test)))]
+impl DrainSignal {
+    fn drains(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.drains.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// The count of signalled drains now: a waiter takes it before it checks
+    /// its ring, and sleeps only while the count has not moved.
+    fn ticket(&self) -> u64 {
+        *self.drains()
+    }
+
+    /// Counts a drain and wakes every thread that waits.
+    fn signal(&self) {
+        *self.drains() += 1;
+        self.cv.notify_all();
+    }
+
+    /// Sleeps until a drain after `ticket` is signalled, or the timeout.
+    fn wait(&self, ticket: u64) {
+        let g = self.drains();
+        if *g == ticket {
+            let _ = self.cv.wait_timeout(g, WAIT_TIMEOUT);
+        }
+    }
+}
+
+/// Wakes every thread that waits for the continuous writer (the writer calls
+/// it when it stops: `Block` mode is over).
+pub(crate) fn wake_waiters() {
+    #[cfg(not(all(ttlog_loom, test)))]
+    DRAIN_SIGNAL.signal();
+}
+
+/// A writer's wait for the continuous writer at a block switch: its turns so
+/// far and, once it sleeps, the signal count it took before its last check.
+#[derive(Debug, Default)]
+struct Wait {
+    turns: u32,
+    #[cfg(not(all(ttlog_loom, test)))]
+    ticket: Option<u64>,
+}
+
+impl Wait {
+    /// Before a check of the ring (under its lock) that may end in a turn of
+    /// waiting: once the spinning is over, says the owner waits (`waiting`,
+    /// read by `set_drained` after it stores `drained` under the same lock)
+    /// and takes a ticket, so that a drain signalled after the check ends
+    /// the sleep that follows it.
+    #[inline(always)]
+    fn prepare(&mut self, ring: &Ring) {
+        #[cfg(not(all(ttlog_loom, test)))]
+        if self.turns >= SPIN_TURNS {
+            ring.waiting.store(true, Ordering::Relaxed);
+            self.ticket = Some(DRAIN_SIGNAL.ticket());
+        }
+        #[cfg(all(ttlog_loom, test))]
+        let _ = ring;
+    }
+
+    /// After the wait: the owner no longer waits.
+    #[inline(always)]
+    fn done(&self, ring: &Ring) {
+        #[cfg(not(all(ttlog_loom, test)))]
+        if self.turns >= SPIN_TURNS {
+            ring.waiting.store(false, Ordering::Relaxed);
+        }
+        #[cfg(all(ttlog_loom, test))]
+        let _ = ring;
+    }
+}
+
+/// One turn of a wait for the continuous writer: wakes the writer at the
+/// first turn, spins a while, then sleeps until the writer drains a ring that
+/// has a waiter. The time is added to [`WAITED_NS`].
+#[cold]
+#[inline(never)]
+fn wait_for_writer(wait: &mut Wait) {
+    let start = std::time::Instant::now();
+    wait_turn(wait);
+    WAITED_NS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+}
+
+fn wait_turn(wait: &mut Wait) {
+    wait.turns += 1;
+    // Under loom the wait is a spin that lets the model run the other thread.
+    #[cfg(all(ttlog_loom, test))]
+    spin_wait();
+    #[cfg(not(all(ttlog_loom, test)))]
+    wait_turn_std(wait);
+}
+
+#[cfg(not(all(ttlog_loom, test)))]
+fn wait_turn_std(wait: &mut Wait) {
+    if wait.turns == 1 {
+        wake_writer();
+    }
+    match wait.ticket {
+        Some(ticket) => {
+            // The writer may have gone to sleep since the first turn.
+            wake_writer();
+            DRAIN_SIGNAL.wait(ticket);
+        }
+        None => spin_wait(),
+    }
+}
+
+/// Wakes the continuous writer, if one was started (cheap when it is awake).
+#[cfg(not(all(ttlog_loom, test)))]
+fn wake_writer() {
     if let Some(wake) = WAKE_WRITER.get() {
         wake();
     }
-    if *turns < 64 { std::thread::yield_now() } else { std::thread::sleep(std::time::Duration::from_micros(20)) }
+}
+
+/// At a block switch in `Block` mode: wakes the continuous writer when more
+/// than half of the ring holds events it has not drained (by the position it
+/// last reported), so that it drains while the owner fills the other half
+/// rather than once the owner waits. Once per block, never per event.
+#[inline(always)]
+fn wake_early(ring: &Ring, number: u64) {
+    #[cfg(not(all(ttlog_loom, test)))]
+    {
+        let undrained = (number * BLOCK).saturating_sub(ring.drained_at.load(Ordering::Relaxed));
+        if undrained > ring.cap() as u64 * BLOCK / 2 && BLOCKING_WRITER.load(Ordering::Relaxed) == std::process::id() {
+            wake_writer();
+        }
+    }
+    #[cfg(all(ttlog_loom, test))]
+    let _ = (ring, number);
 }
 
 /// Bytes per block. A record is at most a block minus its header word.
@@ -351,6 +500,7 @@ impl RingWriter {
         let given =
             if self.ring.count.load(Ordering::Relaxed) < self.ring.cap() as u64 { next(self.ring) } else { None };
         let block = self.ring.advance(number, given, cur.seq.get());
+        wake_early(self.ring, number);
         cur.pos.set(number * BLOCK + 8);
         RingWriter { block, ring: self.ring }
     }
@@ -415,6 +565,14 @@ pub(crate) struct Ring {
     /// The owner's events the continuous writer has taken (written under
     /// `lock`; see the module docs).
     drained: AtomicU64,
+    /// A logical position at or before the end of what the writer drained:
+    /// a hint for when to wake it (`wake_early`), no part of the protocol.
+    drained_at: core::sync::atomic::AtomicU64,
+    /// Whether the owner sleeps until the writer drains this ring (written by
+    /// the owner before the check under `lock` that precedes the sleep,
+    /// read by `set_drained` after it stores `drained` under `lock`). Not a
+    /// model atomic: under loom a waiting owner spins and never sets it.
+    waiting: core::sync::atomic::AtomicBool,
 }
 
 impl Ring {
@@ -431,6 +589,8 @@ impl Ring {
             steals: AtomicU64::new(0),
             final_seq: AtomicU64::new(u64::MAX),
             drained: AtomicU64::new(0),
+            drained_at: core::sync::atomic::AtomicU64::new(0),
+            waiting: core::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -477,6 +637,7 @@ impl Ring {
         self.evicted.store(0, Ordering::Relaxed);
         self.final_seq.store(u64::MAX, Ordering::Relaxed);
         self.drained.store(0, Ordering::Relaxed);
+        self.drained_at.store(0, Ordering::Relaxed);
         self.oldest.store(0, Ordering::Relaxed);
         self.head.store(0, Ordering::Release);
         let first = first?;
@@ -493,8 +654,9 @@ impl Ring {
     fn advance(&'static self, number: u64, given: Option<&'static Block>, seq: u64) -> &'static Block {
         let owner = self.owner();
         let cap = self.cap() as u64;
-        let mut turns = 0;
+        let mut wait = Wait::default();
         let block = loop {
+            wait.prepare(self);
             let g = self.lock.lock();
             let oldest = self.oldest.load(Ordering::Relaxed);
             let count = self.count.load(Ordering::Relaxed);
@@ -507,7 +669,7 @@ impl Ring {
                     // `Block` mode: the oldest block holds events the writer
                     // has not taken yet.
                     drop(g);
-                    wait_for_writer(&mut turns);
+                    wait_for_writer(&mut wait);
                     continue;
                 }
                 _ => {
@@ -527,6 +689,7 @@ impl Ring {
             drop(g);
             break block;
         };
+        wait.done(self);
         self.head.store(number * BLOCK, Ordering::Release);
         block
     }
@@ -549,11 +712,23 @@ impl Ring {
     }
 
     /// Records that the continuous writer took the events of `owner` up to
-    /// (not including) `seq`, if `owner` still owns the ring.
-    pub(crate) fn set_drained(&self, owner: u64, seq: u64) {
-        let _g = self.lock.lock();
-        if self.owner.load(Ordering::Relaxed) == owner && seq > self.drained.load(Ordering::Relaxed) {
-            self.drained.store(seq, Ordering::Relaxed);
+    /// (not including) `seq`, if `owner` still owns the ring; `at` is a
+    /// logical position at or before the end of those events (a hint for
+    /// when to wake the writer). Wakes the owner if it waits for the drain.
+    pub(crate) fn set_drained(&self, owner: u64, seq: u64, at: u64) {
+        {
+            let _g = self.lock.lock();
+            if self.owner.load(Ordering::Relaxed) == owner && seq > self.drained.load(Ordering::Relaxed) {
+                self.drained.store(seq, Ordering::Relaxed);
+                self.drained_at.store(at, Ordering::Relaxed);
+            }
+        }
+        // After the lock: an owner that checked `drained` under it before
+        // this store had set `waiting` before its check (and taken its
+        // ticket), so the load sees it and the signal ends its sleep.
+        #[cfg(not(all(ttlog_loom, test)))]
+        if self.waiting.load(Ordering::Relaxed) {
+            DRAIN_SIGNAL.signal();
         }
     }
 
@@ -650,18 +825,19 @@ impl Ring {
         (s != u64::MAX).then_some(s)
     }
 
-    /// Copies the records of `owner` published at the time of the call (its
-    /// newest `max_blocks` blocks at most) into `sink`, oldest block first.
+    /// Copies the records of `owner` published at the time of the call (the
+    /// blocks `span` chooses) into `sink`, oldest block first.
     /// Returns how many blocks `sink` holds in the end, with the ring's
-    /// `evicted` count of the same moment; `None` when the owner had records
+    /// `evicted` count of the same moment and the logical position just past
+    /// the words copied; `None` when the owner had records
     /// but not even the newest block passed (its writer went round the whole
     /// ring during the copy) or another writer took a block meanwhile.
-    fn copy_with(&self, owner: u64, max_blocks: usize, sink: &mut impl CopySink) -> Option<(usize, u64)> {
+    fn copy_with(&self, owner: u64, from: Span, sink: &mut impl CopySink) -> Option<(usize, u64, u64)> {
         let steals = self.steals.load(Ordering::Acquire);
         if steals & 1 == 1 {
             return None;
         }
-        let kept = self.copy_blocks(owner, max_blocks, sink)?;
+        let (kept, end) = self.copy_blocks(owner, from, sink)?;
         let evicted = self.evicted.load(Ordering::Relaxed);
         fence(Ordering::Acquire);
         // CI checks that the model tests fail without the check.
@@ -669,7 +845,7 @@ impl Ring {
         if self.steals.load(Ordering::Relaxed) != steals {
             return None;
         }
-        Some((kept, evicted))
+        Some((kept, evicted, end))
     }
 
     /// The copy of the blocks, for [`Ring::copy_with`]: from the oldest the
@@ -677,10 +853,10 @@ impl Ring {
     /// block that fails (taken or reused meanwhile: the oldest go first)
     /// empties the sink, since every older block has gone too; the copy goes
     /// on with the newer ones.
-    fn copy_blocks(&self, owner: u64, max_blocks: usize, sink: &mut impl CopySink) -> Option<usize> {
+    fn copy_blocks(&self, owner: u64, span: Span, sink: &mut impl CopySink) -> Option<(usize, u64)> {
         let h = self.head.load(Ordering::Acquire);
-        if h == 0 || max_blocks == 0 {
-            return Some(0);
+        if h == 0 || span.newest == 0 || span.count == 0 {
+            return Some((0, 0));
         }
         // The newest block with records, and the words of it to copy.
         let (newest, last_words) = match h % BLOCK {
@@ -688,10 +864,15 @@ impl Ring {
             r => (h / BLOCK, (r / 8) as usize),
         };
         let cap = self.cap() as u64;
-        let span = (max_blocks as u64).min(cap);
         // The oldest block the ring holds, read as a hint (a block below it
         // is not listed, or fails).
-        let lowest = (newest + 1).saturating_sub(span).max(self.oldest.load(Ordering::Relaxed).min(newest));
+        let lowest = (newest + 1)
+            .saturating_sub(span.newest.min(cap))
+            .max(self.oldest.load(Ordering::Relaxed).min(newest))
+            .max(span.from.min(newest));
+        // At most `span.count` blocks from there: the last one whole.
+        let (newest, last_words) =
+            if newest - lowest >= span.count { (lowest + span.count - 1, BLOCK_WORDS) } else { (newest, last_words) };
         let mut kept = 0;
         for number in lowest..=newest {
             let p = self.table[(number % cap) as usize].load(Ordering::Acquire);
@@ -720,7 +901,7 @@ impl Ring {
             let _ = owner;
             kept += 1;
         }
-        Some(kept)
+        Some((kept, newest * BLOCK + 8 * last_words as u64))
     }
 
     /// [`Ring::copy_with`] into a new vector: the kept blocks, oldest first.
@@ -735,8 +916,19 @@ impl Ring {
             r => (r / 8) as usize,
         };
         let mut sink = VecSink(Vec::with_capacity((blocks - 1) * BLOCK_WORDS + newest));
-        let (_, evicted) = self.copy_with(owner, max_blocks, &mut sink)?;
-        Some(RingCopy { words: sink.0, evicted })
+        let (_, evicted, end) = self.copy_with(owner, Span::newest(max_blocks), &mut sink)?;
+        Some(RingCopy { words: sink.0, evicted, end })
+    }
+
+    /// [`Ring::copy`] of at most `count` blocks from logical block `from` on
+    /// (from the oldest still held, if older ones have gone), into `words`
+    /// (cleared first: the continuous writer reuses one vector from drain to
+    /// drain).
+    pub(crate) fn copy_from(&self, owner: u64, from: u64, count: u64, mut words: Vec<u64>) -> Option<RingCopy> {
+        words.clear();
+        let mut sink = VecSink(words);
+        let (_, evicted, end) = self.copy_with(owner, Span { from, count, newest: u64::MAX }, &mut sink)?;
+        Some(RingCopy { words: sink.0, evicted, end })
     }
 
     /// [`Ring::copy`] into `buf`, without allocating (the crash path uses it):
@@ -746,8 +938,25 @@ impl Ring {
     pub(crate) fn copy_into(&self, owner: u64, buf: &mut [u64]) -> Option<(core::ops::Range<usize>, u64)> {
         let max = buf.len() / BLOCK_WORDS;
         let mut sink = SliceSink { buf, len: 0 };
-        let (_, evicted) = self.copy_with(owner, max, &mut sink)?;
+        let (_, evicted, _) = self.copy_with(owner, Span::newest(max), &mut sink)?;
         Some((0..sink.len, evicted))
+    }
+}
+
+/// Which blocks a copy takes: none before logical block `from`, none of the
+/// blocks older than the `newest` newest, and at most `count` blocks from the
+/// oldest of the others (the last of them whole).
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    from: u64,
+    newest: u64,
+    count: u64,
+}
+
+impl Span {
+    /// The newest `blocks` blocks.
+    fn newest(blocks: usize) -> Span {
+        Span { from: 0, newest: blocks as u64, count: u64::MAX }
     }
 }
 
@@ -800,6 +1009,10 @@ pub(crate) struct RingCopy {
     pub(crate) words: Vec<u64>,
     /// The ring's count of evicted events when the copy was made.
     pub(crate) evicted: u64,
+    /// The owner's logical position just past the words copied (0 when
+    /// none): every record published before it is in the copy, if its block
+    /// is.
+    pub(crate) end: u64,
 }
 
 /// What walking a copy found.

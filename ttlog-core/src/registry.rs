@@ -128,6 +128,17 @@ impl Slot {
         })
     }
 
+    /// [`Slot::capture`] of at most `count` of the owner's blocks from
+    /// logical block `from` on, into `words` (reused: see [`Ring::copy_from`]).
+    pub(crate) fn capture_from(&self, from: u64, count: u64, words: &mut Vec<u64>) -> Captured<RingCopy> {
+        self.capture_with(|ring, owner| {
+            ring.copy_from(owner, from, count, core::mem::take(words)).map(|c| {
+                let evicted = c.evicted;
+                (c, evicted)
+            })
+        })
+    }
+
     /// [`Slot::capture`] into `buf`, without allocating (the crash path uses
     /// it). A ring larger than `buf` has its newest blocks copied.
     pub(crate) fn capture_raw(&self, buf: &mut [u64]) -> Captured<core::ops::Range<usize>> {

@@ -257,7 +257,71 @@ fn in_block_mode_the_owner_waits_for_the_drain_and_no_event_is_lost() {
                 let end = walk.first_seq + walk.count;
                 if end > next {
                     next = end;
-                    ring.set_drained(1, next);
+                    ring.set_drained(1, next, 0);
+                    continue;
+                }
+            }
+            loom::thread::yield_now();
+        }
+        writer.join().unwrap();
+        assert_eq!(next, N);
+    });
+}
+
+#[test]
+fn in_block_mode_a_drain_a_block_at_a_time_loses_no_event() {
+    // The continuous writer's chunked drain: a two-block ring, seven events
+    // (the seventh reuses block 0), and a drainer that copies one block at a
+    // time from the block where its last copy ended (`copy_from`, as the
+    // writer does) and releases what each copy held at once. The owner may
+    // reuse block 0 while the drainer is still to copy block 1: every event
+    // still reaches the drainer exactly once, in order.
+    const N: u64 = 7;
+    let _serial = one_at_a_time();
+    struct NoWriter;
+    impl Drop for NoWriter {
+        fn drop(&mut self) {
+            buffer::BLOCKING_WRITER.store(0, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    let _no_writer = NoWriter;
+    buffer::BLOCKING_WRITER.store(std::process::id(), std::sync::atomic::Ordering::Relaxed);
+    // The owner's wait at a block switch and the drainer's look for new
+    // events are spins: more branches than loom's default bound.
+    let mut model = loom::model::Builder::new();
+    model.max_branches = 20_000;
+    model.check(|| {
+        let (ring, w, cur) = ring(2, 1);
+        let writer = thread::spawn(move || {
+            let mut w = w;
+            for i in 0..N {
+                w = write(w, &cur, 1, i, &mut || Some(Block::leak()));
+            }
+        });
+        let (mut next, mut from) = (0, 0);
+        while next < N {
+            if let Some(copy) = ring.copy_from(1, from, 1, Vec::new()) {
+                check(&copy, 1, N);
+                assert!(copy.words.len() <= buffer::BLOCK_WORDS, "a copy of one block holds more");
+                let walk = copy.walk();
+                assert!(
+                    walk.first_seq <= next,
+                    "event {next} was lost before it was drained: the copy starts at {}",
+                    walk.first_seq
+                );
+                // The next copy starts at the block where this one ended,
+                // whether or not it held new events.
+                let moved = copy.end / buffer::BLOCK > from;
+                if copy.end > 0 {
+                    from = copy.end / buffer::BLOCK;
+                }
+                let end = walk.first_seq + walk.count;
+                if end > next {
+                    next = end;
+                    ring.set_drained(1, next, copy.end);
+                    continue;
+                }
+                if moved {
                     continue;
                 }
             }

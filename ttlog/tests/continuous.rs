@@ -162,6 +162,25 @@ fn child_entry() {
             // `exit` flushes too (no destructors, no return from `main`).
             std::process::exit(0);
         }
+        "big_ring" => {
+            // A ring of 1 MiB that fills while the writer sleeps: 20,000
+            // events of 32 bytes, 160 blocks, more than one pass of the
+            // writer over a ring takes.
+            let path = dir.join("app.ttlog");
+            ttlog::Builder::new().buffer_size(1 << 20).log_file(&path).init().unwrap();
+            ttlog::flush();
+            ttlog::__set_writer_delay(Duration::from_millis(300));
+            std::thread::sleep(Duration::from_millis(20));
+            for i in 0..20_000 {
+                log_event(0, i);
+            }
+            ttlog::__set_writer_delay(Duration::ZERO);
+            ttlog::flush();
+            let snap = ttlog_decode::read_file(&path).unwrap();
+            assert_exactly_once(&snap, 1, 20_000);
+            let stats = ttlog::log_file_stats();
+            assert_eq!(stats.waited_ns, 0, "the ring had room for every event");
+        }
         "undrained" => {
             let path = dir.join("app.ttlog");
             small().log_file(&path).init().unwrap();
@@ -388,6 +407,13 @@ fn flush_returns_with_every_event_in_the_file_and_exit_flushes() {
     let snap = ttlog_decode::read_file(dir.join("app.ttlog")).unwrap();
     assert!(snap.is_intact(), "{:?}", snap.problems);
     assert_eq!(items(&snap).len(), 30_500);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn flush_takes_a_whole_ring_larger_than_a_pass_of_the_writer() {
+    let dir = fresh_dir("big_ring");
+    run("big_ring", &dir, &[]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -32,6 +32,14 @@ const INTERVAL: Duration = Duration::from_millis(2);
 /// than sleeping: the threads are logging faster than it wakes up.
 const BUSY: u64 = 1024;
 
+/// Blocks of a ring copied, encoded and written at most at a time: their
+/// owner may reuse them as soon as they are written, while the writer goes on
+/// with the next ones.
+const CHUNK_BLOCKS: u64 = 4;
+
+/// Chunks of one ring drained at most in one pass over the rings.
+const CHUNKS_PER_PASS: usize = 8;
+
 /// What the writer knows of one slot.
 #[derive(Debug, Default)]
 struct Tracked {
@@ -41,7 +49,8 @@ struct Tracked {
     next: u64,
     /// The owner's count of unrecorded events, as last seen.
     dropped: u64,
-    /// The ring's head at the last drain (how much the next must copy).
+    /// The position the last copy reached (every event before it was
+    /// written: the next copy starts at its block).
     head: u64,
     /// The thread's index in the open file.
     index: Option<u32>,
@@ -70,13 +79,17 @@ impl FileState {
 struct Batch {
     meta: Vec<u8>,
     events: Vec<u8>,
-    /// Rings to tell, once the batch is written: (slot, owner, count).
-    drained: Vec<(&'static Slot, u64, u64)>,
 }
 
 /// The writer thread's body: drains until asked to stop, then closes the file.
 pub(super) fn run(mut out: Output, shared: &Shared) {
-    let mut w = Writer { tracked: HashMap::new(), file: FileState::new(), batch: Batch::default(), failed: false };
+    let mut w = Writer {
+        tracked: HashMap::new(),
+        file: FileState::new(),
+        batch: Batch::default(),
+        spare: Vec::new(),
+        failed: false,
+    };
     w.open_file(&mut out);
     loop {
         let (asked, done, stop) = {
@@ -91,6 +104,7 @@ pub(super) fn run(mut out: Output, shared: &Shared) {
             w.close_file(&mut out);
             let _ = out.sync();
             crate::buffer::BLOCKING_WRITER.store(0, Ordering::Relaxed);
+            crate::buffer::wake_waiters();
             COUNTERS.writer_cpu_ns.store(thread_cpu_ns(), Ordering::Relaxed);
             let mut c = shared.lock();
             c.stopped = true;
@@ -119,6 +133,10 @@ pub(super) fn run(mut out: Output, shared: &Shared) {
             let c = shared.lock();
             c.stop || c.flush_asked > c.flush_done
         };
+        // A drain reaches every ring's head as seen when it started: while
+        // threads log faster than that, it drains again at once; otherwise
+        // it sleeps until a thread's ring is half full (the thread wakes it
+        // at a block switch), a thread waits for room, or the interval ends.
         if !pending && written < BUSY {
             std::thread::park_timeout(out.due_in().map_or(INTERVAL, |d| d.min(INTERVAL)));
         }
@@ -129,6 +147,8 @@ struct Writer {
     tracked: HashMap<usize, Tracked>,
     file: FileState,
     batch: Batch,
+    /// The vector the next copy of a ring goes into.
+    spare: Vec<u64>,
     /// An I/O error was reported (once).
     failed: bool,
 }
@@ -191,16 +211,51 @@ impl Writer {
         COUNTERS.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     }
 
-    /// One pass over every ring, written to the file in one go; returns the
-    /// events written.
+    /// Drains every ring up to its head as seen when the drain reaches it;
+    /// returns the events written. Each ring's events are written as soon
+    /// as they are encoded, a chunk at a time, and its blocks released right
+    /// after (a thread that waits for room waits for its own ring only). A
+    /// ring that holds more than a pass takes is visited again after the
+    /// others, until it reached that head: a flush, or the last drain before
+    /// the file is closed, takes everything logged before it.
     fn drain(&mut self, out: &mut Output) -> u64 {
         let before = self.file.events;
+        let mut left = Vec::new();
         for slot in registry::slots() {
-            self.drain_slot(slot);
+            let target = slot.ring().head();
+            if self.drain_chunks(out, slot, target) {
+                left.push((slot, target));
+            }
         }
-        let written = self.file.events - before;
+        while !left.is_empty() {
+            left.retain(|&(slot, target)| self.drain_chunks(out, slot, target));
+        }
+        // Frames of rings that had nothing new to release (a THREAD frame,
+        // drops of a ring that held no events).
+        self.write_batch(out, None);
+        self.file.events - before
+    }
+
+    /// Drains a few chunks of one ring (the next ring's owner may be
+    /// waiting); returns whether the ring holds more before `target` (a
+    /// logical position of its owner). Each chunk ends further on: a whole
+    /// block at least, or the head.
+    fn drain_chunks(&mut self, out: &mut Output, slot: &'static Slot, target: u64) -> bool {
+        for _ in 0..CHUNKS_PER_PASS {
+            let Some(drained) = self.drain_slot(slot) else { return false };
+            let more = drained.more && drained.at < target;
+            self.write_batch(out, Some(drained));
+            if !more {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Writes the batch (CALLSITE frames for the signatures it uses first,
+    /// then its frames), then tells the ring how far it was drained.
+    fn write_batch(&mut self, out: &mut Output, drained: Option<Drained>) {
         let b = &mut self.batch;
-        // CALLSITE frames for the signatures this drain used first.
         let mut payload = Vec::new();
         for (index, sig) in self.file.enc.sigs.iter().enumerate().skip(self.file.sigs_written) {
             payload.clear();
@@ -218,60 +273,62 @@ impl Writer {
         }
         // The events are with the kernel (a killed process loses none of
         // them): their blocks may be written again.
-        for (slot, owner, next) in b.drained.drain(..) {
-            slot.ring().set_drained(owner, next);
+        if let Some(d) = drained {
+            d.slot.ring().set_drained(d.owner, d.next, d.at);
         }
         self.report(r, "write");
-        written
     }
 
-    /// Copies one slot's ring and encodes what the file lacks.
-    fn drain_slot(&mut self, slot: &'static Slot) {
+    /// Copies one slot's ring and encodes what the file lacks into the
+    /// batch; returns what to tell the ring once the batch is written.
+    fn drain_slot(&mut self, slot: &'static Slot) -> Option<Drained> {
         let ring = slot.ring();
         let key = slot as *const Slot as usize;
         let t = self.tracked.entry(key).or_default();
         let head = ring.head();
         let owner_now = ring.owner();
         if owner_now == 0 || (owner_now == t.owner && head == t.head && slot.dropped_now() == t.dropped) {
-            return;
+            return None;
         }
-        // The newest blocks that can hold what was not written: from the block
-        // of the head seen last time, with a margin for the writer moving on
-        // during the copy (a copy that comes out short is made again, whole).
-        let blocks = if owner_now == t.owner {
-            ((head / BLOCK).saturating_sub(t.head / BLOCK) + 3) as usize
-        } else {
-            usize::MAX
-        };
-        let (o, copy) = match slot.capture(blocks) {
-            Captured::Copied(_, c) if blocks != usize::MAX && first_seq(&c.words).is_some_and(|s| s > t.next) => {
-                match slot.capture(usize::MAX) {
-                    Captured::Copied(o, c) => (o, c),
-                    _ => return,
-                }
-            }
+        // The blocks that can hold what was not written: from the block of
+        // the position the last copy reached on (every event before it was
+        // written), all of them for a new owner; a chunk of them at most.
+        let from = if owner_now == t.owner { t.head / BLOCK } else { 0 };
+        let (o, mut copy) = match slot.capture_from(from, CHUNK_BLOCKS, &mut self.spare) {
             Captured::Copied(o, c) => (o, c),
             // Unowned, or the writer kept lapping the copy: next time.
-            _ => return,
+            _ => return None,
         };
         if o.id != t.owner {
+            if from != 0 {
+                // The owner changed between the look and the copy: the copy
+                // started at the old owner's block.
+                *t = Tracked { owner: o.id, ..Tracked::default() };
+                self.spare = copy.words;
+                return None;
+            }
             *t = Tracked { owner: o.id, ..Tracked::default() };
         }
-        t.head = head;
-        let walk = crate::buffer::walk(&copy.words);
-        let (first, end) = if walk.count > 0 {
-            (walk.first_seq, walk.first_seq + walk.count)
-        } else {
+        let (first, end) = match span(&copy.words) {
+            Some(s) => s,
             // Nothing in the ring: everything the owner wrote is gone, or
             // there was nothing.
-            let total = o.final_seq.unwrap_or(t.next).max(t.next);
-            (total, total)
+            None => {
+                let total = o.final_seq.unwrap_or(t.next).max(t.next);
+                (total, total)
+            }
         };
         let lost_in_ring = first.saturating_sub(t.next);
         let unrecorded = o.dropped.saturating_sub(t.dropped);
         t.dropped = o.dropped;
+        // A copy that stopped at its chunk's end leaves more to drain.
+        let more = copy.end < head;
+        t.head = if copy.end == 0 { head } else { copy.end };
         if end <= t.next && lost_in_ring + unrecorded == 0 {
-            return;
+            // Nothing new in this chunk (the block where the last copy
+            // ended): the drain goes on with the next, if there is one.
+            self.spare = copy.words;
+            return more.then_some(Drained { slot, owner: o.id, next: t.next, at: t.head, more });
         }
         let index = match t.index {
             Some(i) => i,
@@ -298,25 +355,28 @@ impl Writer {
             }
         };
         let start = t.next.max(first);
-        // The records from `start` on: the block that holds it, with the
-        // records before `start` cut out, then the blocks after it whole.
-        let mut cut_block = Vec::new();
-        let mut rest: &[u64] = &[];
+        // The records from `start` on: the block that holds it, from the word
+        // before its record `start` (which the encoder takes for the block's
+        // header and skips), then the blocks after it whole.
+        let words = &mut copy.words[..];
+        let mut cut: (usize, usize) = (0, 0);
+        let mut rest = words.len();
         let mut first_ticks = None;
-        for (b, block) in record::blocks(&copy.words, BLOCK_WORDS).enumerate() {
-            let n = block.records().filter(Result::is_ok).count() as u64;
-            if block.seq + n <= start {
+        let blocks = words.len().div_ceil(BLOCK_WORDS);
+        for b in 0..blocks {
+            let at = b * BLOCK_WORDS;
+            let next_seq = words.get(at + BLOCK_WORDS).copied();
+            if next_seq.is_some_and(|n| n <= start) {
                 continue;
             }
+            let block_end = (at + BLOCK_WORDS).min(words.len());
+            let Some(block) = record::blocks(&words[at..block_end], BLOCK_WORDS).next() else { break };
             let skip = start.saturating_sub(block.seq);
-            let words = &copy.words[b * BLOCK_WORDS..((b + 1) * BLOCK_WORDS).min(copy.words.len())];
-            let mut recs = block.records().map_while(Result::ok).skip(skip as usize);
-            if let Some(r) = recs.next() {
+            if let Some(r) = block.records().map_while(Result::ok).nth(skip as usize) {
                 first_ticks = Some(r.ticks());
-                cut_block.push(block.seq + skip);
-                cut_block.extend_from_slice(&words[r.index..]);
+                cut = (at + r.index - 1, block_end);
             }
-            rest = copy.words.get((b + 1) * BLOCK_WORDS..).unwrap_or_default();
+            rest = block_end;
             break;
         }
         let mut skipped = 0;
@@ -329,11 +389,11 @@ impl Writer {
             wire::put_frame(&mut self.batch.events, wire::kind::DROPS, &payload);
             self.file.frames += 1;
         }
-        for words in [&cut_block[..], rest] {
-            if words.is_empty() {
+        for part in [&words[cut.0..cut.1], &words[rest..]] {
+            if part.is_empty() {
                 continue;
             }
-            let (n, frames, s) = self.file.enc.thread_words(index, words, &mut self.batch.events);
+            let (n, frames, s) = self.file.enc.thread_words(index, part, &mut self.batch.events);
             written += n;
             self.file.frames += frames;
             skipped += s;
@@ -350,13 +410,32 @@ impl Writer {
         COUNTERS.events.fetch_add(written, Ordering::Relaxed);
         COUNTERS.dropped.fetch_add(lost + skipped, Ordering::Relaxed);
         t.next = end.max(t.next);
-        self.batch.drained.push((slot, o.id, t.next));
+        self.spare = copy.words;
+        Some(Drained { slot, owner: o.id, next: t.next, at: t.head, more })
     }
 }
 
-/// The count of the owner's events before the first record of copied words.
-fn first_seq(words: &[u64]) -> Option<u64> {
-    words.first().copied()
+/// What to tell a ring once its events are written: the owner, its count of
+/// events written or counted as lost, and a position at or before their end.
+struct Drained {
+    slot: &'static Slot,
+    owner: u64,
+    next: u64,
+    at: u64,
+    /// The copy stopped before the ring's head.
+    more: bool,
+}
+
+/// The owner's events that copied words (whole blocks from a block boundary)
+/// hold: the count before the first record and the count after the last,
+/// `None` if they hold no record. The blocks run on from each other (the
+/// copy protocol), so the last block's header and records give the end.
+fn span(words: &[u64]) -> Option<(u64, u64)> {
+    let first = *words.first()?;
+    let last_at = (words.len() - 1) / BLOCK_WORDS * BLOCK_WORDS;
+    let last = record::blocks(&words[last_at..], BLOCK_WORDS).next()?;
+    let end = last.seq + last.records().filter(Result::is_ok).count() as u64;
+    (end > first).then_some((first, end))
 }
 
 /// CPU time of the calling thread, in nanoseconds.
