@@ -11,12 +11,14 @@
 //! the metadata of the file being written, the calls open, and the bytes of a
 //! frame not complete yet.
 //!
-//! The lines of one write (the writer writes once per drain, every few
-//! milliseconds) are put in time order, each thread's kept in its order: a
-//! line appears after lines logged later only when they were logged within
-//! about a drain of each other, on different threads, and drained in
-//! different writes. `ttlog-decode` on the finished file sorts them all by
-//! time.
+//! The lines of one drain of the writer (a pass over every ring, every few
+//! milliseconds; up to about 1 MiB of text) are put in time order, each
+//! thread's kept in its order: a line appears after lines logged later only
+//! when they were logged within about a drain of each other, on different
+//! threads, and drained in different drains. As a [`Sink`], the console
+//! writes at the end of each drain; [`Console::write`] writes the lines of
+//! the bytes it is given. `ttlog-decode` on the finished file sorts them all
+//! by time.
 //!
 //! ```
 //! use ttlog_decode::console::Console;
@@ -188,10 +190,20 @@ impl<W: Write + Send> Sink for Console<W> {
         for p in parts {
             self.feed(p);
         }
-        // A console that cannot write has nowhere to say so.
+        if self.text.len() >= HELD_TEXT {
+            // A console that cannot write has nowhere to say so.
+            let _ = self.emit();
+        }
+    }
+
+    fn end_drain(&mut self) {
         let _ = self.emit();
     }
 }
+
+/// Text of one drain held for sorting, at most (about): past it, the lines
+/// rendered so far are written, sorted among themselves.
+const HELD_TEXT: usize = 1 << 20;
 
 /// The console of a log, as a sink of its writer: what `ttlog`'s `console`
 /// feature submits as its [`Factory`](ttlog_core::console::Factory).
@@ -219,11 +231,7 @@ mod tests {
         for h in hs {
             h.join().unwrap();
         }
-        let dir = std::env::temp_dir().join(format!("ttlog-console-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("unit.ttlog");
-        ttlog::snapshot("unit").save(&path).unwrap();
-        std::fs::read(&path).unwrap()
+        ttlog::snapshot("unit").to_bytes()
     }
 
     /// The largest frame of `bytes`, header included.
@@ -254,6 +262,30 @@ mod tests {
             }
         }
         String::from_utf8(c.into_inner()).unwrap()
+    }
+
+    #[test]
+    fn as_the_writers_sink_the_lines_of_a_drain_come_in_time_order() {
+        let bytes = log_bytes();
+        let whole = render(&bytes, std::iter::once(bytes.len()), bytes.len());
+        // A drain's writes: the preamble, then a frame at a time (the
+        // writer writes a chunk of one ring at a time).
+        let mut c = Console::new(Vec::new(), false);
+        Sink::start_file(&mut c);
+        let mut at = wire::PREAMBLE_LEN;
+        Sink::write(&mut c, &[&bytes[..at]]);
+        let mut writes = 0;
+        while at < bytes.len() {
+            let len = u32::from_le_bytes(bytes[at + 5..at + 9].try_into().unwrap()) as usize;
+            let end = at + wire::FRAME_HEADER_LEN + len;
+            Sink::write(&mut c, &[&bytes[at..end]]);
+            writes += 1;
+            at = end;
+        }
+        assert!(writes > 3, "{writes} frames");
+        assert!(c.out.is_empty(), "nothing written before the drain ends");
+        Sink::end_drain(&mut c);
+        assert_eq!(String::from_utf8(c.into_inner()).unwrap(), whole);
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! This crate renders nothing. The writer hands a [`Sink`] the bytes of the
 //! log exactly as it writes them to the file (or as it would, with no file):
 //! [`Sink::start_file`] where a file begins (its preamble comes next),
-//! [`Sink::write`] once per write, with the parts written (a drain's
-//! metadata and events, a file's first frames, its END frame). What renders
+//! [`Sink::write`] once per write, with the parts written (a chunk of a
+//! ring's events and the metadata they use, a file's first frames, its END
+//! frame), and [`Sink::end_drain`] when a drain of every ring is over. What renders
 //! them is `ttlog_decode::console::Console`, with the reader and text
 //! renderer that `ttlog-decode` prints with; the `console` feature of the
 //! `ttlog` crate submits its [`Factory`] through `inventory`, and the writer
@@ -18,8 +19,12 @@ pub trait Sink: Send {
     /// preamble on (the first file, and each file a rotation opens).
     fn start_file(&mut self);
     /// The writer wrote `parts`, one after the other: the sink renders the
-    /// events they complete (the writer calls this once per drain).
+    /// events they complete (the writer calls this for every write, several
+    /// per drain: a chunk of a ring at a time).
     fn write(&mut self, parts: &[&[u8]]);
+    /// A drain of every ring is over: the sink shows what it rendered since
+    /// the last one (the console puts the lines of a drain in time order).
+    fn end_drain(&mut self);
 }
 
 /// How the console colours the levels of its lines.

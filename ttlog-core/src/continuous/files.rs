@@ -109,6 +109,13 @@ impl Output {
         r
     }
 
+    /// A drain of every ring is over: the console shows its lines.
+    pub(crate) fn end_drain(&mut self) {
+        if let Some(c) = self.console.0.as_mut() {
+            c.end_drain();
+        }
+    }
+
     /// Syncs the open file's data to disk.
     pub(crate) fn sync(&self) -> io::Result<()> {
         self.file.as_ref().map_or(Ok(()), File::sync_data)

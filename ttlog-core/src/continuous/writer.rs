@@ -233,6 +233,7 @@ impl Writer {
         // Frames of rings that had nothing new to release (a THREAD frame,
         // drops of a ring that held no events).
         self.write_batch(out, None);
+        out.end_drain();
         self.file.events - before
     }
 
