@@ -218,6 +218,19 @@ fn the_owner_and_a_thief_agree_on_the_oldest_block() {
     });
 }
 
+/// Makes this process the `Block`-mode writer (the drainer of the tests
+/// stands for it) until the guard is dropped, however the test ends.
+fn blocking_writer() -> impl Drop {
+    struct NoWriter;
+    impl Drop for NoWriter {
+        fn drop(&mut self) {
+            buffer::BLOCKING_WRITER.store(0, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    buffer::BLOCKING_WRITER.store(std::process::id(), std::sync::atomic::Ordering::Relaxed);
+    NoWriter
+}
+
 #[test]
 fn in_block_mode_the_owner_waits_for_the_drain_and_no_event_is_lost() {
     // The continuous writer's `Block` mode: the owner fills its one-block ring
@@ -227,15 +240,7 @@ fn in_block_mode_the_owner_waits_for_the_drain_and_no_event_is_lost() {
     // once, in order: the owner never overwrites a block before it is drained.
     const N: u64 = 4;
     let _serial = one_at_a_time();
-    /// Clears the drainer's pid however the test ends.
-    struct NoWriter;
-    impl Drop for NoWriter {
-        fn drop(&mut self) {
-            buffer::BLOCKING_WRITER.store(0, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
-    let _no_writer = NoWriter;
-    buffer::BLOCKING_WRITER.store(std::process::id(), std::sync::atomic::Ordering::Relaxed);
+    let _writer = blocking_writer();
     loom::model(|| {
         let (ring, w, cur) = ring(1, 1);
         let writer = thread::spawn(move || {
@@ -278,14 +283,7 @@ fn in_block_mode_a_drain_a_block_at_a_time_loses_no_event() {
     // still reaches the drainer exactly once, in order.
     const N: u64 = 7;
     let _serial = one_at_a_time();
-    struct NoWriter;
-    impl Drop for NoWriter {
-        fn drop(&mut self) {
-            buffer::BLOCKING_WRITER.store(0, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
-    let _no_writer = NoWriter;
-    buffer::BLOCKING_WRITER.store(std::process::id(), std::sync::atomic::Ordering::Relaxed);
+    let _writer = blocking_writer();
     // The owner's wait at a block switch and the drainer's look for new
     // events are spins: more branches than loom's default bound.
     let mut model = loom::model::Builder::new();
