@@ -1,8 +1,6 @@
 //! Tests that run this test binary again as a child process: the child runs
 //! the test `child_entry`, which does what `CHILD` names, with its files in
 //! the directory `DIR` names.
-// Each test crate uses a part of it.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
