@@ -114,21 +114,30 @@ use std::sync::OnceLock;
 pub(crate) static BLOCKING_WRITER: AtomicU32 = AtomicU32::new(0);
 /// Wakes the continuous writer; called by a writer that waits for it.
 pub(crate) static WAKE_WRITER: OnceLock<fn()> = OnceLock::new();
+/// Whether the continuous writer may be asleep: set just before it sleeps
+/// between drains, cleared when it wakes. A thread at a block switch wakes it
+/// early only then; while it drains (as it does all the time under a heavy
+/// load), waking it would cost a system call or two a block for nothing. A
+/// stale value costs at most the interval the writer sleeps: a thread that
+/// finds its ring full wakes the writer whatever this says.
+pub(crate) static WRITER_MAY_SLEEP: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(true);
 /// Nanoseconds writers spent waiting for the continuous writer, all together.
 pub(crate) static WAITED_NS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// Whether a block holding the owner's events up to (not including) `end()`
 /// must be kept for the continuous writer, whose count is `drained`. One
-/// relaxed load when no writer blocks (the flight recorder).
+/// relaxed load when no writer blocks (the flight recorder). `ours(pid)` says
+/// whether `pid` is this process's id (a system call, which a thread waiting
+/// turn after turn asks once: see [`Wait::writer_is_ours`]).
 #[inline(always)]
-fn keep_for_writer(drained: &AtomicU64, end: impl FnOnce() -> u64) -> bool {
+fn keep_for_writer(drained: &AtomicU64, end: impl FnOnce() -> u64, ours: impl FnOnce(u32) -> bool) -> bool {
     let pid = BLOCKING_WRITER.load(Ordering::Relaxed);
     #[cfg(ttlog_mutant = "no_drain_wait")]
     let pid = {
         let _ = pid;
         0
     };
-    pid != 0 && drained.load(Ordering::Relaxed) < end() && pid == std::process::id()
+    pid != 0 && drained.load(Ordering::Relaxed) < end() && ours(pid)
 }
 
 /// Turns of a wait for the continuous writer spent spinning before the
@@ -189,10 +198,13 @@ pub(crate) fn wake_waiters() {
 }
 
 /// A writer's wait for the continuous writer at a block switch: its turns so
-/// far and, once it sleeps, the signal count it took before its last check.
+/// far, when the first began, whether the blocking writer is this process's,
+/// and, once it sleeps, the signal count it took before its last check.
 #[derive(Debug, Default)]
 struct Wait {
     turns: u32,
+    start: Option<std::time::Instant>,
+    ours: Option<bool>,
     #[cfg(not(all(ttlog_loom, test)))]
     ticket: Option<u64>,
 }
@@ -214,9 +226,20 @@ impl Wait {
         let _ = ring;
     }
 
-    /// After the wait: the owner no longer waits.
+    /// Whether `pid`, the blocking writer's process id, is this process's (a
+    /// child of `fork` has no writer thread). Asked of the system once a wait:
+    /// the id does not change while the thread waits.
+    fn writer_is_ours(&mut self, pid: u32) -> bool {
+        *self.ours.get_or_insert_with(|| pid == std::process::id())
+    }
+
+    /// After the wait: the owner no longer waits; the time it waited, all its
+    /// turns together, is added to [`WAITED_NS`].
     #[inline(always)]
     fn done(&self, ring: &Ring) {
+        if let Some(start) = self.start {
+            WAITED_NS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        }
         #[cfg(not(all(ttlog_loom, test)))]
         if self.turns >= SPIN_TURNS {
             ring.waiting.store(false, Ordering::Relaxed);
@@ -228,13 +251,13 @@ impl Wait {
 
 /// One turn of a wait for the continuous writer: wakes the writer at the
 /// first turn, spins a while, then sleeps until the writer drains a ring that
-/// has a waiter. The time is added to [`WAITED_NS`].
+/// has a waiter. The clock is read once a wait, not once a turn (see
+/// [`Wait::done`]): a turn of spinning is shorter than a read of the clock.
 #[cold]
 #[inline(never)]
 fn wait_for_writer(wait: &mut Wait) {
-    let start = std::time::Instant::now();
+    wait.start.get_or_insert_with(std::time::Instant::now);
     wait_turn(wait);
-    WAITED_NS.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
 }
 
 fn wait_turn(wait: &mut Wait) {
@@ -261,7 +284,8 @@ fn wait_turn_std(wait: &mut Wait) {
     }
 }
 
-/// Wakes the continuous writer, if one was started (cheap when it is awake).
+/// Wakes the continuous writer, if one was started (a lock, a system call for
+/// the process id, and one to wake the writer if it sleeps).
 #[cfg(not(all(ttlog_loom, test)))]
 fn wake_writer() {
     if let Some(wake) = WAKE_WRITER.get() {
@@ -278,7 +302,10 @@ fn wake_early(ring: &Ring, number: u64) {
     #[cfg(not(all(ttlog_loom, test)))]
     {
         let undrained = (number * BLOCK).saturating_sub(ring.drained_at.load(Ordering::Relaxed));
-        if undrained > ring.cap() as u64 * BLOCK / 2 && BLOCKING_WRITER.load(Ordering::Relaxed) == std::process::id() {
+        if undrained > ring.cap() as u64 * BLOCK / 2
+            && WRITER_MAY_SLEEP.load(Ordering::Relaxed)
+            && BLOCKING_WRITER.load(Ordering::Relaxed) == std::process::id()
+        {
             wake_writer();
         }
     }
@@ -665,7 +692,7 @@ impl Ring {
                     self.count.store(count + 1, Ordering::Relaxed);
                     b
                 }
-                _ if keep_for_writer(&self.drained, || self.oldest_end(seq)) => {
+                _ if keep_for_writer(&self.drained, || self.oldest_end(seq), |pid| wait.writer_is_ours(pid)) => {
                     // `Block` mode: the oldest block holds events the writer
                     // has not taken yet.
                     drop(g);
@@ -764,7 +791,7 @@ impl Ring {
         } else {
             self.final_seq.load(Ordering::Relaxed) - block.seq()
         };
-        if keep_for_writer(&self.drained, || block.seq() + events) {
+        if keep_for_writer(&self.drained, || block.seq() + events, |pid| pid == std::process::id()) {
             return None;
         }
         let steals = self.steals.load(Ordering::Relaxed);

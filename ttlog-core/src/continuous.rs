@@ -219,6 +219,7 @@ pub(crate) fn start(mut config: Config) -> Result<(), StartError> {
             .map_err(|e| StartError::Io(path.clone(), e))?
     };
     let thread = handle.thread().clone();
+    crate::settings::use_continuous_buffer_size();
     let _ = WRITER_THREAD.set(thread.clone());
     let _ = crate::buffer::WAKE_WRITER.set(wake);
     if policy == OnFull::Block {

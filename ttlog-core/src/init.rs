@@ -49,7 +49,10 @@ impl Builder {
     /// The most bytes one thread's ring grows to, rounded up to a power of two
     /// of at least 16 KiB. A ring starts at one block of
     /// [`BLOCK_BYTES`](crate::BLOCK_BYTES) and grows as its thread fills it.
-    /// Applies to threads whose first event comes after `init`. Default: 64 KiB.
+    /// Applies to threads whose first event comes after `init`. Default: 64 KiB,
+    /// or 256 KiB once the continuous log or the console runs (`log_file`,
+    /// `console`, `TTLOG_FILE`, `TTLOG_CONSOLE`), whose writer drains a quarter
+    /// of a ring at a time while its thread goes on in the rest.
     pub fn buffer_size(mut self, bytes: usize) -> Builder {
         self.buffer_size = Some(bytes as u64);
         self
@@ -239,6 +242,10 @@ impl Builder {
     pub fn init(self) -> Result<(), InitError> {
         if let Some(b) = self.buffer_size {
             settings::set_buffer_size(b);
+        }
+        if self.log_file.path.is_some() || self.log_file.console {
+            // Before the crash handlers, which size their copy of a ring by it.
+            settings::use_continuous_buffer_size();
         }
         if let Some(b) = self.memory_budget {
             settings::set_memory_budget(b);

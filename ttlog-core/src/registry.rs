@@ -128,11 +128,17 @@ impl Slot {
         })
     }
 
-    /// [`Slot::capture`] of at most `count` of the owner's blocks from
-    /// logical block `from` on, into `words` (reused: see [`Ring::copy_from`]).
-    pub(crate) fn capture_from(&self, from: u64, count: u64, words: &mut Vec<u64>) -> Captured<RingCopy> {
+    /// [`Slot::capture`] of at most `count(blocks)` of the owner's blocks
+    /// from logical block `from` on, where `blocks` is the most blocks its
+    /// ring holds, into `words` (reused: see [`Ring::copy_from`]).
+    pub(crate) fn capture_from(
+        &self,
+        from: u64,
+        count: impl Fn(u64) -> u64,
+        words: &mut Vec<u64>,
+    ) -> Captured<RingCopy> {
         self.capture_with(|ring, owner| {
-            ring.copy_from(owner, from, count, core::mem::take(words)).map(|c| {
+            ring.copy_from(owner, from, count(ring.cap() as u64), core::mem::take(words)).map(|c| {
                 let evicted = c.evicted;
                 (c, evicted)
             })

@@ -1,10 +1,15 @@
 //! The values the write path's cold path reads when a thread starts logging:
 //! nothing needs to be set before logging, and [`crate::Builder`] changes them.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// Ring size of a thread that starts logging, unless configured.
 pub const DEFAULT_BUFFER_SIZE: u64 = 64 << 10;
+/// Ring size of a thread that starts logging while the continuous writer runs,
+/// unless configured: the writer drains a quarter of a ring at a time, and a
+/// larger ring lets a busy thread go on while it does (a ring grows to this
+/// size only as its thread fills it).
+pub const CONTINUOUS_BUFFER_SIZE: u64 = 256 << 10;
 /// Bytes all thread buffers together may use, unless configured.
 pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
 
@@ -48,9 +53,21 @@ pub(crate) fn current() -> Current {
     Current { buffer_size: BUFFER_SIZE.load(Ordering::Relaxed), memory_budget: MEMORY_BUDGET.load(Ordering::Relaxed) }
 }
 
+/// Whether the ring size was configured ([`set_buffer_size`]).
+static BUFFER_SIZE_SET: AtomicBool = AtomicBool::new(false);
+
 /// Sets the ring size of threads whose first event comes next.
 pub(crate) fn set_buffer_size(bytes: u64) {
+    BUFFER_SIZE_SET.store(true, Ordering::Relaxed);
     BUFFER_SIZE.store(bytes, Ordering::Relaxed);
+}
+
+/// The continuous writer starts: threads whose first event comes next get
+/// rings of [`CONTINUOUS_BUFFER_SIZE`], unless a size was configured.
+pub(crate) fn use_continuous_buffer_size() {
+    if !BUFFER_SIZE_SET.load(Ordering::Relaxed) {
+        BUFFER_SIZE.store(CONTINUOUS_BUFFER_SIZE, Ordering::Relaxed);
+    }
 }
 
 /// Sets the memory budget of all rings together.

@@ -181,6 +181,40 @@ fn child_entry() {
             let stats = ttlog::log_file_stats();
             assert_eq!(stats.waited_ns, 0, "the ring had room for every event");
         }
+        "default_ring" | "default_ring_env" | "set_ring" => {
+            // While the writer sleeps, one thread logs 6,000 events of 32
+            // bytes (48 blocks): a ring of the continuous log's default size
+            // (256 KiB, 64 blocks) holds them all, a ring set to 64 KiB does
+            // not.
+            let path = dir.join("app.ttlog");
+            match kind.as_str() {
+                "default_ring" => ttlog::Builder::new().log_file(&path).init().unwrap(),
+                "set_ring" => ttlog::Builder::new().buffer_size(64 << 10).log_file(&path).init().unwrap(),
+                // TTLOG_FILE, read at the first event.
+                _ => log_event(1, 0),
+            }
+            ttlog::flush();
+            ttlog::__set_writer_delay(Duration::from_millis(300));
+            std::thread::sleep(Duration::from_millis(20));
+            std::thread::spawn(|| {
+                for i in 0..6_000 {
+                    log_event(0, i);
+                }
+            })
+            .join()
+            .unwrap();
+            let waited = ttlog::log_file_stats().waited_ns;
+            ttlog::__set_writer_delay(Duration::ZERO);
+            ttlog::flush();
+            let snap = ttlog_decode::read_file(&path).unwrap();
+            let events = items(&snap).iter().filter(|i| matches!(i, Item::Event(0, _))).count();
+            assert_eq!(events, 6_000, "every event of the thread in the file");
+            if kind == "set_ring" {
+                assert!(waited > 0, "a ring of 64 KiB filled and its thread waited for the writer");
+            } else {
+                assert_eq!(waited, 0, "the ring had room for every event");
+            }
+        }
         "undrained" => {
             let path = dir.join("app.ttlog");
             small().log_file(&path).init().unwrap();
@@ -415,6 +449,20 @@ fn flush_takes_a_whole_ring_larger_than_a_pass_of_the_writer() {
     let dir = fresh_dir("big_ring");
     run("big_ring", &dir, &[]);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_continuous_logs_rings_default_to_256_kib_unless_set() {
+    for (kind, envs) in
+        [("default_ring", &[][..]), ("set_ring", &[][..]), ("default_ring_env", &[("TTLOG_FILE", "")][..])]
+    {
+        let dir = fresh_dir(kind);
+        let file = dir.join("app.ttlog");
+        let file = file.to_str().unwrap();
+        let envs: Vec<(&str, &str)> = envs.iter().map(|&(k, _)| (k, file)).collect();
+        run(kind, &dir, &envs);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 #[test]

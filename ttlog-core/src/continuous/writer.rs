@@ -32,10 +32,14 @@ const INTERVAL: Duration = Duration::from_millis(2);
 /// than sleeping: the threads are logging faster than it wakes up.
 const BUSY: u64 = 1024;
 
-/// Blocks of a ring copied, encoded and written at most at a time: their
-/// owner may reuse them as soon as they are written, while the writer goes on
-/// with the next ones.
-const CHUNK_BLOCKS: u64 = 4;
+/// Blocks of a ring of at most `cap` blocks copied, encoded and written at
+/// most at a time: their owner may reuse them as soon as they are written,
+/// while the writer goes on with the next ones. A quarter of the ring, from 4
+/// to 16 blocks (64 KiB): larger writes cost fewer system calls a byte, and
+/// the other three quarters leave the owner room to go on meanwhile.
+fn chunk_blocks(cap: u64) -> u64 {
+    (cap / 4).clamp(4, 16)
+}
 
 /// Chunks of one ring drained at most in one pass over the rings.
 const CHUNKS_PER_PASS: usize = 8;
@@ -138,7 +142,9 @@ pub(super) fn run(mut out: Output, shared: &Shared) {
         // it sleeps until a thread's ring is half full (the thread wakes it
         // at a block switch), a thread waits for room, or the interval ends.
         if !pending && written < BUSY {
+            crate::buffer::WRITER_MAY_SLEEP.store(true, Ordering::Relaxed);
             std::thread::park_timeout(out.due_in().map_or(INTERVAL, |d| d.min(INTERVAL)));
+            crate::buffer::WRITER_MAY_SLEEP.store(false, Ordering::Relaxed);
         }
     }
 }
@@ -295,7 +301,7 @@ impl Writer {
         // the position the last copy reached on (every event before it was
         // written), all of them for a new owner; a chunk of them at most.
         let from = if owner_now == t.owner { t.head / BLOCK } else { 0 };
-        let (o, mut copy) = match slot.capture_from(from, CHUNK_BLOCKS, &mut self.spare) {
+        let (o, mut copy) = match slot.capture_from(from, chunk_blocks, &mut self.spare) {
             Captured::Copied(o, c) => (o, c),
             // Unowned, or the writer kept lapping the copy: next time.
             _ => return None,

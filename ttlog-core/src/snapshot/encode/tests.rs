@@ -384,3 +384,35 @@ fn events_stay_inside_their_bound() {
         assert!(n + 7 <= event_bound(8 * (rec.len() - 2)), "{t:?}: {n} bytes");
     }
 }
+
+#[test]
+fn raw_words_copies_every_length_at_every_offset() {
+    // Every string length up to past the straight-line cases, from sources
+    // and to destinations at every offset of a word (some of them under
+    // Miri, which runs this test in CI); the bytes past the copy's words stay
+    // untouched.
+    let offsets: &[usize] = if cfg!(miri) { &[0, 3, 7] } else { &[0, 1, 2, 3, 4, 5, 6, 7] };
+    for n in 0..=80usize {
+        let len = n.next_multiple_of(8);
+        for &src_at in offsets {
+            for &dst_at in offsets {
+                let src: Vec<u8> = (0..src_at + len).map(|i| (i * 7 + n) as u8 | 1).collect();
+                let words = &src[src_at..];
+                let mut buf = vec![0u8; dst_at + len + 16];
+                // SAFETY: `buf` has `len` bytes of room at `dst_at` (16 more
+                // after them), and does not overlap `src`.
+                let end = unsafe {
+                    let mut w = Raw::new(buf.as_mut_ptr().add(dst_at), len);
+                    w.words(words, n);
+                    w.p.offset_from_unsigned(buf.as_ptr())
+                };
+                assert_eq!(end, dst_at + n, "length {n}");
+                assert_eq!(&buf[dst_at..dst_at + len], words, "length {n}, offsets {src_at}/{dst_at}");
+                assert!(
+                    buf[..dst_at].iter().chain(&buf[dst_at + len..]).all(|&b| b == 0),
+                    "length {n}: a store outside the words"
+                );
+            }
+        }
+    }
+}
