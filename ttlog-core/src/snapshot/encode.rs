@@ -253,32 +253,22 @@ unsafe fn fast_run(
 ) -> *mut u8 {
     let (slots, shift) = (&map.slots[..], map.shift);
     let (mut r, mut last, mut n) = (*rest, *prev, *count);
-    // No key has every bit set (`KEY_MASK` clears some).
-    let (mut last_key, mut last_e) = (u64::MAX, 0);
     while let Some(&head) = r.first() {
         let len = ((head >> 32) & 0x3ff) as usize;
         if len < 2 || len > r.len() {
             break;
         }
         let key = head & KEY_MASK;
-        // Runs of one callsite are common (a loop, a request's steps): the
-        // last key's entry is kept. Otherwise the key's slot; the next ones
-        // (linear probing) only when keys collided, which depends on where
-        // the linker put the callsites.
-        let e = if key == last_key {
-            last_e
-        } else {
-            let Some(&(k, e)) = slots.get(SigMap::home_of(key, shift)) else { break };
-            let e = if k == key {
-                e
-            } else {
-                match map.get_cold(key) {
-                    Some(e) => e,
-                    None => break,
-                }
-            };
-            (last_key, last_e) = (key, e);
+        // The key's slot; the next ones (linear probing) only when keys
+        // collided, which depends on where the linker put the callsites.
+        let Some(&(k, e)) = slots.get(SigMap::home_of(key, shift)) else { break };
+        let e = if k == key {
             e
+        } else {
+            match map.get_cold(key) {
+                Some(e) => e,
+                None => break,
+            }
         };
         if e & SLOW != 0 {
             break;
