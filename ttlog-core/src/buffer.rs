@@ -117,8 +117,8 @@ pub(crate) static WAKE_WRITER: OnceLock<fn()> = OnceLock::new();
 /// Whether the continuous writer may be asleep: set just before it sleeps
 /// between drains, cleared when it wakes. A thread at a block switch wakes it
 /// early only then; while it drains (as it does all the time under a heavy
-/// load), waking it would cost a system call or two a block for nothing. A
-/// stale value costs at most the interval the writer sleeps: a thread that
+/// load), the check of the process id alone would cost a system call a block
+/// for nothing. A stale value costs at most the interval the writer sleeps: a thread that
 /// finds its ring full wakes the writer whatever this says.
 pub(crate) static WRITER_MAY_SLEEP: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(true);
 /// Nanoseconds writers spent waiting for the continuous writer, all together.
@@ -284,8 +284,8 @@ fn wait_turn_std(wait: &mut Wait) {
     }
 }
 
-/// Wakes the continuous writer, if one was started (a lock, a system call for
-/// the process id, and one to wake the writer if it sleeps).
+/// Wakes the continuous writer, if one was started (an unpark: a system call
+/// only if the writer sleeps).
 #[cfg(not(all(ttlog_loom, test)))]
 fn wake_writer() {
     if let Some(wake) = WAKE_WRITER.get() {
